@@ -1,0 +1,37 @@
+# Two entry points for a fresh clone: `make demo` and `make test`.
+# Both create .venv on first use (torch pinned to the CPU build in
+# requirements/constraints.txt) and reuse it afterwards.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: install demo test docs lint bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements/constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c requirements/constraints.txt -e ".[dev,docs]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) examples/quickstart.py
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2 --dist loadgroup -q
+
+docs: $(STAMP)
+	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check sknets tests examples benchmarks
+	$(VENV)/bin/ruff format --check sknets tests examples benchmarks
+
+bench: $(STAMP)
+	$(PY) benchmarks/mlp_speed.py
+
+clean:
+	rm -rf $(VENV) docs/_build build *.egg-info

@@ -1,0 +1,12 @@
+"""sknets: every classic neural network as a scikit-learn estimator."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from ._mlp import MLPClassifier, MLPRegressor
+
+try:
+    __version__ = version("sknets")
+except PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0.0.0"
+
+__all__ = ["MLPClassifier", "MLPRegressor", "__version__"]

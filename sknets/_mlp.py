@@ -1,0 +1,357 @@
+"""Multi-layer perceptron estimators, drop-in replacements for scikit-learn's."""
+
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from .base import NeuralClassifier, NeuralEstimator, NeuralRegressor
+from .networks import ACTIVATIONS, MLP
+
+__all__ = ["MLPClassifier", "MLPRegressor"]
+
+_MLP_CONSTRAINTS = {
+    "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+    "activation": [StrOptions(set(ACTIVATIONS))],
+    "dropout": [Interval(Real, 0, 1, closed="left")],
+    "batch_norm": ["boolean"],
+}
+
+_SHARED_PARAMETERS_DOC = """
+    hidden_layer_sizes : int or sequence of int, default=(100,)
+        Width of each hidden layer.
+    activation : {"identity", "logistic", "tanh", "relu", "leaky_relu", "elu", \
+"gelu", "silu"}, default="relu"
+        Activation of the hidden layers.
+    solver : {"adam", "adamw", "sgd"}, default="adam"
+        Optimizer. ``"sgd"`` uses ``momentum`` and ``nesterovs_momentum``;
+        ``"adam"`` and ``"adamw"`` use ``beta_1``, ``beta_2`` and ``epsilon``.
+    alpha : float, default=0.0001
+        Strength of the L2 penalty on the weight matrices (not the biases),
+        scaled as in scikit-learn (``alpha * ||W||^2 / (2 * batch_size)``);
+        with ``solver="adamw"`` it is AdamW's decoupled weight decay.
+    batch_size : int or "auto", default="auto"
+        Mini-batch size; ``"auto"`` is ``min(200, n_samples)``.
+    learning_rate : {"constant", "invscaling", "adaptive", "cosine", "step"}, \
+default="constant"
+        Learning-rate schedule, applied with every solver (scikit-learn
+        applies it to ``"sgd"`` only). ``"invscaling"``:
+        ``learning_rate_init / (t + 1) ** power_t`` with ``t`` the samples
+        seen; ``"adaptive"``: divide by 5 whenever ``n_iter_no_change``
+        epochs fail to improve by ``tol``, stop below 1e-6; ``"cosine"``:
+        cosine decay to 0 over ``max_iter`` epochs; ``"step"``: multiply by
+        0.1 every ``max_iter // 3`` epochs.
+    learning_rate_init : float, default=0.001
+        Initial learning rate.
+    power_t : float, default=0.5
+        Exponent of the ``"invscaling"`` schedule.
+    max_iter : int, default=200
+        Maximum number of epochs.
+    shuffle : bool, default=True
+        Reshuffle the training rows every epoch.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, dropout, shuffling and the validation
+        split. With an int, two fits on the same data give bit-identical
+        predictions on the CPU. The caller's global random state is never
+        changed.
+    tol : float, default=1e-4
+        Minimum improvement of the training loss (or of the validation
+        score with ``early_stopping``) that counts as progress.
+    verbose : int, default=0
+        0 silent, 1 a progress bar per fit, 2 a table row per epoch.
+    warm_start : bool, default=False
+        Continue from the weights of the previous fit instead of starting
+        anew (with a fresh optimizer, as in scikit-learn).
+    momentum : float, default=0.9
+        Momentum of ``solver="sgd"``.
+    nesterovs_momentum : bool, default=True
+        Use Nesterov momentum with ``solver="sgd"``.
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training data (stratified
+        for classifiers), stop when its score has not improved by ``tol``
+        for ``n_iter_no_change`` epochs, and restore the best weights.
+    validation_fraction : float, default=0.1
+        Share of the training data held out with ``early_stopping``.
+    beta_1 : float, default=0.9
+        Adam's first-moment decay.
+    beta_2 : float, default=0.999
+        Adam's second-moment decay.
+    epsilon : float, default=1e-8
+        Adam's numerical-stability term.
+    n_iter_no_change : int, default=10
+        Epochs without progress before stopping (or, with
+        ``learning_rate="adaptive"``, before dividing the learning rate).
+    dropout : float, default=0.0
+        Dropout probability after each hidden activation.
+    batch_norm : bool, default=False
+        Batch normalisation before each hidden activation.
+    device : str or torch.device, default="auto"
+        ``"auto"`` (CUDA if available, else MPS, else CPU), ``"cpu"``,
+        ``"cuda"``, ``"cuda:N"``, ``"mps"`` or a ``torch.device``; resolved
+        at fit time into ``device_``."""
+
+_SHARED_ATTRIBUTES_DOC = """
+    n_features_in_ : int
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during fit, when X was a DataFrame.
+    n_outputs_ : int
+        Number of output units.
+    n_iter_ : int
+        Number of epochs run.
+    t_ : int
+        Number of training samples seen.
+    loss_curve_ : list of float
+        Training loss after each epoch.
+    best_loss_ : float or None
+        Lowest training loss (None with early stopping).
+    validation_scores_ : list of float or None
+        Validation score after each epoch (None without early stopping).
+    best_validation_score_ : float or None
+        Best validation score (None without early stopping).
+    coefs_ : list of ndarray
+        Weight matrix of each layer, shape (n_inputs, n_outputs) as in sklearn.
+    intercepts_ : list of ndarray
+        Bias vector of each layer.
+    history_ : skorch.History
+        Per-epoch record: train_loss, valid_loss, valid_score, lr, dur.
+    module_ : torch.nn.Module
+        The trained :class:`sknets.networks.MLP`.
+    device_ : torch.device
+        Device the model was trained on."""
+
+
+class _MLPMixin:
+    """Network construction and sklearn-style weight access shared by both MLPs."""
+
+    def _build_module(self, sample_shape, n_outputs):
+        sizes = self.hidden_layer_sizes
+        sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
+        if any(not isinstance(size, Integral) or size < 1 for size in sizes):
+            raise ValueError(f"hidden_layer_sizes must be positive integers, got {sizes}.")
+        return MLP(
+            n_features=sample_shape[0],
+            n_outputs=n_outputs,
+            hidden_layer_sizes=sizes,
+            activation=self.activation,
+            dropout=self.dropout,
+            batch_norm=self.batch_norm,
+        )
+
+    @property
+    def coefs_(self):
+        """Weight matrices as numpy arrays of shape (n_inputs, n_outputs)."""
+        return [
+            layer.weight.detach().cpu().numpy().T.astype(np.float64)
+            for layer in self.module_.linear_layers()
+        ]
+
+    @property
+    def intercepts_(self):
+        """Bias vectors as numpy arrays."""
+        return [
+            layer.bias.detach().cpu().numpy().astype(np.float64)
+            for layer in self.module_.linear_layers()
+        ]
+
+    @classmethod
+    def _get_test_params(cls):
+        return {"hidden_layer_sizes": (16,), "max_iter": 100, "random_state": 0}
+
+
+class MLPClassifier(_MLPMixin, NeuralClassifier):
+    __doc__ = f"""Multi-layer perceptron classifier on PyTorch.
+
+    A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier`
+    (same parameters and attributes) that trains on a CPU or GPU, adds
+    ``dropout``, ``batch_norm``, ``class_weight``, ``device`` and more
+    solvers and schedules. Binary targets use one logistic output,
+    multiclass targets a softmax, multilabel (2-D 0/1) targets one logistic
+    output per label.
+
+    Parameters
+    ----------{_SHARED_PARAMETERS_DOC}
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss, as in scikit-learn's linear
+        models; multiplied with ``sample_weight``.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels (label indices for multilabel targets).{_SHARED_ATTRIBUTES_DOC}
+
+    See Also
+    --------
+    MLPRegressor : The regressor with the same network.
+    sklearn.neural_network.MLPClassifier : scikit-learn's NumPy implementation.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sknets import MLPClassifier
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = MLPClassifier(hidden_layer_sizes=(32,), max_iter=300, random_state=0,
+    ...                     device="cpu").fit(X, y)
+    >>> clf.predict(X[:3])
+    array([0, 0, 0])
+    >>> clf.predict_proba(X[:1]).shape
+    (1, 3)
+    >>> round(clf.score(X, y), 1) >= 0.9
+    True
+    """
+
+    _parameter_constraints = {**NeuralClassifier._parameter_constraints, **_MLP_CONSTRAINTS}
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=0,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        dropout=0.0,
+        batch_norm=False,
+        class_weight=None,
+        device="auto",
+    ):
+        super().__init__(
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            power_t=power_t,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change,
+            device=device,
+        )
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.class_weight = class_weight
+
+
+class MLPRegressor(_MLPMixin, NeuralRegressor):
+    __doc__ = f"""Multi-layer perceptron regressor on PyTorch.
+
+    A drop-in replacement for :class:`sklearn.neural_network.MLPRegressor`
+    (same parameters and attributes) that trains on a CPU or GPU and adds
+    ``dropout``, ``batch_norm``, ``device`` and more solvers and schedules.
+    It minimises half the squared error; a 2-D ``y`` fits several targets.
+
+    Parameters
+    ----------{_SHARED_PARAMETERS_DOC}
+
+    Attributes
+    ----------{_SHARED_ATTRIBUTES_DOC}
+
+    See Also
+    --------
+    MLPClassifier : The classifier with the same network.
+    sklearn.neural_network.MLPRegressor : scikit-learn's NumPy implementation.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_diabetes
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import StandardScaler
+    >>> from sknets import MLPRegressor
+    >>> X, y = load_diabetes(return_X_y=True)
+    >>> reg = make_pipeline(StandardScaler(), MLPRegressor(
+    ...     hidden_layer_sizes=(64,), learning_rate_init=0.01, max_iter=200,
+    ...     random_state=0, device="cpu")).fit(X, y)
+    >>> reg.predict(X[:2]).shape
+    (2,)
+    >>> reg.score(X, y) > 0.4
+    True
+    """
+
+    _parameter_constraints = {**NeuralRegressor._parameter_constraints, **_MLP_CONSTRAINTS}
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=0,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        dropout=0.0,
+        batch_norm=False,
+        device="auto",
+    ):
+        super().__init__(
+            solver=solver,
+            alpha=alpha,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            learning_rate_init=learning_rate_init,
+            power_t=power_t,
+            max_iter=max_iter,
+            shuffle=shuffle,
+            random_state=random_state,
+            tol=tol,
+            verbose=verbose,
+            warm_start=warm_start,
+            momentum=momentum,
+            nesterovs_momentum=nesterovs_momentum,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            beta_1=beta_1,
+            beta_2=beta_2,
+            epsilon=epsilon,
+            n_iter_no_change=n_iter_no_change,
+            device=device,
+        )
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.dropout = dropout
+        self.batch_norm = batch_norm

@@ -1,0 +1,429 @@
+"""The skorch side of sknets.
+
+One skorch ``NeuralNet`` subclass runs every estimator's training loop, with
+batches sliced straight from tensors that already live on the training
+device, per-sample weighted losses, and two callbacks: ``EpochMonitor``
+(scikit-learn's convergence and early-stopping rules, learning-rate
+schedules, the NaN check) and ``ProgressReporter`` (``verbose``).  A family
+whose model needs its own train step (GAN, VAE, diffusion, RBM) subclasses
+``NeuralNetCore`` and overrides ``train_step``.
+"""
+
+import copy
+import math
+import sys
+import time
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+import torch.nn.functional as F
+from skorch import NeuralNet
+from skorch.callbacks import Callback
+from torch import nn
+
+from .exceptions import NonFiniteLossError
+
+
+def as_device_tensor(rows, device):
+    """Rows of a numpy array, scipy sparse matrix or tensor as a dense tensor on ``device``."""
+    if sp.issparse(rows):
+        rows = rows.toarray()
+    if isinstance(rows, np.ndarray):
+        rows = torch.from_numpy(rows)
+    return rows.to(device, non_blocking=True)
+
+
+class TensorBatches(torch.utils.data.Dataset):
+    """Training data converted once to tensors on the training device.
+
+    ``X`` may also be a scipy CSR matrix, kept on the host and densified one
+    batch at a time.  ``y`` and ``sample_weight`` may be None.
+    """
+
+    def __init__(self, X, y=None, sample_weight=None, device="cpu"):
+        self.device = torch.device(device)
+        self.X = X if sp.issparse(X) else as_device_tensor(X, self.device)
+        self.y = None if y is None else as_device_tensor(y, self.device)
+        self.sample_weight = (
+            None if sample_weight is None else as_device_tensor(sample_weight, self.device)
+        )
+
+    def __len__(self):
+        return self.X.shape[0]
+
+    def take(self, index):
+        """The batch ``(X, y, sample_weight)`` at ``index`` (a slice or index tensor)."""
+        if sp.issparse(self.X):
+            host_index = index if isinstance(index, slice) else index.cpu().numpy()
+            X = as_device_tensor(self.X[host_index], self.device)
+        else:
+            X = self.X[index]
+        y = None if self.y is None else self.y[index]
+        weight = None if self.sample_weight is None else self.sample_weight[index]
+        return X, y, weight
+
+    def __getitem__(self, index):
+        return self.take(index)
+
+    def subset(self, index):
+        """A new TensorBatches holding the rows at ``index`` (a numpy index array)."""
+        part = copy.copy(self)
+        index_t = torch.as_tensor(index, device=self.device)
+        part.X = self.X[index] if sp.issparse(self.X) else self.X[index_t]
+        part.y = None if self.y is None else self.y[index_t]
+        part.sample_weight = None if self.sample_weight is None else self.sample_weight[index_t]
+        return part
+
+
+class BatchIterator:
+    """Mini-batches sliced from a TensorBatches, reshuffled on every pass."""
+
+    def __init__(self, dataset, batch_size, shuffle=False, generator=None):
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.generator = generator
+
+    def __len__(self):
+        return math.ceil(len(self.dataset) / self.batch_size)
+
+    def __iter__(self):
+        n_samples, step = len(self.dataset), self.batch_size
+        if not self.shuffle:
+            for start in range(0, n_samples, step):
+                yield self.dataset.take(slice(start, start + step))
+            return
+        order = torch.randperm(n_samples, generator=self.generator)
+        if not sp.issparse(self.dataset.X):
+            order = order.to(self.dataset.device)
+        for start in range(0, n_samples, step):
+            yield self.dataset.take(order[start : start + step])
+
+
+# Losses return one value per sample so that sample weights can be applied;
+# their scale matches scikit-learn's MLP losses (log-loss, half squared error).
+class CrossEntropyPerSample(nn.Module):
+    """Softmax cross-entropy for integer class targets."""
+
+    def forward(self, logits, target):
+        return F.cross_entropy(logits, target, reduction="none")
+
+
+class BinaryCrossEntropyPerSample(nn.Module):
+    """Sigmoid cross-entropy summed over the output columns (binary, multilabel)."""
+
+    def forward(self, logits, target):
+        return F.binary_cross_entropy_with_logits(logits, target, reduction="none").sum(dim=1)
+
+
+class HalfSquaredErrorPerSample(nn.Module):
+    """Half the squared error, averaged over the output columns."""
+
+    def forward(self, prediction, target):
+        return 0.5 * (prediction - target).pow(2).mean(dim=1)
+
+
+def accuracy_from_outputs(logits, target, sample_weight=None):
+    """(Weighted) accuracy of raw classifier outputs; subset accuracy for multilabel."""
+    if target.dtype == torch.int64:
+        correct = logits.argmax(dim=1) == target
+    else:
+        correct = ((logits > 0) == (target > 0.5)).all(dim=1)
+    correct = correct.to(torch.float64)
+    if sample_weight is None:
+        return float(correct.mean())
+    weight = sample_weight.to(torch.float64)
+    return float((correct * weight).sum() / weight.sum())
+
+
+def r2_from_outputs(prediction, target, sample_weight=None):
+    """(Weighted) coefficient of determination, averaged over outputs as sklearn's r2_score."""
+    prediction, target = prediction.to(torch.float64), target.to(torch.float64)
+    if sample_weight is None:
+        weight = torch.ones_like(target[:, :1])
+    else:
+        weight = sample_weight.to(torch.float64)[:, None]
+    mean = (weight * target).sum(dim=0) / weight.sum()
+    residual = (weight * (target - prediction) ** 2).sum(dim=0)
+    total = (weight * (target - mean) ** 2).sum(dim=0)
+    perfect = torch.where(residual == 0, 1.0, 0.0).to(torch.float64)
+    score = torch.where(total > 0, 1 - residual / total.clamp_min(1e-300), perfect)
+    return float(score.mean())
+
+
+class NeuralNetCore(NeuralNet):
+    """The skorch net behind every sknets estimator.
+
+    Differences from skorch's ``NeuralNet``: batches are ``(X, y,
+    sample_weight)`` slices of a :class:`TensorBatches`; the criterion
+    returns per-sample losses that are weighted and averaged here; the epoch
+    loss is accumulated on the device and read once per epoch instead of
+    once per batch; weight decay applies to weight matrices only, not to
+    biases and normalisation parameters; there are no default callbacks.
+    """
+
+    def __init__(self, *args, shuffle=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.shuffle = shuffle
+        self.batch_generator = None
+
+    @property
+    def _default_callbacks(self):
+        return []
+
+    def get_dataset(self, X, y=None):
+        if isinstance(X, TensorBatches):
+            return X
+        return super().get_dataset(X, y)
+
+    def get_iterator(self, dataset, training=False):
+        if not isinstance(dataset, TensorBatches):
+            return super().get_iterator(dataset, training=training)
+        return BatchIterator(
+            dataset,
+            batch_size=self.batch_size if training else max(self.batch_size, 1024),
+            shuffle=training and self.shuffle,
+            generator=self.batch_generator,
+        )
+
+    def initialize_optimizer(self, triggered_directly=None):
+        named_parameters = list(self.get_all_learnable_params())
+        _, kwargs = self.get_params_for_optimizer("optimizer", named_parameters)
+        weight_decay = kwargs.pop("weight_decay", 0.0)
+        decayed = [p for _, p in named_parameters if p.ndim > 1]
+        not_decayed = [p for _, p in named_parameters if p.ndim <= 1]
+        groups = [
+            {"params": params, "weight_decay": decay}
+            for params, decay in ((decayed, weight_decay), (not_decayed, 0.0))
+            if params
+        ]
+        self.optimizer_ = self.optimizer(groups, **kwargs)
+        return self
+
+    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+        # skorch opens a history row per batch; sknets records per epoch only.
+        pass
+
+    def get_loss(self, y_pred, y_true, X=None, training=False, sample_weight=None):
+        per_sample = self.criterion_(y_pred, y_true)
+        if sample_weight is None:
+            return per_sample.mean()
+        return (per_sample * sample_weight).mean()
+
+    def train_step_single(self, batch, **fit_params):
+        self._set_training(True)
+        Xi, yi, weight = batch
+        y_pred = self.infer(Xi, **fit_params)
+        loss = self.get_loss(y_pred, yi, X=Xi, training=True, sample_weight=weight)
+        loss.backward()
+        return {"loss": loss, "y_pred": y_pred}
+
+    def validation_step(self, batch, **fit_params):
+        self._set_training(False)
+        Xi, yi, weight = batch
+        with torch.no_grad():
+            y_pred = self.infer(Xi, **fit_params)
+            loss = self.get_loss(y_pred, yi, X=Xi, training=False, sample_weight=weight)
+        return {"loss": loss, "y_pred": y_pred}
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        if iterator is None:
+            return
+        total, count = 0.0, 0
+        for batch in iterator:
+            self.notify("on_batch_begin", batch=batch, training=training)
+            step = step_fn(batch, **fit_params)
+            n_rows = batch[0].shape[0]
+            # Summed on the device: one host sync per epoch, not per batch.
+            total = total + step["loss"].detach() * n_rows
+            count += n_rows
+            self.notify("on_batch_end", batch=batch, training=training, **step)
+        self.history.record(prefix + "_loss", float(total) / max(count, 1))
+
+    def forward_batches(self, X, batch_size, device):
+        """Raw module outputs for the rows of ``X``, computed ``batch_size`` rows at a time.
+
+        ``X`` is a numpy array, scipy sparse matrix or tensor; the output
+        stays on ``device``.  Memory use is bounded by one batch.
+        """
+        self._set_training(False)
+        outputs = []
+        with torch.inference_mode():
+            for start in range(0, X.shape[0], batch_size):
+                rows = as_device_tensor(X[start : start + batch_size], device)
+                outputs.append(self.infer(rows))
+        return torch.cat(outputs)
+
+    def evaluate(self, dataset, score_fn):
+        """Weighted loss and score of the module on a TensorBatches."""
+        outputs = self.forward_batches(dataset.X, max(self.batch_size, 1024), dataset.device)
+        with torch.inference_mode():
+            loss = float(self.get_loss(outputs, dataset.y, sample_weight=dataset.sample_weight))
+        return loss, score_fn(outputs, dataset.y, dataset.sample_weight)
+
+
+class EpochMonitor(Callback):
+    """scikit-learn's per-epoch rules, kept across warm starts and partial fits.
+
+    After each epoch: refuse a non-finite loss; record the loss curve and,
+    with a validation set, the validation loss and score (keeping the best
+    weights); count epochs without an improvement of at least ``tol``; past
+    ``n_iter_no_change`` of them either divide the learning rate by 5
+    (``learning_rate="adaptive"``) or stop; otherwise apply the schedule.
+    """
+
+    def __init__(
+        self,
+        *,
+        tol,
+        n_iter_no_change,
+        learning_rate,
+        learning_rate_init,
+        power_t,
+        max_iter,
+    ):
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.loss_curve = []
+        self.validation_scores = []
+        self.best_loss = np.inf
+        self.best_validation_score = -np.inf
+        self.no_improvement_count = 0
+        self.n_iter = 0
+        self.samples_seen = 0
+        self.converged = False
+        self.validation = None
+        self.score_fn = None
+        self.best_state = None
+        self.n_train = 0
+        self._epoch_start = 0.0
+
+    def start(self, *, n_train, validation=None, score_fn=None):
+        """Prepare one call to fit or partial_fit."""
+        self.n_train = n_train
+        self.validation = validation
+        self.score_fn = score_fn
+        self.converged = False
+        self.best_state = None
+
+    def release(self):
+        """Drop the references to data and weight copies so the net pickles small."""
+        self.validation = None
+        self.score_fn = None
+        self.best_state = None
+
+    def on_epoch_begin(self, net, **kwargs):
+        self._epoch_start = time.perf_counter()
+
+    def on_epoch_end(self, net, **kwargs):
+        history = net.history
+        loss = history[-1, "train_loss"]
+        self.n_iter += 1
+        self.samples_seen += self.n_train
+        if not math.isfinite(loss):
+            raise NonFiniteLossError(
+                f"The training loss became {loss} at epoch {self.n_iter}; training was "
+                "stopped. Scale the inputs (e.g. StandardScaler) or lower "
+                "learning_rate_init."
+            )
+        self.loss_curve.append(loss)
+        if self.validation is not None:
+            valid_loss, score = net.evaluate(self.validation, self.score_fn)
+            history.record("valid_loss", valid_loss)
+            history.record("valid_score", score)
+            self.validation_scores.append(score)
+            improved = score >= self.best_validation_score + self.tol
+            if score > self.best_validation_score:
+                self.best_validation_score = score
+                self.best_state = {
+                    key: value.detach().clone() for key, value in net.module_.state_dict().items()
+                }
+        else:
+            improved = loss <= self.best_loss - self.tol
+            self.best_loss = min(self.best_loss, loss)
+        self.no_improvement_count = 0 if improved else self.no_improvement_count + 1
+        history.record("lr", net.optimizer_.param_groups[0]["lr"])
+        history.record("dur", time.perf_counter() - self._epoch_start)
+
+        if self.no_improvement_count > self.n_iter_no_change:
+            current = net.optimizer_.param_groups[0]["lr"]
+            if self.learning_rate == "adaptive" and current > 1e-6:
+                self._set_lr(net, current / 5.0)
+                self.no_improvement_count = 0
+            else:
+                self.converged = True
+                # skorch's way to leave fit_loop early: partial_fit catches it.
+                raise KeyboardInterrupt
+        elif self.learning_rate in ("invscaling", "cosine", "step"):
+            self._set_lr(net, self._scheduled_lr())
+
+    def on_train_end(self, net, **kwargs):
+        if self.best_state is not None:
+            net.module_.load_state_dict(self.best_state)
+
+    def _scheduled_lr(self):
+        if self.learning_rate == "invscaling":
+            return self.learning_rate_init / (self.samples_seen + 1) ** self.power_t
+        if self.learning_rate == "cosine":
+            progress = min(self.n_iter, self.max_iter) / self.max_iter
+            return self.learning_rate_init * 0.5 * (1.0 + math.cos(math.pi * progress))
+        step_size = max(1, self.max_iter // 3)
+        return self.learning_rate_init * 0.1 ** (self.n_iter // step_size)
+
+    @staticmethod
+    def _set_lr(net, value):
+        for group in net.optimizer_.param_groups:
+            group["lr"] = value
+
+
+class ProgressReporter(Callback):
+    """``verbose=1``: one tqdm bar per fit; ``verbose>=2``: one table row per epoch."""
+
+    _columns = ("epoch", "train_loss", "valid_loss", "valid_score", "lr", "dur")
+
+    def __init__(self, verbose=0, description="fit"):
+        self.verbose = verbose
+        self.description = description
+        self._bar = None
+        self._header_printed = False
+
+    def start(self, epochs):
+        """Open the progress bar of one fit call."""
+        self.close()
+        self._header_printed = False
+        if self.verbose == 1:
+            from tqdm.auto import tqdm
+
+            self._bar = tqdm(total=epochs, desc=self.description, unit="epoch", file=sys.stderr)
+
+    def close(self):
+        """Close the bar, also when training stopped on an error."""
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+    def on_epoch_end(self, net, **kwargs):
+        row = net.history[-1]
+        if self._bar is not None:
+            self._bar.update(1)
+            self._bar.set_postfix(loss=f"{row['train_loss']:.4g}", refresh=False)
+        elif self.verbose >= 2:
+            columns = [c for c in self._columns if c in row]
+            if not self._header_printed:
+                print("  ".join(f"{c:>11}" for c in columns), flush=True)
+                self._header_printed = True
+            cells = [
+                f"{row[c]:>11d}" if isinstance(row[c], int) else f"{row[c]:>11.5g}"
+                for c in columns
+            ]
+            print("  ".join(cells), flush=True)
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_bar"] = None
+        return state

@@ -1,0 +1,11 @@
+"""Pure PyTorch networks: no scikit-learn import, explicit keyword arguments.
+
+Every network takes its input and output sizes as keyword arguments
+(``n_features``, ``n_outputs``, ``in_channels``...) and, where useful, splits
+``forward`` into ``forward_features`` and ``forward_head``.
+"""
+
+from ._layers import ACTIVATIONS, make_activation
+from ._mlp import MLP
+
+__all__ = ["ACTIVATIONS", "MLP", "make_activation"]

@@ -1,0 +1,45 @@
+"""Building blocks shared by the networks."""
+
+import math
+
+from torch import nn
+
+__all__ = ["ACTIVATIONS", "make_activation", "glorot_uniform_"]
+
+#: Activation names accepted by every network's ``activation`` argument.
+#: The first four are scikit-learn's MLP names.
+ACTIVATIONS = {
+    "identity": nn.Identity,
+    "logistic": nn.Sigmoid,
+    "tanh": nn.Tanh,
+    "relu": nn.ReLU,
+    "leaky_relu": nn.LeakyReLU,
+    "elu": nn.ELU,
+    "gelu": nn.GELU,
+    "silu": nn.SiLU,
+}
+
+
+def make_activation(name):
+    """Return a fresh activation module for ``name`` (a key of ACTIVATIONS)."""
+    try:
+        return ACTIVATIONS[name]()
+    except KeyError:
+        raise ValueError(
+            f"Unknown activation {name!r}; expected one of {sorted(ACTIVATIONS)}."
+        ) from None
+
+
+def glorot_uniform_(linear, activation):
+    """Initialise a Linear layer as scikit-learn's MLP does.
+
+    Weights and bias are drawn from U(-b, b) with Glorot's
+    b = sqrt(6 / (fan_in + fan_out)) (2 instead of 6 for the logistic
+    activation), so that a network starts where sklearn's would.
+    """
+    gain = 2.0 if activation == "logistic" else 6.0
+    bound = math.sqrt(gain / (linear.in_features + linear.out_features))
+    nn.init.uniform_(linear.weight, -bound, bound)
+    if linear.bias is not None:
+        nn.init.uniform_(linear.bias, -bound, bound)
+    return linear

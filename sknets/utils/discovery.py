@@ -1,0 +1,62 @@
+"""Discovery of the public estimators, as :func:`sklearn.utils.all_estimators`."""
+
+import inspect
+
+__all__ = ["all_estimators"]
+
+_KINDS = {
+    "classifier": "ClassifierMixin",
+    "regressor": "RegressorMixin",
+    "transformer": "TransformerMixin",
+}
+
+
+def all_estimators(type_filter=None):
+    """List the public estimators of sknets.
+
+    Parameters
+    ----------
+    type_filter : {"classifier", "regressor", "transformer", "generator"}, \
+list of them, or None, default=None
+        Keep only estimators of these kinds; None keeps all.
+
+    Returns
+    -------
+    estimators : list of (name, class) tuples
+        Sorted by name.
+
+    Examples
+    --------
+    >>> from sknets.utils import all_estimators
+    >>> [name for name, _ in all_estimators("regressor")][:1]
+    ['MLPRegressor']
+    """
+    import sknets
+    from sknets.base import NeuralEstimator
+
+    found = []
+    for name in sknets.__all__:
+        obj = getattr(sknets, name)
+        if (
+            inspect.isclass(obj)
+            and issubclass(obj, NeuralEstimator)
+            and not inspect.isabstract(obj)
+            and not name.startswith("_")
+        ):
+            found.append((name, obj))
+    if type_filter is None:
+        return sorted(found)
+    kinds = [type_filter] if isinstance(type_filter, str) else list(type_filter)
+    unknown = set(kinds) - {*_KINDS, "generator"}
+    if unknown:
+        raise ValueError(
+            f"type_filter must be among {sorted({*_KINDS, 'generator'})}, got {sorted(unknown)}."
+        )
+
+    def kind_of(cls):
+        for kind, mixin in _KINDS.items():
+            if any(base.__name__ == mixin for base in cls.__mro__):
+                return kind
+        return "generator"
+
+    return sorted((name, cls) for name, cls in found if kind_of(cls) in kinds)
