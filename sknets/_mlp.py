@@ -3,7 +3,7 @@
 from numbers import Integral, Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 
 from .base import NeuralClassifier, NeuralEstimator, NeuralRegressor
 from .networks import ACTIVATIONS, MLP
@@ -128,7 +128,11 @@ class _MLPMixin:
         sizes = self.hidden_layer_sizes
         sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
         if any(not isinstance(size, Integral) or size < 1 for size in sizes):
-            raise ValueError(f"hidden_layer_sizes must be positive integers, got {sizes}.")
+            raise InvalidParameterError(
+                f"The 'hidden_layer_sizes' parameter of {type(self).__name__} must be an "
+                "int in the range [1, inf) or a sequence of them. Got "
+                f"{self.hidden_layer_sizes!r} instead."
+            )
         return MLP(
             n_features=sample_shape[0],
             n_outputs=n_outputs,

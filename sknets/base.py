@@ -238,12 +238,19 @@ class NeuralEstimator(BaseEstimator, ABC):
                 self._continue_net(device, batch_size, new_optimizer=not incremental)
             else:
                 self.net_ = self._make_net(X.shape[1:], device, batch_size)
-            data = TensorBatches(X, y_encoded, sample_weight, device=device)
-            train = data if valid_index is None else data.subset(train_index)
-            valid = None if valid_index is None else data.subset(valid_index)
-            self.net_.batch_generator = torch.Generator().manual_seed(seed)
-            epochs = 1 if incremental else self.max_iter
-            self._run_epochs(train, valid, epochs)
+            try:
+                data = TensorBatches(X, y_encoded, sample_weight, device=device)
+                train = data if valid_index is None else data.subset(train_index)
+                valid = None if valid_index is None else data.subset(valid_index)
+                self.net_.batch_generator = torch.Generator().manual_seed(seed)
+                epochs = 1 if incremental else self.max_iter
+                self._run_epochs(train, valid, epochs)
+            except Exception:
+                if not continuing:
+                    # A fit from scratch that failed (e.g. a non-finite loss) must
+                    # not leave a half-trained net that makes the estimator look fitted.
+                    del self.net_
+                raise
 
         self.device_ = device
         self._set_fitted_attributes()
@@ -498,8 +505,11 @@ class NeuralClassifier(ClassifierMixin, NeuralEstimator):
                 if self.classes_.shape[0] < 2:
                     raise ValueError(
                         f"{type(self).__name__} needs samples of at least 2 classes in the "
-                        f"data, but the data contains only one class: {self.classes_[0]!r}."
+                        f"data, but the data contains only one class: "
+                        f"{self.classes_.tolist()[0]!r}."
                     )
+                if classes is not None:
+                    self._check_known_labels(y)
             self._target_type = (
                 "multilabel"
                 if multilabel
@@ -529,12 +539,15 @@ class NeuralClassifier(ClassifierMixin, NeuralEstimator):
                 f"classes={list(classes)!r} is not the same as on the first call "
                 f"to partial_fit, which was {self.classes_.tolist()!r}."
             )
+        self._check_known_labels(y)
+
+    def _check_known_labels(self, y):
         unseen = np.setdiff1d(np.unique(y), self.classes_)
         if unseen.size:
             raise ValueError(
-                f"y contains labels not seen when {name} was first fitted: "
-                f"{unseen.tolist()!r}; expected labels among classes_ = "
-                f"{self.classes_.tolist()!r}."
+                f"y contains labels not seen when {type(self).__name__} was first fitted "
+                f"(or not in the classes passed to partial_fit): {unseen.tolist()!r}; "
+                f"expected labels among classes_ = {self.classes_.tolist()!r}."
             )
 
     def _target_sample_weight(self, y):

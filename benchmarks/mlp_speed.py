@@ -1,0 +1,478 @@
+"""Speed and accuracy of sknets.MLPClassifier against three reference points.
+
+Contenders, run interleaved in one process on the same data, seeds and
+thread count:
+
+* ``hand loop``: the practical limit, a minimal hand-written PyTorch loop
+  with the same network (:class:`sknets.networks.MLP`), optimizer (Adam),
+  loss and batch size -- data as tensors, ``randperm`` plus index slicing
+  per batch, ``zero_grad`` / ``backward`` / ``step``.  Its predict is one
+  forward pass over all rows under ``torch.inference_mode``.
+* ``sknets``: :class:`sknets.MLPClassifier`.
+* ``skorch``: :class:`skorch.NeuralNetClassifier` with its defaults (its
+  DataLoader, default callbacks, per-batch loss read-back) around the same
+  network, given raw logits with ``criterion=CrossEntropyLoss``,
+  ``train_split=None`` and ``iterator_train__shuffle=True``.
+* ``sklearn``: :class:`sklearn.neural_network.MLPClassifier` (NumPy).
+
+Every estimator runs exactly ``--epochs`` epochs (``tol=0`` and
+``n_iter_no_change`` larger than ``max_iter``; checked after each fit),
+with ``alpha=0`` so that all four optimise the same objective.  A fit is
+timed end to end from the float32 NumPy arrays (validation, tensor
+conversion and model construction included) and reported per epoch;
+predict is timed on 50,000 rows (the best of three calls).  Each repeat runs
+every contender once, in a rotated order so that drift in the machine's load
+spreads evenly; the table gives the median over the repeats, after one
+untimed warm-up fit per contender.
+
+Usage::
+
+    python benchmarks/mlp_speed.py                # full run, prints the tables
+    python benchmarks/mlp_speed.py --write-docs   # ... and writes docs/_bench/mlp_speed.rst
+    python benchmarks/mlp_speed.py --quick        # smoke run: small data, 1 repeat
+"""
+
+import argparse
+import datetime
+import gc
+import os
+import platform
+import statistics
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import skorch
+import sklearn
+import torch
+import torch.nn.functional as F
+from sklearn.datasets import make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.neural_network import MLPClassifier as SklearnMLPClassifier
+from threadpoolctl import threadpool_limits
+from torch import nn
+
+import sknets
+from sknets.networks import MLP
+
+DOCS_PATH = Path(__file__).resolve().parents[1] / "docs" / "_bench" / "mlp_speed.rst"
+N_PREDICT = 50_000
+LEARNING_RATE = 1e-3
+
+
+@dataclass
+class Case:
+    """One benchmark problem and its training configuration."""
+
+    key: str
+    n_train: int
+    n_features: int
+    n_classes: int
+    hidden: tuple
+    batch_size: int
+    epochs: int
+    fit_target: float  # sknets fit time per epoch, at most this times the hand loop's
+    n_test: int = 10_000
+
+    @property
+    def title(self):
+        return (
+            f"({self.key}) {self.n_train:,} x {self.n_features}, {self.n_classes} classes, "
+            f"MLP {'-'.join(map(str, self.hidden))}, batch {self.batch_size}, "
+            f"{self.epochs} epochs"
+        )
+
+
+def make_cases(quick):
+    if quick:
+        return [
+            Case("a", 10_000, 100, 5, (256, 256), 256, 2, 1.15, n_test=2_000),
+            Case("b", 2_000, 20, 2, (100,), 200, 2, 1.3, n_test=1_000),
+        ]
+    return [
+        Case("a", 50_000, 100, 5, (256, 256), 256, 10, 1.15),
+        Case("b", 2_000, 20, 2, (100,), 200, 10, 1.3, n_test=2_000),
+    ]
+
+
+def make_data(case, seed):
+    X, y = make_classification(
+        n_samples=case.n_train + case.n_test,
+        n_features=case.n_features,
+        n_informative=min(case.n_features, max(10, case.n_features // 2)),
+        n_redundant=min(5, case.n_features // 10),
+        n_classes=case.n_classes,
+        n_clusters_per_class=2,
+        class_sep=1.0,
+        random_state=seed,
+    )
+    X = X.astype(np.float32)
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=case.n_test, random_state=seed, stratify=y
+    )
+    rows = np.random.default_rng(seed).integers(0, X.shape[0], N_PREDICT)
+    X_predict = np.ascontiguousarray(X[rows])
+    return X_train, y_train, X_test, y_test, X_predict
+
+
+# ---------------------------------------------------------------- contenders
+class HandLoop:
+    """The practical limit: the smallest correct PyTorch training loop."""
+
+    name = "hand loop"
+
+    def __init__(self, case, seed):
+        self.case, self.seed = case, seed
+
+    def fit(self, X, y):
+        case = self.case
+        torch.manual_seed(self.seed)
+        self.classes_ = np.unique(y)
+        binary = self.classes_.shape[0] == 2
+        X_t = torch.from_numpy(X)
+        index = np.searchsorted(self.classes_, y)
+        if binary:  # one logit and a logistic loss, as sknets (and sklearn) use
+            y_t = torch.from_numpy(index.astype(np.float32)[:, None])
+            loss_fn = F.binary_cross_entropy_with_logits
+        else:
+            y_t = torch.from_numpy(index.astype(np.int64))
+            loss_fn = F.cross_entropy
+        self.model = MLP(
+            n_features=X.shape[1],
+            n_outputs=1 if binary else self.classes_.shape[0],
+            hidden_layer_sizes=case.hidden,
+        )
+        optimizer = torch.optim.Adam(self.model.parameters(), lr=LEARNING_RATE)
+        generator = torch.Generator().manual_seed(self.seed)
+        n, step = X_t.shape[0], case.batch_size
+        self.model.train()
+        for _ in range(case.epochs):
+            order = torch.randperm(n, generator=generator)
+            for start in range(0, n, step):
+                rows = order[start : start + step]
+                optimizer.zero_grad()
+                loss = loss_fn(self.model(X_t[rows]), y_t[rows])
+                loss.backward()
+                optimizer.step()
+        self.n_iter_ = case.epochs
+        return self
+
+    def predict(self, X):
+        self.model.eval()
+        with torch.inference_mode():
+            logits = self.model(torch.from_numpy(X))
+        if self.classes_.shape[0] == 2:
+            return self.classes_[(logits[:, 0] > 0).numpy().astype(np.int64)]
+        return self.classes_[logits.argmax(dim=1).numpy()]
+
+
+class Sknets:
+    name = "sknets"
+
+    def __init__(self, case, seed):
+        self.estimator = sknets.MLPClassifier(
+            hidden_layer_sizes=case.hidden,
+            batch_size=case.batch_size,
+            learning_rate_init=LEARNING_RATE,
+            alpha=0.0,
+            max_iter=case.epochs,
+            tol=0.0,
+            n_iter_no_change=case.epochs + 1,
+            random_state=seed,
+            device="cpu",
+        )
+
+    def fit(self, X, y):
+        self.estimator.fit(X, y)
+        self.n_iter_ = self.estimator.n_iter_
+        return self
+
+    def predict(self, X):
+        return self.estimator.predict(X)
+
+
+class Skorch:
+    name = "skorch"
+
+    def __init__(self, case, seed):
+        self.case, self.seed = case, seed
+
+    def fit(self, X, y):
+        torch.manual_seed(self.seed)
+        self.classes_ = np.unique(y)
+        module = MLP(
+            n_features=X.shape[1],
+            n_outputs=self.classes_.shape[0],
+            hidden_layer_sizes=self.case.hidden,
+        )
+        self.net = skorch.NeuralNetClassifier(
+            module,
+            criterion=nn.CrossEntropyLoss,
+            optimizer=torch.optim.Adam,
+            lr=LEARNING_RATE,
+            batch_size=self.case.batch_size,
+            max_epochs=self.case.epochs,
+            train_split=None,
+            iterator_train__shuffle=True,
+            device="cpu",
+            verbose=0,
+        )
+        self.net.fit(X, np.searchsorted(self.classes_, y).astype(np.int64))
+        self.n_iter_ = len(self.net.history)
+        return self
+
+    def predict(self, X):
+        return self.classes_[self.net.predict(X)]
+
+
+class Sklearn:
+    name = "sklearn"
+
+    def __init__(self, case, seed):
+        self.estimator = SklearnMLPClassifier(
+            hidden_layer_sizes=case.hidden,
+            batch_size=case.batch_size,
+            learning_rate_init=LEARNING_RATE,
+            alpha=0.0,
+            max_iter=case.epochs,
+            tol=0.0,
+            n_iter_no_change=case.epochs + 1,
+            random_state=seed,
+        )
+
+    def fit(self, X, y):
+        self.estimator.fit(X, y)
+        self.n_iter_ = self.estimator.n_iter_
+        return self
+
+    def predict(self, X):
+        return self.estimator.predict(X)
+
+
+CONTENDERS = [HandLoop, Sknets, Skorch, Sklearn]
+
+
+# ------------------------------------------------------------------- running
+def run_once(contender_class, case, data, seed):
+    X_train, y_train, X_test, y_test, X_predict = data
+    contender = contender_class(case, seed)
+    gc.collect()
+    start = time.perf_counter()
+    contender.fit(X_train, y_train)
+    fit_time = time.perf_counter() - start
+    if contender.n_iter_ != case.epochs:
+        raise RuntimeError(
+            f"{contender.name} ran {contender.n_iter_} epochs instead of {case.epochs}"
+        )
+    accuracy = float(np.mean(contender.predict(X_test) == y_test))
+    predict_times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        contender.predict(X_predict)
+        predict_times.append(time.perf_counter() - start)
+    return fit_time / case.epochs, min(predict_times), accuracy
+
+
+def run_case(case, repeats, seed, log):
+    data = make_data(case, seed)
+    log(f"{case.title}: warm-up")
+    for contender_class in CONTENDERS:
+        run_once(contender_class, case, data, seed)
+    samples = {c.name: [] for c in CONTENDERS}
+    for repeat in range(repeats):
+        shift = repeat % len(CONTENDERS)
+        order = CONTENDERS[shift:] + CONTENDERS[:shift]
+        for contender_class in order:
+            samples[contender_class.name].append(
+                run_once(contender_class, case, data, seed + repeat)
+            )
+        log(f"{case.title}: repeat {repeat + 1}/{repeats} done")
+    rows = []
+    for contender_class in CONTENDERS:
+        runs = samples[contender_class.name]
+        rows.append(
+            {
+                "name": contender_class.name,
+                "epoch": statistics.median(r[0] for r in runs),
+                "predict": statistics.median(r[1] for r in runs),
+                "accuracy": statistics.median(r[2] for r in runs),
+            }
+        )
+    base = rows[0]
+    for row in rows:
+        row["epoch_ratio"] = row["epoch"] / base["epoch"]
+        row["predict_ratio"] = row["predict"] / base["predict"]
+    return rows
+
+
+def verdicts(case, rows):
+    by_name = {row["name"]: row for row in rows}
+    ours, sk = by_name["sknets"], by_name["sklearn"]
+    return [
+        (
+            f"fit <= {case.fit_target:g}x hand loop",
+            ours["epoch_ratio"] <= case.fit_target,
+            f"{ours['epoch_ratio']:.2f}x",
+        ),
+        (
+            "predict <= 1.5x one batched forward pass",
+            ours["predict_ratio"] <= 1.5,
+            f"{ours['predict_ratio']:.2f}x",
+        ),
+        (
+            "faster than sklearn per epoch",
+            ours["epoch"] < sk["epoch"],
+            f"{sk['epoch'] / ours['epoch']:.1f}x faster",
+        ),
+        (
+            "accuracy >= sklearn",
+            ours["accuracy"] >= sk["accuracy"],
+            f"{ours['accuracy']:.4f} vs {sk['accuracy']:.4f}",
+        ),
+    ]
+
+
+HEADER = ("contender", "time/epoch (s)", "ratio", "predict 50k (s)", "ratio", "accuracy")
+
+
+def table_cells(rows):
+    return [
+        (
+            row["name"],
+            f"{row['epoch']:.4f}",
+            f"{row['epoch_ratio']:.2f}x",
+            f"{row['predict']:.4f}",
+            f"{row['predict_ratio']:.2f}x",
+            f"{row['accuracy']:.4f}",
+        )
+        for row in rows
+    ]
+
+
+def format_text(case, rows):
+    cells = [HEADER, *table_cells(rows)]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(HEADER))]
+    lines = [case.title]
+    for index, row in enumerate(cells):
+        lines.append(
+            "  ".join(
+                cell.ljust(width) if i == 0 else cell.rjust(width)
+                for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+            )
+        )
+        if index == 0:
+            lines.append("  ".join("-" * width for width in widths))
+    for label, ok, detail in verdicts(case, rows):
+        lines.append(f"  [{'met' if ok else 'MISSED'}] {label}: {detail}")
+    return "\n".join(lines)
+
+
+def environment(threads):
+    return {
+        "date": datetime.date.today().isoformat(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "skorch": skorch.__version__,
+        "sklearn": sklearn.__version__,
+        "numpy": np.__version__,
+        "sknets": sknets.__version__,
+        "cores": os.cpu_count(),
+        "threads": threads,
+        "cpu": _cpu_name(),
+    }
+
+
+def _cpu_name():
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def format_rst(results, env, repeats):
+    lines = [
+        ".. Generated by benchmarks/mlp_speed.py --write-docs; do not edit by hand.",
+        "",
+        f"Measured on {env['date']} with torch {env['torch']}, skorch {env['skorch']}, "
+        f"scikit-learn {env['sklearn']}, NumPy {env['numpy']} and Python {env['python']}, "
+        f"on a CPU-only machine with {env['cores']} cores ({env['cpu']}), "
+        f"{env['threads']} threads for every contender.  Each figure is the median of "
+        f"{repeats} interleaved repeats; ratios are to the hand-written PyTorch loop "
+        "(fit) and to one batched forward pass over all rows (predict).  Time per "
+        "epoch is the whole fit from NumPy arrays divided by the number of epochs; "
+        "predict is timed on 50,000 rows; accuracy is on a held-out test split.",
+        "",
+    ]
+    for case, rows in results:
+        lines += [
+            f".. list-table:: {case.title}",
+            "   :header-rows: 1",
+            "",
+        ]
+        for row in [HEADER, *table_cells(rows)]:
+            lines.append(f"   * - {row[0]}")
+            lines.extend(f"     - {cell}" for cell in row[1:])
+        lines.append("")
+        lines.append("Targets for sknets:")
+        lines.append("")
+        for label, ok, detail in verdicts(case, rows):
+            lines.append(f"- {label}: {'met' if ok else 'missed'} ({detail})")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smoke run: small data, 1 repeat")
+    parser.add_argument("--repeats", type=int, default=None, help="timed repeats (default 5)")
+    parser.add_argument(
+        "--threads", type=int, default=None, help="threads for every contender (default: torch's)"
+    )
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--cases", default="ab", help="which problems to run, e.g. 'a', 'b' or 'ab' (default)"
+    )
+    parser.add_argument(
+        "--write-docs", action="store_true", help=f"write the tables to {DOCS_PATH}"
+    )
+    args = parser.parse_args(argv)
+    if args.write_docs and (args.quick or args.cases != "ab"):
+        parser.error("--write-docs needs a full run (no --quick, all cases)")
+    repeats = args.repeats or (1 if args.quick else 5)
+    threads = args.threads or torch.get_num_threads()
+    torch.set_num_threads(threads)
+    warnings.filterwarnings("ignore", category=ConvergenceWarning)
+
+    def log(message):
+        print(message, file=sys.stderr, flush=True)
+
+    env = environment(threads)
+    print(
+        f"torch {env['torch']}, skorch {env['skorch']}, sklearn {env['sklearn']}, "
+        f"{env['cores']} cores, {threads} threads, median of {repeats} repeat(s)"
+        + (" [QUICK smoke run]" if args.quick else "")
+    )
+    results = []
+    with threadpool_limits(limits=threads):
+        for case in make_cases(args.quick):
+            if case.key not in args.cases:
+                continue
+            rows = run_case(case, repeats, args.seed, log)
+            results.append((case, rows))
+            print()
+            print(format_text(case, rows), flush=True)
+    if args.write_docs:
+        DOCS_PATH.parent.mkdir(parents=True, exist_ok=True)
+        DOCS_PATH.write_text(format_rst(results, env, repeats))
+        print(f"\nwrote {DOCS_PATH}")
+
+
+if __name__ == "__main__":
+    main()
