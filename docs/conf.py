@@ -7,6 +7,7 @@ objects are rendered as plain code.
 """
 
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -77,3 +78,47 @@ html_last_updated_fmt = None
 
 # Keep the build reproducible and offline.
 os.environ.setdefault("TQDM_DISABLE", "1")
+
+# -- Docstrings inherited from scikit-learn ----------------------------------
+# The estimator pages include the methods inherited from scikit-learn
+# (get_params, score, set_fit_request...).  Their docstrings use
+# :ref:/:term: targets that exist only in scikit-learn's own documentation;
+# with no intersphinx (the build is offline) they would be unresolved
+# references.  Rewrite them as links to scikit-learn's website (not fetched
+# at build time) or, for labels without a known page, as plain text.
+_SKLEARN_DOCS = "https://scikit-learn.org/stable/"
+_SKLEARN_LABELS = {
+    "metadata_routing": "metadata_routing.html",
+    "accuracy_score": "modules/model_evaluation.html#accuracy-score",
+    "r2_score": "modules/model_evaluation.html#r2-score",
+}
+_SKLEARN_ROLE = re.compile(r":(ref|term):`([^`<]*?)\s*(?:<([^`>]*)>)?`")
+
+
+def _sklearn_role_as_link(match):
+    role, text, target = match.group(1), match.group(2).strip(), match.group(3)
+    target = (target or text).strip()
+    if role == "term":
+        url = f"{_SKLEARN_DOCS}glossary.html#term-{re.sub(r'[^a-z0-9]+', '-', target.lower())}"
+    elif target in _SKLEARN_LABELS:
+        url = _SKLEARN_DOCS + _SKLEARN_LABELS[target]
+    else:
+        return text
+    return f"`{text} <{url}>`__"
+
+
+def _rewrite_sklearn_references(app, what, name, obj, options, lines):
+    module = getattr(obj, "__module__", None) or ""
+    if module.split(".")[0] != "sklearn":
+        return
+    lines[:] = [_SKLEARN_ROLE.sub(_sklearn_role_as_link, line) for line in lines]
+
+
+def _hide_private_bases(app, name, obj, options, bases):
+    """List only public base classes (not helper mixins such as ``_MLPMixin``)."""
+    bases[:] = [base for base in bases if not base.__name__.startswith("_")]
+
+
+def setup(app):
+    app.connect("autodoc-process-docstring", _rewrite_sklearn_references)
+    app.connect("autodoc-process-bases", _hide_private_bases)
