@@ -5,7 +5,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 
-from .base import NeuralClassifier, NeuralEstimator, NeuralRegressor
+from .base import NeuralClassifier, NeuralRegressor
 from .networks import ACTIVATIONS, MLP
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
@@ -93,7 +93,7 @@ default="constant"
 _SHARED_ATTRIBUTES_DOC = """
     n_features_in_ : int
         Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Names of the features seen during fit, when X was a DataFrame.
     n_outputs_ : int
         Number of output units.

@@ -259,6 +259,7 @@ class NeuralEstimator(BaseEstimator, ABC):
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and "
                 "the optimization hasn't converged yet.",
                 ConvergenceWarning,
+                stacklevel=3,
             )
         return self
 
@@ -284,9 +285,7 @@ class NeuralEstimator(BaseEstimator, ABC):
         target_weight = self._target_sample_weight(y)
         if sample_weight is None and target_weight is None:
             return None
-        weight = _check_sample_weight(
-            sample_weight, X, dtype=np.float64, ensure_non_negative=True
-        )
+        weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
         if target_weight is not None:
             weight = weight * target_weight
         total = weight.sum()
@@ -316,7 +315,8 @@ class NeuralEstimator(BaseEstimator, ABC):
         if self.batch_size > n_samples:
             warnings.warn(
                 f"Got batch_size={self.batch_size} larger than the {n_samples} training "
-                "samples; it is clipped to the number of samples."
+                "samples; it is clipped to the number of samples.",
+                stacklevel=4,
             )
         return min(self.batch_size, n_samples)
 

@@ -4,6 +4,8 @@ Estimators are discovered with ``all_estimators`` (never listed by hand) and
 built with their ``_get_test_params`` (tiny networks, few epochs).
 """
 
+import os
+
 import pytest
 from sklearn.base import clone
 from sklearn.utils.estimator_checks import parametrize_with_checks
@@ -26,9 +28,13 @@ _PER_CHECK_PARAMS = {
 _EXPECTED_FAILED_CHECKS = {}
 
 
+# SKNETS_TEST_DEVICE=cuda runs the same checks on a GPU.
+_DEVICE = os.environ.get("SKNETS_TEST_DEVICE", "cpu")
+
+
 def _instances():
     for _, cls in all_estimators():
-        yield cls(**cls._get_test_params(), device="cpu")
+        yield cls(**cls._get_test_params(), device=_DEVICE)
 
 
 def test_estimators_are_discovered():

@@ -5,6 +5,7 @@ import torch
 from torch import nn
 
 from sknets.networks import ACTIVATIONS, MLP, make_activation
+from sknets.utils import resolve_device
 
 # (n_features, hidden_layer_sizes, activation, dropout, batch_norm, batch)
 MLP_CASES = [
@@ -22,13 +23,20 @@ MLP_CASES = [
 
 def _case_id(case):
     n_features, hidden, activation, dropout, batch_norm, batch = case
-    return f"f{n_features}-h{'x'.join(map(str, hidden)) or 'none'}-{activation}-d{dropout}-bn{int(batch_norm)}-b{batch}"
+    widths = "x".join(map(str, hidden)) or "none"
+    return f"f{n_features}-h{widths}-{activation}-d{dropout}-bn{int(batch_norm)}-b{batch}"
+
+
+@pytest.fixture
+def torch_device(device):
+    """The test device as a torch.device ("auto" resolved as the estimators do)."""
+    return resolve_device(device)
 
 
 @pytest.fixture
 def seeded():
     """Seed torch for the test without changing the caller's global RNG."""
-    with torch.random.fork_rng(devices=[]):
+    with torch.random.fork_rng(devices=list(range(torch.cuda.device_count()))):
         torch.manual_seed(0)
         yield
 
@@ -48,7 +56,7 @@ def _bias_feeding_batch_norm(net):
 
 
 @pytest.mark.parametrize("case", MLP_CASES, ids=_case_id)
-def test_mlp_forward_backward(case, device, seeded):
+def test_mlp_forward_backward(case, torch_device, seeded):
     n_features, hidden, activation, dropout, batch_norm, batch = case
     n_outputs = 3
     net = MLP(
@@ -58,16 +66,16 @@ def test_mlp_forward_backward(case, device, seeded):
         activation=activation,
         dropout=dropout,
         batch_norm=batch_norm,
-    ).to(device)
+    ).to(torch_device)
     net.train()
-    x = torch.randn(batch, n_features, device=device)
+    x = torch.randn(batch, n_features, device=torch_device)
     out = net(x)
     assert out.shape == (batch, n_outputs)
     assert out.dtype == torch.float32
     assert torch.isfinite(out).all()
 
     # A loss that depends on every output with a different sign and scale.
-    weights = torch.randn(batch, n_outputs, device=device)
+    weights = torch.randn(batch, n_outputs, device=torch_device)
     (out * weights).sum().backward()
     bias_before_bn = _bias_feeding_batch_norm(net)
     assert len(bias_before_bn) == (len(hidden) if batch_norm else 0)
@@ -83,7 +91,7 @@ def test_mlp_forward_backward(case, device, seeded):
 
 
 @pytest.mark.parametrize("case", MLP_CASES, ids=_case_id)
-def test_mlp_features_and_head_compose_to_forward(case, device, seeded):
+def test_mlp_features_and_head_compose_to_forward(case, torch_device, seeded):
     n_features, hidden, activation, dropout, batch_norm, batch = case
     net = MLP(
         n_features=n_features,
@@ -92,14 +100,14 @@ def test_mlp_features_and_head_compose_to_forward(case, device, seeded):
         activation=activation,
         dropout=dropout,
         batch_norm=batch_norm,
-    ).to(device)
+    ).to(torch_device)
     # A few training steps so that BatchNorm's running statistics are not trivial.
     net.train()
     with torch.no_grad():
         for _ in range(3):
-            net(torch.randn(batch, n_features, device=device) * 2 + 1)
+            net(torch.randn(batch, n_features, device=torch_device) * 2 + 1)
     net.eval()
-    x = torch.randn(batch, n_features, device=device)
+    x = torch.randn(batch, n_features, device=torch_device)
     with torch.no_grad():
         features = net.forward_features(x)
         composed = net.forward_head(features)
@@ -150,7 +158,7 @@ def test_mlp_layer_layout(hidden, batch_norm, dropout, expected, seeded):
     linear = net.linear_layers()
     widths = [3, *hidden, 2]
     assert [(layer.in_features, layer.out_features) for layer in linear] == list(
-        zip(widths[:-1], widths[1:])
+        zip(widths[:-1], widths[1:], strict=True)
     )
     assert linear[-1] is net.head
 

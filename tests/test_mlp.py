@@ -1,0 +1,357 @@
+"""sknets.MLPClassifier / MLPRegressor: drop-in replacements for scikit-learn's MLPs."""
+
+import warnings
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+from sklearn.datasets import (
+    load_digits,
+    load_iris,
+    make_classification,
+    make_multilabel_classification,
+    make_regression,
+)
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
+from sklearn.neural_network import MLPClassifier as SkMLPClassifier
+from sklearn.neural_network import MLPRegressor as SkMLPRegressor
+from sklearn.pipeline import Pipeline, make_pipeline
+from sklearn.preprocessing import StandardScaler
+from threadpoolctl import threadpool_limits
+from torch import nn
+
+from sknets import MLPClassifier, MLPRegressor
+from sknets.networks import MLP
+
+
+def _clf(device, **params):
+    params = {"hidden_layer_sizes": (8,), "max_iter": 10, "random_state": 0, **params}
+    return MLPClassifier(device=device, **params)
+
+
+def _reg(device, **params):
+    params = {"hidden_layer_sizes": (8,), "max_iter": 10, "random_state": 0, **params}
+    return MLPRegressor(device=device, **params)
+
+
+def _sklearn(cls, **params):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return cls(max_iter=1, random_state=0, **params)
+
+
+# ------------------------------------------------------------- parameters
+def test_parameters_follow_sklearn():
+    # sknets has no lbfgs solver (max_fun) and the regressor always minimises
+    # half the squared error (no loss parameter); see docs/getting_started.rst.
+    for ours, theirs, not_here in [
+        (MLPClassifier, SkMLPClassifier, {"max_fun"}),
+        (MLPRegressor, SkMLPRegressor, {"max_fun", "loss"}),
+    ]:
+        sklearn_params = theirs().get_params()
+        our_params = ours().get_params()
+        missing = set(sklearn_params) - set(our_params)
+        assert missing <= not_here, missing
+        shared = set(sklearn_params) & set(our_params)
+        for name in shared - {"solver"}:
+            assert our_params[name] == sklearn_params[name], name
+    assert {"dropout", "batch_norm", "device", "class_weight"} <= set(MLPClassifier().get_params())
+
+
+@pytest.mark.parametrize("sizes, expected", [(8, (8,)), ([8, 4], (8, 4)), ((), ())])
+def test_hidden_layer_sizes_forms(sizes, expected, device, iris):
+    X, y = iris
+    est = _clf(device, hidden_layer_sizes=sizes, max_iter=2).fit(X, y)
+    widths = [layer.out_features for layer in est.module_.linear_layers()]
+    assert tuple(widths[:-1]) == expected
+    assert widths[-1] == 3
+    assert est.get_params()["hidden_layer_sizes"] is sizes
+
+
+def test_int_and_tuple_hidden_layer_sizes_give_the_same_model(iris):
+    X, y = iris
+    as_int = _clf("cpu", hidden_layer_sizes=8).fit(X, y).predict_proba(X)
+    as_tuple = _clf("cpu", hidden_layer_sizes=(8,)).fit(X, y).predict_proba(X)
+    np.testing.assert_array_equal(as_int, as_tuple)
+
+
+def test_architecture_parameters_reach_the_module(device, iris):
+    X, y = iris
+    est = _clf(
+        device, hidden_layer_sizes=(6, 5), activation="tanh", dropout=0.25, batch_norm=True
+    ).fit(X, y)
+    module = est.module_
+    assert isinstance(module, MLP)
+    kinds = [type(layer) for layer in module.features]
+    assert kinds == [nn.Linear, nn.BatchNorm1d, nn.Tanh, nn.Dropout] * 2
+    assert all(layer.p == 0.25 for layer in module.features if isinstance(layer, nn.Dropout))
+    # Dropout is off at prediction time: predictions are deterministic.
+    np.testing.assert_array_equal(est.predict_proba(X), est.predict_proba(X))
+    assert not module.training
+
+
+def test_set_params_changes_the_architecture_on_refit(device, iris):
+    X, y = iris
+    est = _clf(device, max_iter=2).fit(X, y)
+    est.set_params(hidden_layer_sizes=(3, 3)).fit(X, y)
+    assert [w.shape for w in est.coefs_] == [(4, 3), (3, 3), (3, 3)]
+
+
+# --------------------------------------------------- coefs_ and intercepts_
+@pytest.mark.parametrize(
+    "kind, hidden, n_classes",
+    [("multiclass", (5, 3), 3), ("binary", (6,), 2), ("linear-multiclass", (), 4)],
+)
+def test_coefs_and_intercepts_shapes_match_sklearn(kind, hidden, n_classes, device):
+    X, y = make_classification(
+        60, 7, n_informative=4, n_classes=n_classes, n_clusters_per_class=1, random_state=0
+    )
+    theirs = _sklearn(SkMLPClassifier, hidden_layer_sizes=hidden).fit(X, y)
+    ours = _clf(device, hidden_layer_sizes=hidden, max_iter=1).fit(X, y)
+    assert [c.shape for c in ours.coefs_] == [c.shape for c in theirs.coefs_]
+    assert [b.shape for b in ours.intercepts_] == [b.shape for b in theirs.intercepts_]
+    assert ours.n_outputs_ == theirs.n_outputs_
+    assert all(c.dtype == np.float64 for c in ours.coefs_ + ours.intercepts_)
+
+
+def test_regressor_coefs_shapes_match_sklearn(device):
+    X, y = make_regression(40, 5, n_targets=3, random_state=0)
+    theirs = _sklearn(SkMLPRegressor, hidden_layer_sizes=(4,)).fit(X, y)
+    ours = _reg(device, hidden_layer_sizes=(4,), max_iter=1).fit(X, y)
+    assert [c.shape for c in ours.coefs_] == [c.shape for c in theirs.coefs_]
+    assert [b.shape for b in ours.intercepts_] == [b.shape for b in theirs.intercepts_]
+
+
+def _relu_forward(est, X):
+    activation = X
+    for index, (weight, bias) in enumerate(zip(est.coefs_, est.intercepts_, strict=True)):
+        activation = activation @ weight + bias
+        if index < len(est.coefs_) - 1:
+            activation = np.maximum(activation, 0)
+    return activation
+
+
+def test_coefs_are_the_weights_the_model_uses(device, iris):
+    X, y = iris
+    est = _clf(device, hidden_layer_sizes=(6, 5), max_iter=5).fit(X, y)
+    logits = _relu_forward(est, X)
+    softmax = np.exp(logits - logits.max(axis=1, keepdims=True))
+    softmax /= softmax.sum(axis=1, keepdims=True)
+    np.testing.assert_allclose(est.predict_proba(X), softmax, atol=1e-5)
+
+
+def test_binary_coefs_are_the_weights_the_model_uses(device):
+    X, y = make_classification(80, 4, random_state=0)
+    est = _clf(device, max_iter=5).fit(X, y)
+    assert est.n_outputs_ == 1
+    logit = _relu_forward(est, X)[:, 0]
+    np.testing.assert_allclose(est.predict_proba(X)[:, 1], 1 / (1 + np.exp(-logit)), atol=1e-5)
+
+
+# ------------------------------------------------------------------ outputs
+def test_binary_classifier_outputs(device):
+    X, y = make_classification(100, 4, random_state=0)
+    est = _clf(device, max_iter=30, learning_rate_init=0.02).fit(X, y)
+    proba = est.predict_proba(X)
+    assert proba.shape == (100, 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-12)
+    np.testing.assert_allclose(est.predict_log_proba(X), np.log(proba), atol=1e-10)
+    np.testing.assert_array_equal(est.predict(X), est.classes_[proba.argmax(axis=1)])
+    assert est.score(X, y) > 0.8
+
+
+def test_multiclass_classifier_outputs(device, iris):
+    X, y = iris
+    est = _clf(device, max_iter=40, learning_rate_init=0.02).fit(X, y)
+    proba = est.predict_proba(X)
+    assert proba.shape == (150, 3)
+    assert est.n_outputs_ == 3
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-12)
+    np.testing.assert_allclose(est.predict_log_proba(X), np.log(proba), atol=1e-10)
+    np.testing.assert_array_equal(est.predict(X), proba.argmax(axis=1))
+
+
+def test_multilabel_classification(device):
+    X, Y = make_multilabel_classification(200, 6, n_classes=4, random_state=0)
+    X = StandardScaler().fit_transform(X)
+    est = _clf(device, hidden_layer_sizes=(16,), max_iter=60, learning_rate_init=0.01).fit(X, Y)
+    assert est.classes_.tolist() == [0, 1, 2, 3]
+    assert est.n_outputs_ == 4
+    predicted = est.predict(X)
+    assert predicted.shape == (200, 4)
+    assert set(np.unique(predicted)) <= {0, 1}
+    proba = est.predict_proba(X)
+    assert proba.shape == (200, 4)
+    assert ((proba >= 0) & (proba <= 1)).all()
+    # Labels are independent: the rows need not sum to 1.
+    assert np.abs(proba.sum(axis=1) - 1).max() > 0.1
+    np.testing.assert_array_equal(predicted, (proba > 0.5).astype(int))
+    # Better than predicting each label's majority value.
+    majority = np.mean(Y == (Y.mean(axis=0) > 0.5))
+    assert np.mean(predicted == Y) > majority + 0.05
+    assert est.score(X, Y) == np.mean((predicted == Y).all(axis=1))
+
+
+def test_multi_target_regression(device):
+    X, Y = make_regression(150, 5, n_targets=3, noise=0.5, random_state=0)
+    Y = Y / Y.std(axis=0)
+    est = _reg(device, hidden_layer_sizes=(16,), max_iter=100, learning_rate_init=0.01).fit(X, Y)
+    assert est.n_outputs_ == 3
+    predicted = est.predict(X)
+    assert predicted.shape == (150, 3)
+    assert est.score(X, Y) > 0.8
+    # Each column predicts its own target.
+    for column in range(3):
+        assert np.corrcoef(predicted[:, column], Y[:, column])[0, 1] > 0.9
+
+
+@pytest.mark.parametrize("y_shape", ["1-d", "column"])
+def test_single_target_regression_predicts_1d(y_shape, device):
+    X, y = make_regression(150, 5, noise=0.5, random_state=0)
+    y = y / y.std()
+    target = y if y_shape == "1-d" else y[:, None]
+    est = _reg(device, hidden_layer_sizes=(16,), max_iter=100, learning_rate_init=0.01)
+    est.fit(X, target)
+    assert est.n_outputs_ == 1
+    assert est.predict(X).shape == (150,)
+    assert est.score(X, y) > 0.8
+
+
+# ------------------------------------------------------------------ solvers
+@pytest.mark.parametrize(
+    "solver, params",
+    [
+        ("adam", {"learning_rate_init": 0.01}),
+        ("adamw", {"learning_rate_init": 0.01, "alpha": 0.01}),
+        ("sgd", {"learning_rate_init": 0.1, "nesterovs_momentum": True}),
+        ("sgd", {"learning_rate_init": 0.1, "nesterovs_momentum": False}),
+        ("sgd", {"learning_rate_init": 0.1, "momentum": 0.0}),
+    ],
+    ids=["adam", "adamw", "sgd-nesterov", "sgd-momentum", "sgd-plain"],
+)
+def test_solvers_train_iris(solver, params, device, iris):
+    X, y = iris
+    est = _clf(
+        device, hidden_layer_sizes=(16,), max_iter=100, batch_size=32, solver=solver, **params
+    ).fit(X, y)
+    assert est.score(X, y) >= 0.93
+    assert est.loss_curve_[-1] < 0.5 * est.loss_curve_[0]
+
+
+def test_solver_settings_reach_the_optimizer(iris):
+    X, y = iris
+    est = _clf("cpu", solver="sgd", momentum=0.8, nesterovs_momentum=True, max_iter=1).fit(X, y)
+    optimizer = est.net_.optimizer_
+    assert isinstance(optimizer, torch.optim.SGD)
+    assert optimizer.defaults["momentum"] == 0.8 and optimizer.defaults["nesterov"]
+    est = _clf("cpu", solver="adamw", beta_1=0.8, beta_2=0.99, epsilon=1e-6, alpha=0.05, max_iter=1)
+    optimizer = est.fit(X, y).net_.optimizer_
+    assert isinstance(optimizer, torch.optim.AdamW)
+    assert optimizer.defaults["betas"] == (0.8, 0.99) and optimizer.defaults["eps"] == 1e-6
+    # Weight decay on weight matrices only, not on biases.
+    decays = {
+        p.ndim: group["weight_decay"] for group in optimizer.param_groups for p in group["params"]
+    }
+    assert decays == {2: 0.05, 1: 0.0}
+
+
+def test_nesterov_flag_changes_training(iris):
+    X, y = iris
+    with_nesterov = _clf("cpu", solver="sgd", learning_rate_init=0.1).fit(X, y)
+    without = _clf("cpu", solver="sgd", learning_rate_init=0.1, nesterovs_momentum=False).fit(X, y)
+    assert np.abs(with_nesterov.predict_proba(X) - without.predict_proba(X)).max() > 1e-4
+
+
+def test_alpha_shrinks_the_weights(device, iris):
+    X, y = iris
+    params = {"hidden_layer_sizes": (16,), "max_iter": 60, "learning_rate_init": 0.01}
+    weak = _clf(device, alpha=0.0, **params).fit(X, y)
+    strong = _clf(device, alpha=50.0, **params).fit(X, y)
+    norm = lambda est: sum(float((w**2).sum()) for w in est.coefs_)  # noqa: E731
+    assert norm(strong) < 0.7 * norm(weak)
+
+
+# -------------------------------------------------------- sklearn ecosystem
+def test_pipeline_and_grid_search(device):
+    X, y = load_iris(return_X_y=True)  # unscaled: the pipeline scales
+    pipe = Pipeline(
+        [
+            ("scale", StandardScaler()),
+            ("mlp", _clf(device, hidden_layer_sizes=(8,), max_iter=40)),
+        ]
+    )
+    search = GridSearchCV(pipe, {"mlp__learning_rate_init": [1e-4, 3e-2]}, cv=3).fit(X, y)
+    assert search.best_params_ == {"mlp__learning_rate_init": 3e-2}
+    scores = search.cv_results_["mean_test_score"]
+    assert scores[1] > scores[0]
+    assert search.best_score_ > 0.85
+    assert search.predict(X).shape == (150,)
+    assert search.best_estimator_.named_steps["mlp"].n_iter_ >= 1
+
+
+def test_cross_val_score(device):
+    X, y = make_classification(150, 6, n_informative=4, random_state=0)
+    scores = cross_val_score(
+        make_pipeline(StandardScaler(), _clf(device, max_iter=40, learning_rate_init=0.02)),
+        X,
+        y,
+        cv=3,
+    )
+    assert scores.shape == (3,)
+    assert scores.min() > 0.7
+
+
+def test_cross_val_score_regressor(device):
+    X, y = make_regression(150, 5, noise=1.0, random_state=0)
+    scores = cross_val_score(
+        _reg(device, hidden_layer_sizes=(16,), max_iter=80, learning_rate_init=0.02),
+        X,
+        y / y.std(),
+        cv=3,
+    )
+    assert scores.min() > 0.7
+
+
+@pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])
+def test_sparse_csr_input_trains_and_predicts_like_dense(cls, device):
+    X = sp.random(120, 30, density=0.2, format="csr", random_state=0, dtype=np.float64)
+    target = X @ np.random.RandomState(0).normal(size=30)
+    y = (target > np.median(target)).astype(int) if cls is MLPClassifier else target
+    params = {"hidden_layer_sizes": (8,), "max_iter": 10, "batch_size": 32, "random_state": 0}
+    sparse_est = cls(device=device, **params).fit(X, y)
+    dense_est = cls(device=device, **params).fit(X.toarray(), y)
+    np.testing.assert_allclose(sparse_est.loss_curve_, dense_est.loss_curve_, rtol=1e-5)
+    sparse_out = sparse_est.predict(X) if cls is MLPRegressor else sparse_est.predict_proba(X)
+    dense_out = (
+        dense_est.predict(X.toarray())
+        if cls is MLPRegressor
+        else dense_est.predict_proba(X.toarray())
+    )
+    np.testing.assert_allclose(sparse_out, dense_out, atol=1e-5)
+    # A fitted model gives the same output for a sparse and a dense copy of X.
+    np.testing.assert_allclose(dense_est.predict(X), dense_est.predict(X.toarray()), atol=1e-6)
+
+
+def test_sparse_input_with_early_stopping(device):
+    X = sp.random(100, 20, density=0.3, format="csr", random_state=1)
+    y = np.arange(100) % 2
+    est = _clf(device, early_stopping=True, max_iter=5).fit(X, y)
+    assert len(est.validation_scores_) == est.n_iter_
+    assert est.predict(X.tocsc()).shape == (100,)
+
+
+# ------------------------------------------------------ accuracy vs sklearn
+def test_digits_accuracy_is_comparable_to_sklearn(device):
+    X, y = load_digits(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0, stratify=y)
+    scaler = StandardScaler().fit(X_train)
+    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    with warnings.catch_warnings(), threadpool_limits(1):
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reference = SkMLPClassifier(random_state=0).fit(X_train, y_train).score(X_test, y_test)
+        ours = MLPClassifier(random_state=0, device=device).fit(X_train, y_train)
+    accuracy = ours.score(X_test, y_test)
+    assert accuracy >= reference - 0.02, (accuracy, reference)
+    assert ours.n_iter_ < ours.max_iter  # converged, as sklearn's does on digits
