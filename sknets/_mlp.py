@@ -4,6 +4,7 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
+from sklearn.utils.validation import check_is_fitted
 
 from .base import NeuralClassifier, NeuralRegressor
 from .networks import ACTIVATIONS, MLP
@@ -101,6 +102,8 @@ _SHARED_ATTRIBUTES_DOC = """
         Number of epochs run.
     t_ : int
         Number of training samples seen.
+    loss_ : float
+        Training loss of the last epoch (without the L2 term).
     loss_curve_ : list of float
         Training loss after each epoch.
     best_loss_ : float or None
@@ -113,6 +116,10 @@ _SHARED_ATTRIBUTES_DOC = """
         Weight matrix of each layer, shape (n_inputs, n_outputs) as in sklearn.
     intercepts_ : list of ndarray
         Bias vector of each layer.
+    n_layers_ : int
+        Number of layers, input and output included.
+    out_activation_ : str
+        Output activation ("logistic", "softmax" or "identity").
     history_ : skorch.History
         Per-epoch record: train_loss, valid_loss, valid_score, lr, dur.
     module_ : torch.nn.Module
@@ -157,6 +164,19 @@ class _MLPMixin:
             layer.bias.detach().cpu().numpy().astype(np.float64)
             for layer in self.module_.linear_layers()
         ]
+
+    @property
+    def n_layers_(self):
+        """Number of layers, input and output included, as in scikit-learn."""
+        return len(self.module_.linear_layers()) + 1
+
+    @property
+    def out_activation_(self):
+        """Output activation: "logistic", "softmax" or "identity", as in scikit-learn."""
+        check_is_fitted(self)
+        return {"binary": "logistic", "multilabel": "logistic", "multiclass": "softmax"}.get(
+            getattr(self, "_target_type", None), "identity"
+        )
 
     @classmethod
     def _get_test_params(cls):

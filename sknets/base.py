@@ -212,9 +212,24 @@ class NeuralEstimator(BaseEstimator, ABC):
 
     # --------------------------------------------------------------- training
     def _fit(self, X, y, *, sample_weight, incremental, classes=None):
+        # A refused or failed call leaves the estimator as it was: unfitted, or
+        # with its previous fitted attributes.  (A continued fit that fails
+        # during training has already updated the network's weights in place.)
+        previous_state = self.__dict__.copy()
+        try:
+            return self._fit_checked(
+                X, y, sample_weight=sample_weight, incremental=incremental, classes=classes
+            )
+        except Exception:
+            self.__dict__.clear()
+            self.__dict__.update(previous_state)
+            raise
+
+    def _fit_checked(self, X, y, *, sample_weight, incremental, classes):
         self._validate_params()
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True.")
+        device = resolve_device(self.device)
         continuing = hasattr(self, "net_") and (incremental or self.warm_start)
 
         X, y = self._validate_training_data(X, y, reset=not continuing)
@@ -222,7 +237,6 @@ class NeuralEstimator(BaseEstimator, ABC):
             y, continuing=continuing, incremental=incremental, classes=classes
         )
         sample_weight = self._combined_sample_weight(sample_weight, X, y)
-        device = resolve_device(self.device)
         X = self._prepare_input(X)
         train_index, valid_index = self._split_validation(
             X.shape[0], y_encoded, incremental=incremental
@@ -238,19 +252,12 @@ class NeuralEstimator(BaseEstimator, ABC):
                 self._continue_net(device, batch_size, new_optimizer=not incremental)
             else:
                 self.net_ = self._make_net(X.shape[1:], device, batch_size)
-            try:
-                data = TensorBatches(X, y_encoded, sample_weight, device=device)
-                train = data if valid_index is None else data.subset(train_index)
-                valid = None if valid_index is None else data.subset(valid_index)
-                self.net_.batch_generator = torch.Generator().manual_seed(seed)
-                epochs = 1 if incremental else self.max_iter
-                self._run_epochs(train, valid, epochs)
-            except Exception:
-                if not continuing:
-                    # A fit from scratch that failed (e.g. a non-finite loss) must
-                    # not leave a half-trained net that makes the estimator look fitted.
-                    del self.net_
-                raise
+            data = TensorBatches(X, y_encoded, sample_weight, device=device)
+            train = data if valid_index is None else data.subset(train_index)
+            valid = None if valid_index is None else data.subset(valid_index)
+            self.net_.batch_generator = torch.Generator().manual_seed(seed)
+            epochs = 1 if incremental else self.max_iter
+            self._run_epochs(train, valid, epochs)
 
         self.device_ = device
         self._set_fitted_attributes()
@@ -259,7 +266,7 @@ class NeuralEstimator(BaseEstimator, ABC):
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and "
                 "the optimization hasn't converged yet.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
         return self
 
@@ -316,7 +323,7 @@ class NeuralEstimator(BaseEstimator, ABC):
             warnings.warn(
                 f"Got batch_size={self.batch_size} larger than the {n_samples} training "
                 "samples; it is clipped to the number of samples.",
-                stacklevel=4,
+                stacklevel=5,
             )
         return min(self.batch_size, n_samples)
 
@@ -422,6 +429,7 @@ class NeuralEstimator(BaseEstimator, ABC):
         self.n_iter_ = monitor.n_iter
         self.t_ = monitor.samples_seen
         self.loss_curve_ = list(monitor.loss_curve)
+        self.loss_ = self.loss_curve_[-1]
         if self.early_stopping:
             self.validation_scores_ = list(monitor.validation_scores)
             self.best_validation_score_ = monitor.best_validation_score
@@ -494,7 +502,7 @@ class NeuralClassifier(ClassifierMixin, NeuralEstimator):
             )
         multilabel = target_type == "multilabel-indicator"
         if continuing:
-            self._check_continued_targets(y, multilabel, classes)
+            self._check_continued_targets(y, multilabel, classes, incremental)
         else:
             if multilabel:
                 self.classes_ = np.arange(y.shape[1])
@@ -523,7 +531,7 @@ class NeuralClassifier(ClassifierMixin, NeuralEstimator):
             return index.astype(np.float32)[:, None]
         return index.astype(np.int64)
 
-    def _check_continued_targets(self, y, multilabel, classes):
+    def _check_continued_targets(self, y, multilabel, classes, incremental):
         name = type(self).__name__
         if multilabel != (self._target_type == "multilabel") or (
             multilabel and y.shape[1] != self.classes_.shape[0]
@@ -534,6 +542,12 @@ class NeuralClassifier(ClassifierMixin, NeuralEstimator):
             )
         if multilabel:
             return
+        if not incremental and not np.array_equal(np.unique(y), self.classes_):
+            raise ValueError(
+                "warm_start can only be used where `y` has the same classes as in the "
+                f"previous call to fit. Previously got {self.classes_.tolist()!r}, `y` has "
+                f"{np.unique(y).tolist()!r}."
+            )
         if classes is not None and not np.array_equal(np.unique(classes), self.classes_):
             raise ValueError(
                 f"classes={list(classes)!r} is not the same as on the first call "

@@ -654,8 +654,11 @@ def test_warm_start_with_new_classes_raises(device, iris, training_spy):
     est = _clf(device, warm_start=True).fit(X, y)
     before = est.predict_proba(X)
     calls = training_spy.calls
-    with pytest.raises(ValueError, match=r"not seen.*\[5\]"):
+    with pytest.raises(ValueError, match=r"same classes as in the previous.*\[0, 1, 5\]"):
         est.fit(X, np.where(y == 2, 5, y))
+    # As scikit-learn: a subset of the classes is refused too.
+    with pytest.raises(ValueError, match=r"same classes as in the previous.*\[0, 1\]\."):
+        est.fit(X[y < 2], y[y < 2])
     assert training_spy.calls == calls
     np.testing.assert_array_equal(est.predict_proba(X), before)
     with pytest.raises(ValueError, match="y does not match the targets"):
@@ -824,6 +827,24 @@ def test_diverging_training_raises_non_finite_loss_error(device, check_unfitted)
     est.set_params(learning_rate_init=1e-3, warm_start=True, max_iter=2)
     est.fit(X / 1e3, y)
     assert est.n_iter_ == 2
+
+
+def test_refused_or_failed_refit_keeps_the_previous_model(device, iris):
+    X, y = iris
+    est = _clf(device).fit(X, y)
+    before = est.predict_proba(X)
+    wider = np.hstack([X, X])
+    # Refused before training: an unavailable device (checked first) ...
+    with pytest.raises(ValueError, match="device="):
+        est.set_params(device="cuda:99").fit(wider, y)
+    # ... or a bad sample_weight (checked after the data).
+    with pytest.raises(ValueError, match="Negative values"):
+        est.set_params(device=device).fit(wider, y, sample_weight=-np.ones(len(y)))
+    # Failed during training: a fresh network diverged.
+    with pytest.raises(NonFiniteLossError):
+        est.set_params(solver="sgd", learning_rate_init=1e6).fit(wider * 1e3, y)
+    assert est.n_features_in_ == 4
+    np.testing.assert_array_equal(est.predict_proba(X), before)
 
 
 def test_huge_finite_values_raise_non_finite_loss_error_at_epoch_1(device):
