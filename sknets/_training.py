@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from skorch import NeuralNet
 from skorch.callbacks import Callback
+from skorch.utils import TeeGenerator
 from torch import nn
 
 from .exceptions import NonFiniteLossError
@@ -193,11 +194,16 @@ class NeuralNetCore(NeuralNet):
         weight_decay = kwargs.pop("weight_decay", 0.0)
         decayed = [p for _, p in named_parameters if p.ndim > 1]
         not_decayed = [p for _, p in named_parameters if p.ndim <= 1]
-        groups = [
-            {"params": params, "weight_decay": decay}
-            for params, decay in ((decayed, weight_decay), (not_decayed, 0.0))
-            if params
-        ]
+        if weight_decay == 0:
+            # Nothing to tell apart: one group, so that each step runs the
+            # update loop once instead of twice (same updates, same order).
+            groups = [{"params": decayed + not_decayed, "weight_decay": 0.0}]
+        else:
+            groups = [
+                {"params": params, "weight_decay": decay}
+                for params, decay in ((decayed, weight_decay), (not_decayed, 0.0))
+                if params
+            ]
         self.optimizer_ = self.optimizer(groups, **kwargs)
         return self
 
@@ -205,11 +211,66 @@ class NeuralNetCore(NeuralNet):
         # skorch opens a history row per batch; sknets records per epoch only.
         pass
 
+    def _active_hooks(self, method_name):
+        """The calls ``self.notify(method_name, ...)`` makes, less the empty ones.
+
+        The per-batch hooks of the net and of most callbacks are the empty
+        defaults of skorch's ``NeuralNet`` and ``Callback`` (and this class's
+        ``on_batch_begin``); calling them costs microseconds per batch for
+        nothing.  Each hook returned is called as ``hook(net, **kwargs)``, in
+        ``notify``'s order: the net first, then the callbacks.
+        """
+        if type(self).notify is not NeuralNet.notify:
+            return [lambda net, **kwargs: self.notify(method_name, **kwargs)]
+        empty = {getattr(Callback, method_name)}
+        if method_name == "on_batch_begin":
+            # Not skorch's NeuralNet.on_batch_begin, which opens a history row.
+            empty.add(NeuralNetCore.on_batch_begin)
+        else:
+            empty.add(getattr(NeuralNet, method_name))
+        hooks = [getattr(self, method_name)]
+        hooks += [getattr(callback, method_name) for _, callback in self.callbacks_]
+        return [hook for hook in hooks if getattr(hook, "__func__", None) not in empty]
+
     def get_loss(self, y_pred, y_true, X=None, training=False, sample_weight=None):
         per_sample = self.criterion_(y_pred, y_true)
         if sample_weight is None:
             return per_sample.mean()
         return (per_sample * sample_weight).mean()
+
+    def _set_training(self, training=True):
+        # Module.train walks the module tree through Python calls, once per
+        # batch here.  Skip it when every module already is in the requested
+        # mode, where it would change nothing; a module whose own train()
+        # keeps a child in the other mode (a frozen BatchNorm) fails this
+        # check, so it still gets the call every time, as in skorch.
+        for name in self._modules + self._criteria:
+            module = getattr(self, name + "_")
+            if isinstance(module, nn.Module) and any(
+                m.training != training for m in module.modules()
+            ):
+                super()._set_training(training)
+                return
+
+    def train_step(self, batch, **fit_params):
+        # skorch's train_step (closure, accumulator, on_grad_computed), except
+        # that the parameter generator for on_grad_computed is built only when
+        # a hook listens.
+        step_accumulator = self.get_train_step_accumulator()
+        grad_hooks = self._active_hooks("on_grad_computed")
+
+        def step_fn():
+            self._zero_grad_optimizer()
+            step = self.train_step_single(batch, **fit_params)
+            step_accumulator.store_step(step)
+            if grad_hooks:
+                named_parameters = TeeGenerator(self.get_all_learnable_params())
+                for hook in grad_hooks:
+                    hook(self, named_parameters=named_parameters, batch=batch, training=True)
+            return step["loss"]
+
+        self._step_optimizer(step_fn)
+        return step_accumulator.get_step()
 
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)
@@ -231,14 +292,19 @@ class NeuralNetCore(NeuralNet):
         if iterator is None:
             return
         total, count = 0.0, 0
+        # The callbacks do not change within an epoch: look their hooks up once.
+        begin_hooks = self._active_hooks("on_batch_begin")
+        end_hooks = self._active_hooks("on_batch_end")
         for batch in iterator:
-            self.notify("on_batch_begin", batch=batch, training=training)
+            for hook in begin_hooks:
+                hook(self, batch=batch, training=training)
             step = step_fn(batch, **fit_params)
             n_rows = batch[0].shape[0]
             # Summed on the device: one host sync per epoch, not per batch.
             total = total + step["loss"].detach() * n_rows
             count += n_rows
-            self.notify("on_batch_end", batch=batch, training=training, **step)
+            for hook in end_hooks:
+                hook(self, batch=batch, training=training, **step)
         self.history.record(prefix + "_loss", float(total) / max(count, 1))
 
     def forward_batches(self, X, batch_size, device):
