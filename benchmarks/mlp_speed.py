@@ -4,7 +4,8 @@ Contenders, run interleaved in one process on the same data, seeds and
 thread count:
 
 * ``hand loop``: the practical limit, a minimal hand-written PyTorch loop
-  with the same network (:class:`sknets.networks.MLP`), optimizer (Adam),
+  with the same network (:class:`sknets.networks.MLP`), optimizer (Adam with
+  PyTorch's fused kernels, as sknets uses),
   loss and batch size -- data as tensors, ``randperm`` plus index slicing
   per batch, ``zero_grad`` / ``backward`` / ``step``.  Its predict is one
   forward pass over all rows under ``torch.inference_mode``.
@@ -147,7 +148,7 @@ class HandLoop:
             n_outputs=1 if binary else self.classes_.shape[0],
             hidden_layer_sizes=case.hidden,
         )
-        optimizer = torch.optim.Adam(self.model.parameters(), lr=LEARNING_RATE)
+        optimizer = torch.optim.Adam(self.model.parameters(), lr=LEARNING_RATE, fused=True)
         generator = torch.Generator().manual_seed(self.seed)
         n, step = X_t.shape[0], case.batch_size
         self.model.train()

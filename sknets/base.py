@@ -257,7 +257,7 @@ class NeuralEstimator(BaseEstimator, ABC):
             valid = None if valid_index is None else data.subset(valid_index)
             self.net_.batch_generator = torch.Generator().manual_seed(seed)
             epochs = 1 if incremental else self.max_iter
-            self._run_epochs(train, valid, epochs)
+            self._run_epochs(train, valid, epochs, incremental=incremental, continuing=continuing)
 
         self.device_ = device
         self._set_fitted_attributes()
@@ -412,10 +412,18 @@ class NeuralEstimator(BaseEstimator, ABC):
     def _monitor(self):
         return dict(self.net_.callbacks_)["monitor"]
 
-    def _run_epochs(self, train, valid, epochs):
+    def _run_epochs(self, train, valid, epochs, *, incremental, continuing):
         monitor = self._monitor
         reporter = dict(self.net_.callbacks_)["progress"]
-        monitor.start(n_train=len(train), validation=valid, score_fn=type(self)._score_outputs)
+        monitor.start(
+            self.net_,
+            n_train=len(train),
+            validation=valid,
+            score_fn=type(self)._score_outputs,
+            continuing=continuing,
+        )
+        if not incremental:
+            monitor.restart_schedule()
         reporter.start(epochs)
         try:
             self.net_.partial_fit(train, None, epochs=epochs)

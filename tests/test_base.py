@@ -492,6 +492,24 @@ def test_step_schedule(max_iter, device, iris):
     np.testing.assert_allclose(lr, expected, rtol=1e-6)
 
 
+@pytest.mark.parametrize("schedule", ["cosine", "step"])
+def test_warm_started_fit_restarts_its_schedule(schedule, device, iris):
+    est, first = _lrs(device, iris, schedule, tol=0.0)
+    est.set_params(warm_start=True).fit(*iris)
+    lr = np.asarray(est.history_[:, "lr"])
+    assert est.n_iter_ == 18
+    np.testing.assert_allclose(lr[9:], first, rtol=1e-6)
+
+
+def test_partial_fit_continues_its_schedule(device, iris):
+    X, y = iris
+    est = _clf(device, learning_rate="cosine", learning_rate_init=0.1, max_iter=4)
+    for _ in range(4):
+        est.partial_fit(X, y, classes=[0, 1, 2])
+    expected = [0.1 * 0.5 * (1 + math.cos(math.pi * epoch / 4)) for epoch in range(4)]
+    np.testing.assert_allclose(np.asarray(est.history_[:, "lr"]), expected, rtol=1e-6)
+
+
 def test_adaptive_schedule_divides_by_five_after_stalls(device, iris):
     # tol=10: only epoch 1 counts as an improvement; after every
     # n_iter_no_change + 1 = 2 epochs without one the rate is divided by 5.
@@ -665,13 +683,6 @@ def test_warm_start_with_new_classes_raises(device, iris, training_spy):
         est.fit(X, np.c_[y == 0, y == 1].astype(int))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="_training.EpochMonitor.start() drops best_state but keeps best_validation_score "
-    "across warm-started fits: when the second fit never beats the first fit's best "
-    "score, its last (worse) weights are kept instead of the best ones.",
-)
 def test_warm_start_with_early_stopping_keeps_the_best_weights(device, noisy, split_spy):
     X, y = noisy
     est = _clf(
@@ -1055,13 +1066,6 @@ def test_fit_and_predict_do_not_modify_the_callers_arrays(dtype, device, regress
     pd.testing.assert_frame_equal(frame, frame_copy)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="_training.as_device_tensor calls torch.from_numpy on read-only arrays "
-    "(a float32 pandas>=3 DataFrame, a read-only joblib memmap), and torch warns "
-    "'The given NumPy array is not writable ... undefined behavior' to the user.",
-)
 def test_read_only_float32_input_gives_no_torch_warning(device):
     # torch emits that warning once per process: check in a fresh one.
     code = textwrap.dedent(

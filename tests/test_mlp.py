@@ -355,3 +355,15 @@ def test_digits_accuracy_is_comparable_to_sklearn(device):
     accuracy = ours.score(X_test, y_test)
     assert accuracy >= reference - 0.02, (accuracy, reference)
     assert ours.n_iter_ < ours.max_iter  # converged, as sklearn's does on digits
+
+
+@pytest.mark.parametrize("n_rows", [1, 3, 17, 50])
+def test_prediction_of_a_row_does_not_depend_on_the_rows_predicted_with_it(device, n_rows):
+    X, y = make_regression(n_samples=120, n_features=37, random_state=0)
+    est = MLPRegressor(hidden_layer_sizes=(64, 64), max_iter=5, random_state=0, device=device)
+    est.fit(X, y)
+    full = est.predict(X)
+    in_pieces = np.concatenate(
+        [est.predict(X[start : start + n_rows]) for start in range(0, len(X), n_rows)]
+    )
+    np.testing.assert_array_equal(in_pieces, full)

@@ -35,9 +35,7 @@ def available_devices():
 
 def _unavailable(device, reason):
     choices = ", ".join(repr(name) for name in ["auto", *available_devices()])
-    return ValueError(
-        f"device={device!r} {reason}. Available devices on this machine: {choices}."
-    )
+    return ValueError(f"device={device!r} {reason}. Available devices on this machine: {choices}.")
 
 
 def resolve_device(device):
