@@ -177,7 +177,16 @@ class NeuralNetCore(NeuralNet):
     returns per-sample losses that are weighted and averaged here; the epoch
     loss is accumulated on the device and read once per epoch instead of
     once per batch; weight decay applies to weight matrices only, not to
-    biases and normalisation parameters; there are no default callbacks.
+    biases and normalisation parameters; the optimizer uses PyTorch's fused
+    kernels where it has them; per-batch hooks that do nothing are skipped;
+    there are no default callbacks.
+
+    A family whose model trains differently (two optimizers for a GAN, a
+    sampled loss for a VAE or a diffusion model, contrastive divergence for
+    an RBM) subclasses this net, overrides ``train_step`` (and, if needed,
+    ``initialize_optimizer``) and names the subclass in its estimator's
+    ``_net_class``; batching, callbacks, early stopping and persistence stay
+    as they are.
     """
 
     def __init__(self, *args, shuffle=True, **kwargs):

@@ -329,36 +329,32 @@ class NeuralEstimator(BaseEstimator, ABC):
 
     def _optimizer_settings(self, batch_size):
         """The optimizer class and its keyword arguments for the ``solver`` chosen."""
-        if self.solver == "adamw":
-            return torch.optim.AdamW, {
-                "betas": (self.beta_1, self.beta_2),
-                "eps": self.epsilon,
-                "weight_decay": self.alpha,
-            }
-        # scikit-learn's L2 term, alpha * ||W||^2 / (2 * batch_size), as weight decay.
-        weight_decay = self.alpha / batch_size
         if self.solver == "sgd":
-            return torch.optim.SGD, {
+            kwargs = {
                 "momentum": self.momentum,
                 "nesterov": bool(self.nesterovs_momentum and self.momentum > 0),
-                "weight_decay": weight_decay,
             }
-        return torch.optim.Adam, {
-            "betas": (self.beta_1, self.beta_2),
-            "eps": self.epsilon,
-            "weight_decay": weight_decay,
+        else:
+            kwargs = {"betas": (self.beta_1, self.beta_2), "eps": self.epsilon}
+        # AdamW decays decoupled from the gradient, with alpha as its rate;
+        # otherwise scikit-learn's L2 term alpha * ||W||^2 / (2 * batch_size)
+        # becomes a weight decay of alpha / batch_size.
+        kwargs["weight_decay"] = self.alpha if self.solver == "adamw" else self.alpha / batch_size
+        return _OPTIMIZERS[self.solver], kwargs
+
+    def _monitor_settings(self):
+        return {
+            "tol": self.tol,
+            "n_iter_no_change": self.n_iter_no_change,
+            "learning_rate": self.learning_rate,
+            "learning_rate_init": self.learning_rate_init,
+            "power_t": self.power_t,
+            "max_iter": self.max_iter,
         }
 
     def _make_net(self, sample_shape, device, batch_size):
         module = self._build_module(tuple(sample_shape), self.n_outputs_)
-        monitor = EpochMonitor(
-            tol=self.tol,
-            n_iter_no_change=self.n_iter_no_change,
-            learning_rate=self.learning_rate,
-            learning_rate_init=self.learning_rate_init,
-            power_t=self.power_t,
-            max_iter=self.max_iter,
-        )
+        monitor = EpochMonitor(**self._monitor_settings())
         reporter = ProgressReporter(self.verbose, description=type(self).__name__)
         optimizer, optimizer_kwargs = self._optimizer_settings(batch_size)
         net = self._net_class(
@@ -382,10 +378,7 @@ class NeuralEstimator(BaseEstimator, ABC):
         net = self.net_
         self._move_net(device)
         net.batch_size, net.max_epochs, net.shuffle = batch_size, self.max_iter, self.shuffle
-        monitor = self._monitor
-        monitor.tol, monitor.n_iter_no_change = self.tol, self.n_iter_no_change
-        monitor.learning_rate, monitor.power_t = self.learning_rate, self.power_t
-        monitor.learning_rate_init, monitor.max_iter = self.learning_rate_init, self.max_iter
+        vars(self._monitor).update(self._monitor_settings())
         dict(net.callbacks_)["progress"].verbose = self.verbose
         if new_optimizer:
             # As scikit-learn: a warm-started fit keeps the weights, not the optimizer.
