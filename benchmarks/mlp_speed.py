@@ -102,6 +102,20 @@ def make_cases(quick):
     ]
 
 
+def mlp_parameters(case, seed):
+    """The same MLPClassifier parameters for sknets and scikit-learn (a drop-in swap)."""
+    return {
+        "hidden_layer_sizes": case.hidden,
+        "batch_size": case.batch_size,
+        "learning_rate_init": LEARNING_RATE,
+        "alpha": 0.0,
+        "max_iter": case.epochs,
+        "tol": 0.0,
+        "n_iter_no_change": case.epochs + 1,
+        "random_state": seed,
+    }
+
+
 def make_data(case, seed):
     X, y = make_classification(
         n_samples=case.n_train + case.n_test,
@@ -177,17 +191,7 @@ class Sknets:
     name = "sknets"
 
     def __init__(self, case, seed):
-        self.estimator = sknets.MLPClassifier(
-            hidden_layer_sizes=case.hidden,
-            batch_size=case.batch_size,
-            learning_rate_init=LEARNING_RATE,
-            alpha=0.0,
-            max_iter=case.epochs,
-            tol=0.0,
-            n_iter_no_change=case.epochs + 1,
-            random_state=seed,
-            device="cpu",
-        )
+        self.estimator = sknets.MLPClassifier(**mlp_parameters(case, seed), device="cpu")
 
     def fit(self, X, y):
         self.estimator.fit(X, y)
@@ -236,16 +240,7 @@ class Sklearn:
     name = "sklearn"
 
     def __init__(self, case, seed):
-        self.estimator = SklearnMLPClassifier(
-            hidden_layer_sizes=case.hidden,
-            batch_size=case.batch_size,
-            learning_rate_init=LEARNING_RATE,
-            alpha=0.0,
-            max_iter=case.epochs,
-            tol=0.0,
-            n_iter_no_change=case.epochs + 1,
-            random_state=seed,
-        )
+        self.estimator = SklearnMLPClassifier(**mlp_parameters(case, seed))
 
     def fit(self, X, y):
         self.estimator.fit(X, y)

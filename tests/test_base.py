@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from _factories import small_classifier, small_regressor
 from sklearn.base import clone
 from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
@@ -33,15 +34,8 @@ from sknets import MLPClassifier, MLPRegressor
 from sknets.exceptions import NonFiniteLossError
 from sknets.utils import resolve_device
 
-
-def _clf(device, **params):
-    params = {"hidden_layer_sizes": (8,), "max_iter": 10, "random_state": 0, **params}
-    return MLPClassifier(device=device, **params)
-
-
-def _reg(device, **params):
-    params = {"hidden_layer_sizes": (8,), "max_iter": 10, "random_state": 0, **params}
-    return MLPRegressor(device=device, **params)
+_clf = small_classifier
+_reg = small_regressor
 
 
 @pytest.fixture(scope="module")

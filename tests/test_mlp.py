@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import torch
+from _factories import small_classifier, small_regressor
 from sklearn.datasets import (
     load_digits,
     load_iris,
@@ -25,15 +26,8 @@ from torch import nn
 from sknets import MLPClassifier, MLPRegressor
 from sknets.networks import MLP
 
-
-def _clf(device, **params):
-    params = {"hidden_layer_sizes": (8,), "max_iter": 10, "random_state": 0, **params}
-    return MLPClassifier(device=device, **params)
-
-
-def _reg(device, **params):
-    params = {"hidden_layer_sizes": (8,), "max_iter": 10, "random_state": 0, **params}
-    return MLPRegressor(device=device, **params)
+_clf = small_classifier
+_reg = small_regressor
 
 
 def _sklearn(cls, **params):
