@@ -5,7 +5,19 @@ Every network takes its input and output sizes as keyword arguments
 ``forward`` into ``forward_features`` and ``forward_head``.
 """
 
+from ._cnn import FCN, VGG, ConvNet, LeNet5, MobileNetV2, ResNet, TimeSeriesResNet
 from ._layers import ACTIVATIONS, make_activation
 from ._mlp import MLP
 
-__all__ = ["ACTIVATIONS", "MLP", "make_activation"]
+__all__ = [
+    "ACTIVATIONS",
+    "FCN",
+    "MLP",
+    "VGG",
+    "ConvNet",
+    "LeNet5",
+    "MobileNetV2",
+    "ResNet",
+    "TimeSeriesResNet",
+    "make_activation",
+]

@@ -1,0 +1,802 @@
+"""Convolutional networks for images ``(n, C, H, W)`` and series ``(n, C, T)``.
+
+Every network here takes ``in_channels`` and ``n_outputs`` as keyword
+arguments, splits ``forward`` into ``forward_features`` (a pooled and
+flattened ``(n, num_features)`` tensor) and ``forward_head`` (a Linear layer),
+and runs on any spatial size down to a single pixel or a single time step:
+the estimators are fed whatever shape a user (or scikit-learn's
+``check_estimator``, with its 1 x 1 "images") sends, so a network must never
+fail because its input is small. Each class says in a comment how it does so.
+"""
+
+from torch import nn
+from torch.nn import functional as F
+
+from ._layers import make_activation
+
+__all__ = ["FCN", "VGG", "ConvNet", "LeNet5", "MobileNetV2", "ResNet", "TimeSeriesResNet"]
+
+# The layer classes for series (spatial_dims=1) and images (spatial_dims=2).
+_LAYERS = {
+    1: {
+        "conv": nn.Conv1d,
+        "batch_norm": nn.BatchNorm1d,
+        "max_pool": nn.MaxPool1d,
+        "avg_pool": nn.AvgPool1d,
+        "adaptive_avg_pool": nn.AdaptiveAvgPool1d,
+        "zero_pad": nn.ZeroPad1d,
+    },
+    2: {
+        "conv": nn.Conv2d,
+        "batch_norm": nn.BatchNorm2d,
+        "max_pool": nn.MaxPool2d,
+        "avg_pool": nn.AvgPool2d,
+        "adaptive_avg_pool": nn.AdaptiveAvgPool2d,
+        "zero_pad": nn.ZeroPad2d,
+    },
+}
+
+#: The standard VGG configurations (Simonyan & Zisserman 2015, table 1: A, B,
+#: D, E) and a small one for 8 x 8 / 28 x 28 images; each inner tuple is one
+#: block of 3 x 3 convolutions followed by a 2 x 2 max-pool.
+VGG_CONFIGS = {
+    "vgg11": ((64,), (128,), (256, 256), (512, 512), (512, 512)),
+    "vgg13": ((64, 64), (128, 128), (256, 256), (512, 512), (512, 512)),
+    "vgg16": ((64, 64), (128, 128), (256, 256, 256), (512, 512, 512), (512, 512, 512)),
+    "vgg19": (
+        (64, 64),
+        (128, 128),
+        (256, 256, 256, 256),
+        (512, 512, 512, 512),
+        (512, 512, 512, 512),
+    ),
+    "small": ((32,), (64,), (128, 128)),
+}
+
+
+def _layers(spatial_dims):
+    """The layer classes for ``spatial_dims`` (1 for series, 2 for images)."""
+    try:
+        return _LAYERS[spatial_dims]
+    except (KeyError, TypeError):
+        raise ValueError(
+            f"spatial_dims must be 1 (series) or 2 (images); got {spatial_dims!r}."
+        ) from None
+
+
+def _same_conv(layers, in_channels, out_channels, kernel_size, bias=True):
+    """A stride-1 convolution whose output has the size of its input.
+
+    Odd kernels use symmetric padding. Even kernels need one more zero on the
+    right than on the left (Keras' 'same', which the time-series papers use);
+    ``padding="same"`` would do that too but warns on every call, so the
+    asymmetric padding is an explicit ZeroPad layer in front of the conv.
+    """
+    conv = layers["conv"]
+    if kernel_size % 2 == 1:
+        return conv(in_channels, out_channels, kernel_size, padding=kernel_size // 2, bias=bias)
+    left, right = (kernel_size - 1) // 2, kernel_size // 2
+    pad = (left, right) * (2 if layers["conv"] is nn.Conv2d else 1)
+    return nn.Sequential(
+        layers["zero_pad"](pad),
+        conv(in_channels, out_channels, kernel_size, padding=0, bias=bias),
+    )
+
+
+def _dense_stack(width, dense_layers, activation, dropout):
+    """Linear -> activation -> [Dropout] per entry; returns (layers, out width)."""
+    layers = []
+    for size in dense_layers:
+        layers += [nn.Linear(width, size), make_activation(activation)]
+        if dropout > 0:
+            layers.append(nn.Dropout(dropout))
+        width = size
+    return layers, width
+
+
+class ConvNet(nn.Module):
+    """Plain convolutional network for series or images.
+
+    One block per entry of ``filters``: a 'same' convolution, optional batch
+    normalisation, the activation and a max-pool; then global average
+    pooling, flattening, the dense layers (Linear, activation, dropout) and a
+    Linear head with no activation (the loss applies softmax / sigmoid).
+
+    Parameters
+    ----------
+    in_channels : int
+        Channels of the input ``(n, in_channels, T)`` or ``(n, in_channels, H, W)``.
+    n_outputs : int
+        Width of the output.
+    spatial_dims : {1, 2}, default=2
+        1 for series (Conv1d), 2 for images (Conv2d).
+    filters : sequence of int, default=(32, 64)
+        Output channels of each convolutional block.
+    kernel_size : int, default=3
+        Size of every convolution kernel (padded to keep the size).
+    pool_size : int, default=2
+        Size and stride of the max-pool after each block.
+    dense_layers : sequence of int, default=(128,)
+        Width of each dense layer after the pooling; empty for none.
+    dropout : float, default=0.0
+        Dropout probability after each dense activation.
+    batch_norm : bool, default=True
+        Insert batch normalisation after each convolution (which then has no
+        bias: the normalisation would cancel it).
+    activation : str, default="relu"
+        A name from :data:`sknets.networks.ACTIVATIONS`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sknets.networks import ConvNet
+    >>> net = ConvNet(in_channels=1, n_outputs=10, filters=(8, 16))
+    >>> net(torch.randn(4, 1, 28, 28)).shape
+    torch.Size([4, 10])
+    >>> net.forward_features(torch.randn(4, 1, 28, 28)).shape
+    torch.Size([4, 128])
+    """
+
+    def __init__(
+        self,
+        in_channels,
+        n_outputs,
+        spatial_dims=2,
+        filters=(32, 64),
+        kernel_size=3,
+        pool_size=2,
+        dense_layers=(128,),
+        dropout=0.0,
+        batch_norm=True,
+        activation="relu",
+    ):
+        super().__init__()
+        layers = _layers(spatial_dims)
+        blocks = []
+        width = in_channels
+        for size in filters:
+            blocks.append(_same_conv(layers, width, size, kernel_size, bias=not batch_norm))
+            if batch_norm:
+                blocks.append(layers["batch_norm"](size))
+            blocks.append(make_activation(activation))
+            # ceil_mode: a window hanging over the edge still gives an output,
+            # so a size smaller than pool_size (down to 1) pools to 1 instead
+            # of 0, and tiny inputs never crash.
+            blocks.append(layers["max_pool"](pool_size, ceil_mode=True))
+            width = size
+        self.conv = nn.Sequential(*blocks)
+        # Global average pooling: the width of the dense part does not depend
+        # on the input size, which may be anything from 1 x 1 up.
+        self.pool = nn.Sequential(layers["adaptive_avg_pool"](1), nn.Flatten())
+        dense, width = _dense_stack(width, dense_layers, activation, dropout)
+        self.dense = nn.Sequential(*dense)
+        self.head = nn.Linear(width, n_outputs)
+        self.num_features = width
+
+    def forward_features(self, x):
+        """Output of the last dense layer (or the pooled convolutions), ``(n, num_features)``."""
+        return self.dense(self.pool(self.conv(x)))
+
+    def forward_head(self, features):
+        """Raw outputs (logits or regression values) from the features."""
+        return self.head(features)
+
+    def forward(self, x):
+        return self.forward_head(self.forward_features(x))
+
+
+class LeNet5(nn.Module):
+    """LeNet-5 (LeCun et al. 1998) for series or images.
+
+    Convolution with 6 filters of size 5, average-pool 2, convolution with
+    16 filters of size 5, average-pool 2, dense layers of 120 and 84 units and
+    a Linear head.
+
+    Inputs smaller than 32 along a spatial axis are zero-padded (centred) to
+    32, as LeCun et al. padded the 28 x 28 MNIST digits to 32 x 32; so a
+    28 x 28 or 32 x 32 image gives the paper's 16 x 5 x 5 maps, and any input
+    down to 1 x 1 runs. Larger inputs are average-pooled to 5 x 5 (5 steps
+    for a series) before the dense layers.
+
+    Parameters
+    ----------
+    in_channels : int
+        Channels of the input ``(n, in_channels, T)`` or ``(n, in_channels, H, W)``.
+    n_outputs : int
+        Width of the output.
+    spatial_dims : {1, 2}, default=2
+        1 for series (Conv1d), 2 for images (Conv2d).
+    activation : str, default="tanh"
+        A name from :data:`sknets.networks.ACTIVATIONS`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sknets.networks import LeNet5
+    >>> net = LeNet5(in_channels=1, n_outputs=10)
+    >>> net(torch.randn(4, 1, 28, 28)).shape
+    torch.Size([4, 10])
+    >>> net(torch.randn(4, 1, 8, 8)).shape  # padded to 32 x 32
+    torch.Size([4, 10])
+    """
+
+    #: Inputs are zero-padded up to this size along every spatial axis.
+    min_input_size = 32
+
+    def __init__(self, in_channels, n_outputs, spatial_dims=2, activation="tanh"):
+        super().__init__()
+        layers = _layers(spatial_dims)
+        self.spatial_dims = spatial_dims
+        self.conv = nn.Sequential(
+            layers["conv"](in_channels, 6, 5),
+            make_activation(activation),
+            layers["avg_pool"](2),
+            layers["conv"](6, 16, 5),
+            make_activation(activation),
+            layers["avg_pool"](2),
+            layers["adaptive_avg_pool"](5),
+            nn.Flatten(),
+        )
+        self.dense = nn.Sequential(
+            nn.Linear(16 * 5**spatial_dims, 120),
+            make_activation(activation),
+            nn.Linear(120, 84),
+            make_activation(activation),
+        )
+        self.head = nn.Linear(84, n_outputs)
+        self.num_features = 84
+
+    def _pad(self, x):
+        # F.pad takes (left, right) pairs starting from the last axis.
+        pad = []
+        for size in reversed(x.shape[2:]):
+            missing = max(0, self.min_input_size - size)
+            pad += [missing // 2, missing - missing // 2]
+        return F.pad(x, pad) if any(pad) else x
+
+    def forward_features(self, x):
+        """Output of the 84-unit layer, ``(n, 84)``."""
+        return self.dense(self.conv(self._pad(x)))
+
+    def forward_head(self, features):
+        """Raw outputs (logits or regression values) from the features."""
+        return self.head(features)
+
+    def forward(self, x):
+        return self.forward_head(self.forward_features(x))
+
+
+class VGG(nn.Module):
+    """VGG network (Simonyan & Zisserman 2015) for series or images.
+
+    Blocks of 3 x 3 convolutions (each with optional batch normalisation and
+    ReLU), each block ending with a 2 x 2 max-pool; then global average
+    pooling, dense layers (Linear, ReLU, Dropout) and a Linear head.
+
+    Parameters
+    ----------
+    in_channels : int
+        Channels of the input ``(n, in_channels, T)`` or ``(n, in_channels, H, W)``.
+    n_outputs : int
+        Width of the output.
+    spatial_dims : {1, 2}, default=2
+        1 for series (Conv1d), 2 for images (Conv2d).
+    blocks : sequence of sequence of int or str, default=VGG-11
+        Output channels of the convolutions of each block, or the name of a
+        configuration: ``"vgg11"``, ``"vgg13"``, ``"vgg16"``, ``"vgg19"`` or
+        ``"small"`` (``((32,), (64,), (128, 128))``, for 8 x 8 to 32 x 32
+        images).
+    dense_layers : sequence of int, default=(512, 512)
+        Width of each dense layer of the classifier.
+    dropout : float, default=0.5
+        Dropout probability after each dense activation.
+    batch_norm : bool, default=True
+        Insert batch normalisation after each convolution (which then has no
+        bias).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sknets.networks import VGG
+    >>> net = VGG(in_channels=3, n_outputs=10, blocks="small", dense_layers=(64,))
+    >>> net(torch.randn(4, 3, 32, 32)).shape
+    torch.Size([4, 10])
+    """
+
+    def __init__(
+        self,
+        in_channels,
+        n_outputs,
+        spatial_dims=2,
+        blocks=((64,), (128,), (256, 256), (512, 512), (512, 512)),
+        dense_layers=(512, 512),
+        dropout=0.5,
+        batch_norm=True,
+    ):
+        super().__init__()
+        layers = _layers(spatial_dims)
+        if isinstance(blocks, str):
+            try:
+                blocks = VGG_CONFIGS[blocks]
+            except KeyError:
+                raise ValueError(
+                    f"Unknown VGG configuration {blocks!r}; expected one of "
+                    f"{sorted(VGG_CONFIGS)} or a sequence of blocks of filter counts."
+                ) from None
+        convs = []
+        width = in_channels
+        for block in blocks:
+            for size in block:
+                convs.append(layers["conv"](width, size, 3, padding=1, bias=not batch_norm))
+                if batch_norm:
+                    convs.append(layers["batch_norm"](size))
+                convs.append(nn.ReLU())
+                width = size
+            # ceil_mode: a map of size 1 stays 1 instead of vanishing, so the
+            # five halvings of VGG-16 run on any input down to 1 x 1.
+            convs.append(layers["max_pool"](2, ceil_mode=True))
+        self.conv = nn.Sequential(*convs)
+        # Global average pooling: the classifier's width is independent of the input size.
+        self.pool = nn.Sequential(layers["adaptive_avg_pool"](1), nn.Flatten())
+        dense, width = _dense_stack(width, dense_layers, "relu", dropout)
+        self.dense = nn.Sequential(*dense)
+        self.head = nn.Linear(width, n_outputs)
+        self.num_features = width
+
+    def forward_features(self, x):
+        """Output of the last dense layer (or the pooled convolutions), ``(n, num_features)``."""
+        return self.dense(self.pool(self.conv(x)))
+
+    def forward_head(self, features):
+        """Raw outputs (logits or regression values) from the features."""
+        return self.head(features)
+
+    def forward(self, x):
+        return self.forward_head(self.forward_features(x))
+
+
+class BasicBlock(nn.Module):
+    """Residual block of ResNet-18/34 (He et al. 2016).
+
+    ``relu(branch(x) + shortcut(x))`` where the branch is conv 3 x 3 (with
+    ``stride``), BN, ReLU, conv 3 x 3, BN and the shortcut is the identity,
+    or a 1 x 1 convolution and BN when the stride or the width changes.
+
+    Parameters
+    ----------
+    in_channels : int
+        Channels of the input.
+    out_channels : int
+        Channels of the output.
+    stride : int, default=1
+        Stride of the first convolution and of the shortcut projection.
+    spatial_dims : {1, 2}, default=2
+        1 for series, 2 for images.
+    """
+
+    def __init__(self, in_channels, out_channels, stride=1, spatial_dims=2):
+        super().__init__()
+        layers = _layers(spatial_dims)
+        conv, batch_norm = layers["conv"], layers["batch_norm"]
+        self.branch = nn.Sequential(
+            conv(in_channels, out_channels, 3, stride=stride, padding=1, bias=False),
+            batch_norm(out_channels),
+            nn.ReLU(),
+            conv(out_channels, out_channels, 3, padding=1, bias=False),
+            batch_norm(out_channels),
+        )
+        if stride != 1 or in_channels != out_channels:
+            self.shortcut = nn.Sequential(
+                conv(in_channels, out_channels, 1, stride=stride, bias=False),
+                batch_norm(out_channels),
+            )
+        else:
+            self.shortcut = nn.Identity()
+        self.relu = nn.ReLU()
+
+    def forward(self, x):
+        return self.relu(self.branch(x) + self.shortcut(x))
+
+
+class ResNet(nn.Module):
+    """ResNet-18/34 (He et al. 2016) for series or images.
+
+    A stem, four stages of ``BasicBlock`` with ``base_filters * (1, 2,
+    4, 8)`` channels (stride 2 in the first block of stages 2 to 4), global
+    average pooling and a Linear head. ``layers=(2, 2, 2, 2)`` is ResNet-18,
+    ``(3, 4, 6, 3)`` ResNet-34.
+
+    Every convolution is padded and a strided convolution or pooling of a
+    size-1 map gives a size-1 map, so any input down to 1 x 1 runs.
+
+    Parameters
+    ----------
+    in_channels : int
+        Channels of the input ``(n, in_channels, T)`` or ``(n, in_channels, H, W)``.
+    n_outputs : int
+        Width of the output.
+    spatial_dims : {1, 2}, default=2
+        1 for series, 2 for images.
+    layers : sequence of int, default=(2, 2, 2, 2)
+        Number of residual blocks of each stage.
+    base_filters : int, default=64
+        Channels of the stem and of the first stage; each later stage doubles them.
+    small_input : bool, default=True
+        True: a 3 x 3 stride-1 stem without max-pool (for 8 x 8 to 32 x 32
+        images, as in the CIFAR ResNets). False: the ImageNet stem, a 7 x 7
+        stride-2 convolution and a 3 x 3 stride-2 max-pool.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sknets.networks import ResNet
+    >>> net = ResNet(in_channels=3, n_outputs=10, base_filters=16)
+    >>> net(torch.randn(4, 3, 32, 32)).shape
+    torch.Size([4, 10])
+    >>> sum(p.numel() for p in ResNet(3, 1000, small_input=False).parameters())
+    11689512
+    """
+
+    def __init__(
+        self,
+        in_channels,
+        n_outputs,
+        spatial_dims=2,
+        layers=(2, 2, 2, 2),
+        base_filters=64,
+        small_input=True,
+    ):
+        super().__init__()
+        classes = _layers(spatial_dims)
+        conv, batch_norm = classes["conv"], classes["batch_norm"]
+        if small_input:
+            self.stem = nn.Sequential(
+                conv(in_channels, base_filters, 3, padding=1, bias=False),
+                batch_norm(base_filters),
+                nn.ReLU(),
+            )
+        else:
+            self.stem = nn.Sequential(
+                conv(in_channels, base_filters, 7, stride=2, padding=3, bias=False),
+                batch_norm(base_filters),
+                nn.ReLU(),
+                classes["max_pool"](3, stride=2, padding=1),
+            )
+        stages = []
+        width = base_filters
+        for index, n_blocks in enumerate(layers):
+            size = base_filters * 2**index
+            blocks = []
+            for block in range(n_blocks):
+                stride = 2 if index > 0 and block == 0 else 1
+                blocks.append(BasicBlock(width, size, stride=stride, spatial_dims=spatial_dims))
+                width = size
+            stages.append(nn.Sequential(*blocks))
+        self.stages = nn.Sequential(*stages)
+        self.pool = nn.Sequential(classes["adaptive_avg_pool"](1), nn.Flatten())
+        self.head = nn.Linear(width, n_outputs)
+        self.num_features = width
+
+    def forward_features(self, x):
+        """Globally pooled output of the last stage, ``(n, num_features)``."""
+        return self.pool(self.stages(self.stem(x)))
+
+    def forward_head(self, features):
+        """Raw outputs (logits or regression values) from the features."""
+        return self.head(features)
+
+    def forward(self, x):
+        return self.forward_head(self.forward_features(x))
+
+
+class _TimeSeriesResidualBlock(nn.Module):
+    """Block of Wang et al. 2017: three 'same' Conv1d + BN (+ ReLU), a shortcut, ReLU."""
+
+    def __init__(self, in_channels, out_channels, kernel_sizes):
+        super().__init__()
+        layers = _layers(1)
+        branch = []
+        width = in_channels
+        for index, kernel_size in enumerate(kernel_sizes):
+            branch += [
+                _same_conv(layers, width, out_channels, kernel_size, bias=False),
+                nn.BatchNorm1d(out_channels),
+            ]
+            # The last convolution's ReLU comes after the addition.
+            if index < len(kernel_sizes) - 1:
+                branch.append(nn.ReLU())
+            width = out_channels
+        self.branch = nn.Sequential(*branch)
+        if in_channels != out_channels:
+            self.shortcut = nn.Sequential(
+                nn.Conv1d(in_channels, out_channels, 1, bias=False), nn.BatchNorm1d(out_channels)
+            )
+        else:
+            self.shortcut = nn.BatchNorm1d(out_channels)
+        self.relu = nn.ReLU()
+
+    def forward(self, x):
+        return self.relu(self.branch(x) + self.shortcut(x))
+
+
+class TimeSeriesResNet(nn.Module):
+    """Residual network for time series (Wang et al. 2017; Fawaz et al. 2019).
+
+    One residual block per entry of ``filters``; a block is three 'same'
+    Conv1d with ``kernel_sizes``, each followed by BN and (but the last) ReLU,
+    plus a shortcut (1 x 1 convolution and BN, or BN only when the channels
+    already match), and a ReLU after the addition. Then global average
+    pooling over time and a Linear head. The convolutions keep the length and
+    nothing is strided, so a series of any length down to 1 runs.
+
+    Parameters
+    ----------
+    in_channels : int
+        Channels of the input series ``(n, in_channels, T)``.
+    n_outputs : int
+        Width of the output.
+    filters : sequence of int, default=(64, 128, 128)
+        Channels of each residual block.
+    kernel_sizes : sequence of int, default=(8, 5, 3)
+        Kernel sizes of the convolutions of every block.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sknets.networks import TimeSeriesResNet
+    >>> net = TimeSeriesResNet(in_channels=2, n_outputs=3)
+    >>> net(torch.randn(4, 2, 100)).shape
+    torch.Size([4, 3])
+    """
+
+    def __init__(self, in_channels, n_outputs, filters=(64, 128, 128), kernel_sizes=(8, 5, 3)):
+        super().__init__()
+        blocks = []
+        width = in_channels
+        for size in filters:
+            blocks.append(_TimeSeriesResidualBlock(width, size, kernel_sizes))
+            width = size
+        self.blocks = nn.Sequential(*blocks)
+        self.pool = nn.Sequential(nn.AdaptiveAvgPool1d(1), nn.Flatten())
+        self.head = nn.Linear(width, n_outputs)
+        self.num_features = width
+
+    def forward_features(self, x):
+        """Output of the last block averaged over time, ``(n, num_features)``."""
+        return self.pool(self.blocks(x))
+
+    def forward_head(self, features):
+        """Raw outputs (logits or regression values) from the features."""
+        return self.head(features)
+
+    def forward(self, x):
+        return self.forward_head(self.forward_features(x))
+
+
+class FCN(nn.Module):
+    """Fully convolutional network for time series (Wang et al. 2017).
+
+    One 'same' Conv1d, BN and ReLU per pair of ``filters`` and
+    ``kernel_sizes``, global average pooling over time and a Linear head.
+    Nothing is strided, so a series of any length down to 1 runs.
+
+    Parameters
+    ----------
+    in_channels : int
+        Channels of the input series ``(n, in_channels, T)``.
+    n_outputs : int
+        Width of the output.
+    filters : sequence of int, default=(128, 256, 128)
+        Channels of each convolution.
+    kernel_sizes : sequence of int, default=(8, 5, 3)
+        Kernel size of each convolution (same length as ``filters``).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sknets.networks import FCN
+    >>> net = FCN(in_channels=1, n_outputs=3)
+    >>> net(torch.randn(4, 1, 100)).shape
+    torch.Size([4, 3])
+    """
+
+    def __init__(self, in_channels, n_outputs, filters=(128, 256, 128), kernel_sizes=(8, 5, 3)):
+        super().__init__()
+        if len(filters) != len(kernel_sizes):
+            raise ValueError(
+                f"filters and kernel_sizes must have the same length; got {len(filters)} "
+                f"and {len(kernel_sizes)}."
+            )
+        layers = _layers(1)
+        convs = []
+        width = in_channels
+        for size, kernel_size in zip(filters, kernel_sizes, strict=True):
+            convs += [
+                _same_conv(layers, width, size, kernel_size, bias=False),
+                nn.BatchNorm1d(size),
+                nn.ReLU(),
+            ]
+            width = size
+        self.conv = nn.Sequential(*convs)
+        self.pool = nn.Sequential(nn.AdaptiveAvgPool1d(1), nn.Flatten())
+        self.head = nn.Linear(width, n_outputs)
+        self.num_features = width
+
+    def forward_features(self, x):
+        """Output of the last convolution averaged over time, ``(n, num_features)``."""
+        return self.pool(self.conv(x))
+
+    def forward_head(self, features):
+        """Raw outputs (logits or regression values) from the features."""
+        return self.head(features)
+
+    def forward(self, x):
+        return self.forward_head(self.forward_features(x))
+
+
+def _make_divisible(value, divisor=8):
+    """Round ``value`` to a multiple of ``divisor``, losing at most 10% (torchvision's rule)."""
+    rounded = max(divisor, int(value + divisor / 2) // divisor * divisor)
+    if rounded < 0.9 * value:
+        rounded += divisor
+    return rounded
+
+
+def _conv_bn_relu6(layers, in_channels, out_channels, kernel_size, stride=1, groups=1):
+    return nn.Sequential(
+        layers["conv"](
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride=stride,
+            padding=(kernel_size - 1) // 2,
+            groups=groups,
+            bias=False,
+        ),
+        layers["batch_norm"](out_channels),
+        nn.ReLU6(),
+    )
+
+
+class InvertedResidual(nn.Module):
+    """Inverted residual block of MobileNet v2 (Sandler et al. 2018).
+
+    A 1 x 1 expansion to ``in_channels * expand_ratio`` channels with BN and
+    ReLU6 (left out when ``expand_ratio`` is 1), a depthwise 3 x 3
+    convolution (``groups`` = channels) with BN and ReLU6, and a linear 1 x 1
+    projection with BN; the input is added when the stride is 1 and the
+    channels match.
+
+    Parameters
+    ----------
+    in_channels : int
+        Channels of the input.
+    out_channels : int
+        Channels of the output.
+    stride : int
+        Stride of the depthwise convolution.
+    expand_ratio : int
+        Expansion factor ``t`` of the hidden width.
+    spatial_dims : {1, 2}, default=2
+        1 for series, 2 for images.
+    """
+
+    def __init__(self, in_channels, out_channels, stride, expand_ratio, spatial_dims=2):
+        super().__init__()
+        layers = _layers(spatial_dims)
+        hidden = int(round(in_channels * expand_ratio))
+        blocks = []
+        if expand_ratio != 1:
+            blocks.append(_conv_bn_relu6(layers, in_channels, hidden, 1))
+        blocks += [
+            _conv_bn_relu6(layers, hidden, hidden, 3, stride=stride, groups=hidden),
+            layers["conv"](hidden, out_channels, 1, bias=False),
+            layers["batch_norm"](out_channels),
+        ]
+        self.branch = nn.Sequential(*blocks)
+        self.use_residual = stride == 1 and in_channels == out_channels
+
+    def forward(self, x):
+        if self.use_residual:
+            return x + self.branch(x)
+        return self.branch(x)
+
+
+class MobileNetV2(nn.Module):
+    """MobileNet v2 (Sandler et al. 2018) for series or images.
+
+    A 3 x 3 stem with 32 channels, the paper's table of
+    ``InvertedResidual`` stages (expansion t, channels c, repeats n,
+    stride s), a 1 x 1 convolution to 1280 channels, global average pooling,
+    dropout and a Linear head. Channel counts are scaled by
+    ``width_multiplier`` and rounded to multiples of 8 as in torchvision.
+
+    Every convolution is padded and a stride-2 convolution of a size-1 map
+    gives a size-1 map, so any input down to 1 x 1 runs.
+
+    Parameters
+    ----------
+    in_channels : int
+        Channels of the input ``(n, in_channels, T)`` or ``(n, in_channels, H, W)``.
+    n_outputs : int
+        Width of the output.
+    spatial_dims : {1, 2}, default=2
+        1 for series, 2 for images.
+    width_multiplier : float, default=1.0
+        Scale of every channel count (the last one is never scaled below 1280).
+    dropout : float, default=0.2
+        Dropout probability before the head.
+    small_input : bool, default=True
+        True: stride 1 in the stem and in the first stride-2 stage, so the
+        network downsamples 8 times instead of 32 and a 28 x 28 image keeps
+        some resolution. False: the ImageNet strides.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sknets.networks import MobileNetV2
+    >>> net = MobileNetV2(in_channels=1, n_outputs=10, width_multiplier=0.5)
+    >>> net(torch.randn(4, 1, 28, 28)).shape
+    torch.Size([4, 10])
+    """
+
+    #: (expansion t, channels c, repeats n, stride s) of each stage (the paper's table 2).
+    SETTINGS = (
+        (1, 16, 1, 1),
+        (6, 24, 2, 2),
+        (6, 32, 3, 2),
+        (6, 64, 4, 2),
+        (6, 96, 3, 1),
+        (6, 160, 3, 2),
+        (6, 320, 1, 1),
+    )
+
+    def __init__(
+        self,
+        in_channels,
+        n_outputs,
+        spatial_dims=2,
+        width_multiplier=1.0,
+        dropout=0.2,
+        small_input=True,
+    ):
+        super().__init__()
+        layers = _layers(spatial_dims)
+        width = _make_divisible(32 * width_multiplier)
+        last = _make_divisible(1280 * max(1.0, width_multiplier))
+        blocks = [_conv_bn_relu6(layers, in_channels, width, 3, stride=1 if small_input else 2)]
+        first_downsampling = True
+        for expand_ratio, channels, repeats, stride in self.SETTINGS:
+            if stride == 2 and first_downsampling:
+                first_downsampling = False
+                if small_input:
+                    stride = 1
+            size = _make_divisible(channels * width_multiplier)
+            for repeat in range(repeats):
+                blocks.append(
+                    InvertedResidual(
+                        width,
+                        size,
+                        stride=stride if repeat == 0 else 1,
+                        expand_ratio=expand_ratio,
+                        spatial_dims=spatial_dims,
+                    )
+                )
+                width = size
+        blocks.append(_conv_bn_relu6(layers, width, last, 1))
+        self.features = nn.Sequential(*blocks)
+        self.pool = nn.Sequential(layers["adaptive_avg_pool"](1), nn.Flatten())
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(last, n_outputs)
+        self.num_features = last
+
+    def forward_features(self, x):
+        """Globally pooled output of the last 1 x 1 convolution, ``(n, num_features)``."""
+        return self.pool(self.features(x))
+
+    def forward_head(self, features):
+        """Raw outputs (logits or regression values) from the features, after dropout."""
+        return self.head(self.dropout(features))
+
+    def forward(self, x):
+        return self.forward_head(self.forward_features(x))
