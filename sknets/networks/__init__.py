@@ -6,12 +6,13 @@ Every network takes its input and output sizes as keyword arguments
 """
 
 from ._cnn import FCN, VGG, ConvNet, LeNet5, MobileNetV2, ResNet, TimeSeriesResNet
-from ._layers import ACTIVATIONS, make_activation
+from ._layers import ACTIVATIONS, HeadedNetwork, make_activation
 from ._mlp import MLP
 
 __all__ = [
     "ACTIVATIONS",
     "FCN",
+    "HeadedNetwork",
     "MLP",
     "VGG",
     "ConvNet",

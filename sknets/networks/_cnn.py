@@ -12,7 +12,7 @@ fail because its input is small. Each class says in a comment how it does so.
 from torch import nn
 from torch.nn import functional as F
 
-from ._layers import make_activation
+from ._layers import HeadedNetwork, make_activation
 
 __all__ = ["FCN", "VGG", "ConvNet", "LeNet5", "MobileNetV2", "ResNet", "TimeSeriesResNet"]
 
@@ -94,7 +94,7 @@ def _dense_stack(width, dense_layers, activation, dropout):
     return layers, width
 
 
-class ConvNet(nn.Module):
+class ConvNet(HeadedNetwork):
     """Plain convolutional network for series or images.
 
     One block per entry of ``filters``: a 'same' convolution, optional batch
@@ -177,15 +177,8 @@ class ConvNet(nn.Module):
         """Output of the last dense layer (or the pooled convolutions), ``(n, num_features)``."""
         return self.dense(self.pool(self.conv(x)))
 
-    def forward_head(self, features):
-        """Raw outputs (logits or regression values) from the features."""
-        return self.head(features)
 
-    def forward(self, x):
-        return self.forward_head(self.forward_features(x))
-
-
-class LeNet5(nn.Module):
+class LeNet5(HeadedNetwork):
     """LeNet-5 (LeCun et al. 1998) for series or images.
 
     Convolution with 6 filters of size 5, average-pool 2, convolution with
@@ -258,15 +251,8 @@ class LeNet5(nn.Module):
         """Output of the 84-unit layer, ``(n, 84)``."""
         return self.dense(self.conv(self._pad(x)))
 
-    def forward_head(self, features):
-        """Raw outputs (logits or regression values) from the features."""
-        return self.head(features)
 
-    def forward(self, x):
-        return self.forward_head(self.forward_features(x))
-
-
-class VGG(nn.Module):
+class VGG(HeadedNetwork):
     """VGG network (Simonyan & Zisserman 2015) for series or images.
 
     Blocks of 3 x 3 convolutions (each with optional batch normalisation and
@@ -347,13 +333,6 @@ class VGG(nn.Module):
         """Output of the last dense layer (or the pooled convolutions), ``(n, num_features)``."""
         return self.dense(self.pool(self.conv(x)))
 
-    def forward_head(self, features):
-        """Raw outputs (logits or regression values) from the features."""
-        return self.head(features)
-
-    def forward(self, x):
-        return self.forward_head(self.forward_features(x))
-
 
 class BasicBlock(nn.Module):
     """Residual block of ResNet-18/34 (He et al. 2016).
@@ -398,7 +377,7 @@ class BasicBlock(nn.Module):
         return self.relu(self.branch(x) + self.shortcut(x))
 
 
-class ResNet(nn.Module):
+class ResNet(HeadedNetwork):
     """ResNet-18/34 (He et al. 2016) for series or images.
 
     A stem, four stages of ``BasicBlock`` with ``base_filters * (1, 2,
@@ -481,13 +460,6 @@ class ResNet(nn.Module):
         """Globally pooled output of the last stage, ``(n, num_features)``."""
         return self.pool(self.stages(self.stem(x)))
 
-    def forward_head(self, features):
-        """Raw outputs (logits or regression values) from the features."""
-        return self.head(features)
-
-    def forward(self, x):
-        return self.forward_head(self.forward_features(x))
-
 
 class _TimeSeriesResidualBlock(nn.Module):
     """Block of Wang et al. 2017: three 'same' Conv1d + BN (+ ReLU), a shortcut, ReLU."""
@@ -519,7 +491,7 @@ class _TimeSeriesResidualBlock(nn.Module):
         return self.relu(self.branch(x) + self.shortcut(x))
 
 
-class TimeSeriesResNet(nn.Module):
+class TimeSeriesResNet(HeadedNetwork):
     """Residual network for time series (Wang et al. 2017; Fawaz et al. 2019).
 
     One residual block per entry of ``filters``; a block is three 'same'
@@ -565,15 +537,8 @@ class TimeSeriesResNet(nn.Module):
         """Output of the last block averaged over time, ``(n, num_features)``."""
         return self.pool(self.blocks(x))
 
-    def forward_head(self, features):
-        """Raw outputs (logits or regression values) from the features."""
-        return self.head(features)
 
-    def forward(self, x):
-        return self.forward_head(self.forward_features(x))
-
-
-class FCN(nn.Module):
+class FCN(HeadedNetwork):
     """Fully convolutional network for time series (Wang et al. 2017).
 
     One 'same' Conv1d, BN and ReLU per pair of ``filters`` and
@@ -625,13 +590,6 @@ class FCN(nn.Module):
     def forward_features(self, x):
         """Output of the last convolution averaged over time, ``(n, num_features)``."""
         return self.pool(self.conv(x))
-
-    def forward_head(self, features):
-        """Raw outputs (logits or regression values) from the features."""
-        return self.head(features)
-
-    def forward(self, x):
-        return self.forward_head(self.forward_features(x))
 
 
 def _make_divisible(value, divisor=8):
@@ -702,7 +660,7 @@ class InvertedResidual(nn.Module):
         return self.branch(x)
 
 
-class MobileNetV2(nn.Module):
+class MobileNetV2(HeadedNetwork):
     """MobileNet v2 (Sandler et al. 2018) for series or images.
 
     A 3 x 3 stem with 32 channels, the paper's table of
@@ -797,6 +755,3 @@ class MobileNetV2(nn.Module):
     def forward_head(self, features):
         """Raw outputs (logits or regression values) from the features, after dropout."""
         return self.head(self.dropout(features))
-
-    def forward(self, x):
-        return self.forward_head(self.forward_features(x))

@@ -4,7 +4,7 @@ import math
 
 from torch import nn
 
-__all__ = ["ACTIVATIONS", "make_activation", "glorot_uniform_"]
+__all__ = ["ACTIVATIONS", "HeadedNetwork", "make_activation", "glorot_uniform_"]
 
 #: Activation names accepted by every network's ``activation`` argument.
 #: The first four are scikit-learn's MLP names.
@@ -43,3 +43,22 @@ def glorot_uniform_(linear, activation):
     if linear.bias is not None:
         nn.init.uniform_(linear.bias, -bound, bound)
     return linear
+
+
+class HeadedNetwork(nn.Module):
+    """A network split as in timm: ``forward_features`` then ``forward_head``.
+
+    Subclasses implement ``forward_features`` (returning ``(n,
+    num_features)``) and set ``self.head``; a transformer that wants the
+    features calls ``forward_features`` alone.
+    """
+
+    def forward_features(self, x):
+        raise NotImplementedError
+
+    def forward_head(self, features):
+        """Raw outputs (logits or regression values) from the features."""
+        return self.head(features)
+
+    def forward(self, x):
+        return self.forward_head(self.forward_features(x))

@@ -2,12 +2,12 @@
 
 from torch import nn
 
-from ._layers import glorot_uniform_, make_activation
+from ._layers import HeadedNetwork, glorot_uniform_, make_activation
 
 __all__ = ["MLP"]
 
 
-class MLP(nn.Module):
+class MLP(HeadedNetwork):
     """Fully connected feed-forward network.
 
     Each hidden layer is Linear, then optional BatchNorm1d, the activation
@@ -57,13 +57,6 @@ class MLP(nn.Module):
     def forward_features(self, x):
         """Activations of the last hidden layer."""
         return self.features(x)
-
-    def forward_head(self, features):
-        """Raw outputs (logits or regression values) from hidden features."""
-        return self.head(features)
-
-    def forward(self, x):
-        return self.forward_head(self.forward_features(x))
 
     def linear_layers(self):
         """The Linear layers in order, head last (sklearn's ``coefs_`` order)."""
