@@ -2,6 +2,15 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+from ._cnn import (
+    CNNClassifier,
+    CNNRegressor,
+    FCNClassifier,
+    LeNetClassifier,
+    ResNetClassifier,
+    ResNetRegressor,
+    VGGClassifier,
+)
 from ._mlp import MLPClassifier, MLPRegressor
 
 try:
@@ -9,4 +18,15 @@ try:
 except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
-__all__ = ["MLPClassifier", "MLPRegressor", "__version__"]
+__all__ = [
+    "CNNClassifier",
+    "CNNRegressor",
+    "FCNClassifier",
+    "LeNetClassifier",
+    "MLPClassifier",
+    "MLPRegressor",
+    "ResNetClassifier",
+    "ResNetRegressor",
+    "VGGClassifier",
+    "__version__",
+]

@@ -1,0 +1,41 @@
+"""Time-series classification: FCN and ResNet on the UCR GunPoint data set.
+
+GunPoint (50 training and 150 test series of length 150, two classes) ships
+in ``data/ucr/`` with its official split.  Series are passed as
+``(n_series, n_channels, n_timepoints)`` arrays, the layout of aeon and of
+PyTorch's Conv1d; string labels come back as strings.  Fawaz et al. (2019)
+report 100.0 % (FCN) and 99.1 % (ResNet) test accuracy, means of 10 runs.
+
+Run it with ``python examples/series_classification_gunpoint.py``.
+"""
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from sknets import FCNClassifier, ResNetClassifier
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "ucr" / "GunPoint.npz"
+
+
+def main():
+    data = np.load(DATA)
+    X_train, y_train = data["X_train"], data["y_train"]
+    X_test, y_test = data["X_test"], data["y_test"]
+    print(f"GunPoint: train {X_train.shape}, test {X_test.shape}, classes {np.unique(y_train)}")
+    for model in (
+        FCNClassifier(max_iter=300, n_iter_no_change=300, batch_size=16, random_state=0),
+        ResNetClassifier(max_iter=300, n_iter_no_change=300, batch_size=16, random_state=0),
+    ):
+        start = time.perf_counter()
+        model.fit(X_train, y_train)
+        elapsed = time.perf_counter() - start
+        print(
+            f"{type(model).__name__:>16}: test accuracy {model.score(X_test, y_test):.3f} "
+            f"after {model.n_iter_} epochs ({elapsed:.0f} s on {model.device_})"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,378 @@
+"""Convolutional estimators: input handling, pipelines, persistence, learning."""
+
+import pickle
+import re
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import ClassifierMixin, clone
+from sklearn.datasets import load_digits
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils._param_validation import InvalidParameterError
+
+from sknets import (
+    CNNClassifier,
+    CNNRegressor,
+    FCNClassifier,
+    LeNetClassifier,
+    ResNetClassifier,
+    ResNetRegressor,
+    VGGClassifier,
+)
+from sknets._cnn import MobileNetClassifier  # not exported yet (see its conformance note)
+
+# Tiny settings per estimator: a few epochs of very small networks.
+TINY = {
+    CNNClassifier: {"filters": (4,), "dense_layers": (8,)},
+    CNNRegressor: {"filters": (4,), "dense_layers": (8,)},
+    LeNetClassifier: {},
+    VGGClassifier: {"blocks": ((4,), (8,)), "dense_layers": (8,), "dropout": 0.0},
+    ResNetClassifier: {
+        "layers": (1,),
+        "base_filters": 4,
+        "series_filters": (4,),
+        "series_kernel_sizes": (3,),
+    },
+    ResNetRegressor: {
+        "layers": (1,),
+        "base_filters": 4,
+        "series_filters": (4,),
+        "series_kernel_sizes": (3,),
+    },
+    MobileNetClassifier: {"width_multiplier": 0.1, "dropout": 0.0},
+    FCNClassifier: {"filters": (4, 4), "kernel_sizes": (3, 3)},
+}
+ALL = list(TINY)
+IMAGES = [cls for cls in ALL if cls is not FCNClassifier]
+SERIES = [CNNClassifier, CNNRegressor, ResNetClassifier, ResNetRegressor, FCNClassifier]
+IMAGE_ONLY = [LeNetClassifier, VGGClassifier, MobileNetClassifier]
+
+
+def tiny(cls, device, **params):
+    return cls(**{**TINY[cls], "max_iter": 2, "random_state": 0, "device": device, **params})
+
+
+def _targets(cls, n_samples):
+    rng = np.random.RandomState(1)
+    if issubclass(cls, ClassifierMixin):
+        return np.arange(n_samples) % 3
+    return rng.normal(size=n_samples)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return X[:300].astype(np.float64), y[:300]
+
+
+def _fit_predict_check(estimator, X, y, expected_input_shape):
+    X_before = X.copy()
+    estimator.fit(X, y)
+    np.testing.assert_array_equal(X, X_before)  # never modified
+    assert estimator.input_shape_ == expected_input_shape
+    prediction = estimator.predict(X[:5])
+    assert prediction.shape == (5,)
+    if hasattr(estimator, "predict_proba"):
+        proba = estimator.predict_proba(X[:5])
+        assert proba.shape == (5, estimator.classes_.shape[0])
+        np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-5)
+    np.testing.assert_array_equal(X, X_before)
+
+
+# ---------------------------------------------------------------- input kinds
+@pytest.mark.parametrize("cls", IMAGES)
+def test_rows_with_input_shape_are_images(cls, device, digits):
+    X, _ = digits
+    X = X[:40]
+    estimator = tiny(cls, device, input_shape=(1, 8, 8))
+    _fit_predict_check(estimator, X, _targets(cls, 40), (1, 8, 8))
+    assert estimator.n_features_in_ == 64
+
+
+@pytest.mark.parametrize("cls", IMAGES)
+def test_four_d_images(cls, device):
+    X = np.random.RandomState(0).normal(size=(24, 3, 6, 5))
+    estimator = tiny(cls, device)
+    _fit_predict_check(estimator, X, _targets(cls, 24), (3, 6, 5))
+
+
+@pytest.mark.parametrize("cls", SERIES)
+def test_three_d_series(cls, device):
+    X = np.random.RandomState(0).normal(size=(24, 2, 12)).astype(np.float32)
+    estimator = tiny(cls, device)
+    _fit_predict_check(estimator, X, _targets(cls, 24), (2, 12))
+
+
+@pytest.mark.parametrize("cls", SERIES)
+def test_rows_with_series_input_shape(cls, device):
+    X = np.random.RandomState(0).normal(size=(24, 24))
+    estimator = tiny(cls, device, input_shape=(2, 12))
+    _fit_predict_check(estimator, X, _targets(cls, 24), (2, 12))
+
+
+@pytest.mark.parametrize("cls", SERIES)
+def test_plain_rows_are_univariate_series(cls, device):
+    X = np.random.RandomState(0).normal(size=(24, 7))
+    estimator = tiny(cls, device)
+    _fit_predict_check(estimator, X, _targets(cls, 24), (1, 7))
+
+
+@pytest.mark.parametrize("cls", IMAGE_ONLY)
+def test_plain_rows_are_one_row_images_for_image_only(cls, device):
+    X = np.random.RandomState(0).normal(size=(24, 7))
+    estimator = tiny(cls, device)
+    _fit_predict_check(estimator, X, _targets(cls, 24), (1, 1, 7))
+
+
+@pytest.mark.parametrize("cls", IMAGE_ONLY)
+def test_grayscale_images(cls, device, digits):
+    X, y = digits
+    images = X[:40].reshape(-1, 8, 8)
+    estimator = tiny(cls, device)
+    _fit_predict_check(estimator, images, y[:40], (1, 8, 8))
+    assert estimator.module_(torch.zeros(2, 1, 8, 8, device=estimator.device_)).shape == (2, 10)
+
+
+def test_spatial_dims_follow_the_input(device):
+    X_series = np.random.RandomState(0).normal(size=(20, 2, 10))
+    X_images = np.random.RandomState(0).normal(size=(20, 2, 4, 4))
+    y = np.arange(20) % 2
+    series = tiny(CNNClassifier, device).fit(X_series, y)
+    images = tiny(CNNClassifier, device).fit(X_images, y)
+    assert any(isinstance(m, torch.nn.Conv1d) for m in series.module_.modules())
+    assert any(isinstance(m, torch.nn.Conv2d) for m in images.module_.modules())
+    res_series = tiny(ResNetClassifier, device).fit(X_series, y)
+    res_images = tiny(ResNetClassifier, device).fit(X_images, y)
+    assert type(res_series.module_).__name__ == "TimeSeriesResNet"
+    assert type(res_images.module_).__name__ == "ResNet"
+
+
+def test_dataframe_rows(device, digits):
+    pd = pytest.importorskip("pandas")
+    X, y = digits
+    frame = pd.DataFrame(X[:40], columns=[f"px{i}" for i in range(64)])
+    clf = tiny(CNNClassifier, device, input_shape=(1, 8, 8)).fit(frame, y[:40])
+    np.testing.assert_array_equal(clf.feature_names_in_, frame.columns.to_numpy())
+    assert clf.predict(frame.iloc[:3]).shape == (3,)
+
+
+# ------------------------------------------------------------------ bad input
+@pytest.mark.parametrize("cls", ALL)
+def test_input_shape_with_wrong_product(cls, device, training_spy, check_unfitted):
+    X = np.zeros((10, 50))
+    estimator = tiny(cls, device, input_shape=(1, 8, 8))
+    with pytest.raises(ValueError, match=r"64.*50"):
+        estimator.fit(X, np.arange(10) % 2)
+    assert training_spy.calls == 0
+    check_unfitted(estimator)
+
+
+@pytest.mark.parametrize("cls", IMAGES)
+def test_predict_with_another_image_size(cls, device):
+    rng = np.random.RandomState(0)
+    estimator = tiny(cls, device).fit(rng.normal(size=(12, 1, 8, 8)), np.arange(12) % 2)
+    message = re.escape("expected (1, 8, 8), got (1, 10, 10)")
+    with pytest.raises(ValueError, match=message):
+        estimator.predict(rng.normal(size=(3, 1, 10, 10)))
+
+
+@pytest.mark.parametrize("cls", SERIES)
+def test_predict_with_another_series_length(cls, device):
+    rng = np.random.RandomState(0)
+    estimator = tiny(cls, device).fit(rng.normal(size=(12, 2, 9)), np.arange(12) % 2)
+    with pytest.raises(ValueError, match=re.escape("expected (2, 9), got (2, 5)")):
+        estimator.predict(rng.normal(size=(3, 2, 5)))
+    # Images where series were fitted: another network input, refused.
+    if cls is not FCNClassifier:
+        with pytest.raises(ValueError, match="expected"):
+            estimator.predict(rng.normal(size=(3, 2, 9, 1)))
+
+
+def test_predict_rows_with_another_width(device, digits):
+    X, y = digits
+    clf = tiny(CNNClassifier, device, input_shape=(1, 8, 8)).fit(X[:30], y[:30])
+    with pytest.raises(ValueError, match="X has 60 features.*expecting 64"):
+        clf.predict(X[:3, :60])
+
+
+def test_fcn_refuses_images(device, training_spy):
+    X = np.zeros((10, 1, 8, 8))
+    with pytest.raises(ValueError, match="FCNClassifier takes series.*4-D"):
+        tiny(FCNClassifier, device).fit(X, np.arange(10) % 2)
+    with pytest.raises(ValueError, match="FCNClassifier takes series.*4-D"):
+        tiny(FCNClassifier, device, input_shape=(1, 8, 8)).fit(X.reshape(10, 64), np.arange(10) % 2)
+    assert training_spy.calls == 0
+
+
+@pytest.mark.parametrize("cls", [CNNClassifier, LeNetClassifier, FCNClassifier])
+def test_five_d_input_is_refused(cls, device):
+    with pytest.raises(ValueError, match="5-D array"):
+        tiny(cls, device).fit(np.zeros((4, 1, 2, 2, 2)), np.arange(4) % 2)
+
+
+@pytest.mark.parametrize("cls", [CNNClassifier, VGGClassifier])
+def test_sparse_input_is_refused(cls, device):
+    sp = pytest.importorskip("scipy.sparse")
+    X = sp.random(10, 16, density=0.5, format="csr", random_state=0)
+    with pytest.raises(TypeError, match="dense data is required"):
+        tiny(cls, device).fit(X, np.arange(10) % 2)
+
+
+def test_nan_in_images_is_refused(device):
+    X = np.zeros((6, 1, 4, 4))
+    X[2, 0, 1, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        tiny(CNNClassifier, device).fit(X, np.arange(6) % 2)
+
+
+@pytest.mark.parametrize(
+    "cls, params",
+    [
+        (CNNClassifier, {"filters": ()}),
+        (CNNClassifier, {"filters": (4, 0)}),
+        (CNNClassifier, {"input_shape": (1, 0, 8)}),
+        (CNNClassifier, {"input_shape": (1, 1, 2, 2)}),
+        (VGGClassifier, {"blocks": "vgg12"}),
+        (VGGClassifier, {"blocks": ((4,), ())}),
+        (ResNetClassifier, {"layers": 2}),
+        (FCNClassifier, {"filters": (4, 4), "kernel_sizes": (3,)}),
+        (MobileNetClassifier, {"width_multiplier": 0}),
+    ],
+)
+def test_invalid_architecture_parameters(cls, params, device, training_spy):
+    with pytest.raises(InvalidParameterError, match=next(iter(params))):
+        tiny(cls, device, **params).fit(np.zeros((6, 16)), np.arange(6) % 2)
+    assert training_spy.calls == 0
+
+
+# ------------------------------------------------------------ sklearn tools
+def test_grid_search_over_scaled_pipeline(device, digits):
+    X, y = digits
+    pipe = make_pipeline(
+        StandardScaler(),
+        CNNClassifier(
+            filters=(4,),
+            dense_layers=(8,),
+            input_shape=(1, 8, 8),
+            max_iter=2,
+            random_state=0,
+            device=device,
+        ),
+    )
+    search = GridSearchCV(
+        pipe, {"cnnclassifier__kernel_size": [1, 3]}, cv=2, error_score="raise"
+    ).fit(X[:120], y[:120])
+    assert search.best_params_["cnnclassifier__kernel_size"] in (1, 3)
+    assert search.predict(X[:4]).shape == (4,)
+
+
+def test_cross_val_score(device):
+    X = np.random.RandomState(0).normal(size=(40, 1, 10))
+    y = np.arange(40) % 2
+    scores = cross_val_score(tiny(ResNetClassifier, device), X, y, cv=2)
+    assert scores.shape == (2,)
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_pickle_round_trip(cls, device):
+    X = np.random.RandomState(0).normal(size=(20, 1, 6, 6))
+    if cls is FCNClassifier:
+        X = X.reshape(20, 1, 36)
+    estimator = tiny(cls, device).fit(X, _targets(cls, 20))
+    restored = pickle.loads(pickle.dumps(estimator))
+    np.testing.assert_array_equal(restored.predict(X), estimator.predict(X))
+    assert restored.input_shape_ == estimator.input_shape_
+
+
+@pytest.mark.parametrize("cls", ALL)
+def test_clone_and_cpu_device(cls):
+    estimator = tiny(cls, "cpu")
+    assert clone(estimator).get_params() == estimator.get_params()
+    estimator.fit(np.random.RandomState(0).normal(size=(10, 6)), _targets(cls, 10))
+    assert str(estimator.device_) == "cpu"
+
+
+def test_partial_fit_keeps_input_shape(device):
+    rng = np.random.RandomState(0)
+    clf = tiny(CNNClassifier, device)
+    clf.partial_fit(rng.normal(size=(10, 1, 8)), np.arange(10) % 2, classes=[0, 1])
+    clf.partial_fit(rng.normal(size=(10, 1, 8)), np.arange(10) % 2)
+    with pytest.raises(ValueError, match=re.escape("expected (1, 8), got (1, 6)")):
+        clf.partial_fit(rng.normal(size=(10, 1, 6)), np.arange(10) % 2)
+    assert clf.input_shape_ == (1, 8)
+
+
+# ----------------------------------------------------------------- learning
+def _two_class_series(n_samples=80, length=32, seed=0):
+    """Class 0: a slow sine; class 1: a fast sine; random phase and noise."""
+    rng = np.random.RandomState(seed)
+    y = np.arange(n_samples) % 2
+    t = np.linspace(0, 1, length)
+    phase = rng.uniform(0, 2 * np.pi, size=(n_samples, 1))
+    X = np.sin(2 * np.pi * (1 + 3 * y[:, None]) * t + phase)
+    return X + 0.3 * rng.normal(size=X.shape), y
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        FCNClassifier(filters=(8, 8), kernel_sizes=(5, 3)),
+        ResNetClassifier(series_filters=(8, 8), series_kernel_sizes=(5, 3)),
+    ],
+    ids=["FCN", "ResNet"],
+)
+def test_series_models_learn(estimator, device):
+    X, y = _two_class_series()
+    X_test, y_test = _two_class_series(seed=1)
+    estimator.set_params(
+        max_iter=10, batch_size=16, learning_rate_init=0.01, random_state=0, device=device
+    )
+    estimator.fit(X[:, None, :], y)
+    assert estimator.score(X_test[:, None, :], y_test) >= 0.8
+
+
+# ------------------------------------------------------ weighted batch norm
+def test_batch_norm_weights_samples_like_repeated_rows():
+    from sknets._cnn import _SampleWeightedBatchNorm2d
+
+    torch.manual_seed(0)
+    x = torch.randn(3, 2, 4, 4, dtype=torch.float64)
+    weights = torch.tensor([2.0, 1.0, 0.0], dtype=torch.float64)
+    repeated = torch.cat([x[:1], x[:1], x[1:2]])
+
+    weighted_norm = _SampleWeightedBatchNorm2d(2).double()
+    repeated_norm = _SampleWeightedBatchNorm2d(2).double()
+    weighted_norm.batch_sample_weight = weights
+    out_weighted = weighted_norm(x)
+    out_repeated = repeated_norm(repeated)
+
+    torch.testing.assert_close(out_weighted[:2], out_repeated[1:])
+    torch.testing.assert_close(weighted_norm.running_mean, repeated_norm.running_mean)
+    torch.testing.assert_close(weighted_norm.running_var, repeated_norm.running_var)
+    weighted_norm.eval()
+    torch.testing.assert_close(
+        weighted_norm(x),
+        torch.nn.functional.batch_norm(
+            x,
+            repeated_norm.running_mean,
+            repeated_norm.running_var,
+            repeated_norm.weight,
+            repeated_norm.bias,
+            eps=repeated_norm.eps,
+        ),
+    )
+
+
+def test_estimators_use_weighted_batch_norm(device):
+    from sknets._cnn import _SampleWeightedBatchNorm
+
+    X = np.random.RandomState(0).normal(size=(12, 1, 10))
+    clf = tiny(FCNClassifier, device).fit(X, np.arange(12) % 2, sample_weight=np.arange(12) % 3)
+    norms = [
+        m for m in clf.module_.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
+    ]
+    assert norms and all(isinstance(m, _SampleWeightedBatchNorm) for m in norms)
+    assert all(m.batch_sample_weight is None for m in norms)  # reset after each step
