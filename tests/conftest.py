@@ -18,6 +18,8 @@ import torch
 from sklearn.datasets import load_iris
 from sklearn.preprocessing import StandardScaler
 
+from sknets.utils import resolve_device
+
 TEST_DEVICE = os.environ.get("SKNETS_TEST_DEVICE", "cpu")
 
 torch.set_num_threads(int(os.environ.get("SKNETS_TEST_TORCH_THREADS", "1")))
@@ -27,6 +29,20 @@ torch.set_num_threads(int(os.environ.get("SKNETS_TEST_TORCH_THREADS", "1")))
 def device():
     """The device every test trains on (``SKNETS_TEST_DEVICE``, default "cpu")."""
     return TEST_DEVICE
+
+
+@pytest.fixture
+def torch_device(device):
+    """The test device as a torch.device ("auto" resolved as the estimators do)."""
+    return resolve_device(device)
+
+
+@pytest.fixture
+def seeded():
+    """Seed torch for the test without changing the caller's global RNG."""
+    with torch.random.fork_rng(devices=list(range(torch.cuda.device_count()))):
+        torch.manual_seed(0)
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -17,7 +17,6 @@ from sknets.networks import (
     TimeSeriesResNet,
 )
 from sknets.networks._cnn import VGG_CONFIGS, BasicBlock, InvertedResidual
-from sknets.utils import resolve_device
 
 N_OUTPUTS = 3
 SIZES = {1: [(1,), (3,), (24,), (150,)], 2: [(1, 1), (2, 5), (8, 8), (28, 28)]}
@@ -78,20 +77,6 @@ CASES = [
     for spatial_dims in dims
     for size in SIZES[spatial_dims]
 ]
-
-
-@pytest.fixture
-def torch_device(device):
-    """The test device as a torch.device ("auto" resolved as the estimators do)."""
-    return resolve_device(device)
-
-
-@pytest.fixture
-def seeded():
-    """Seed torch for the test without changing the caller's global RNG."""
-    with torch.random.fork_rng(devices=list(range(torch.cuda.device_count()))):
-        torch.manual_seed(0)
-        yield
 
 
 def _build(name, in_channels, spatial_dims, device):

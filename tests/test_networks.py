@@ -5,7 +5,6 @@ import torch
 from torch import nn
 
 from sknets.networks import ACTIVATIONS, MLP, make_activation
-from sknets.utils import resolve_device
 
 # (n_features, hidden_layer_sizes, activation, dropout, batch_norm, batch)
 MLP_CASES = [
@@ -25,20 +24,6 @@ def _case_id(case):
     n_features, hidden, activation, dropout, batch_norm, batch = case
     widths = "x".join(map(str, hidden)) or "none"
     return f"f{n_features}-h{widths}-{activation}-d{dropout}-bn{int(batch_norm)}-b{batch}"
-
-
-@pytest.fixture
-def torch_device(device):
-    """The test device as a torch.device ("auto" resolved as the estimators do)."""
-    return resolve_device(device)
-
-
-@pytest.fixture
-def seeded():
-    """Seed torch for the test without changing the caller's global RNG."""
-    with torch.random.fork_rng(devices=list(range(torch.cuda.device_count()))):
-        torch.manual_seed(0)
-        yield
 
 
 def _bias_feeding_batch_norm(net):
