@@ -20,11 +20,9 @@ Each estimator is a thin wrapper around a network of
 from numbers import Integral, Real
 
 import numpy as np
-import torch
 from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._training import NeuralNetCore
 from .base import NeuralClassifier, NeuralRegressor
 from .networks import (
     ACTIVATIONS,
@@ -59,79 +57,6 @@ _POSITIVE_INT = Interval(Integral, 1, None, closed="left")
 _PROBABILITY = Interval(Real, 0, 1, closed="left")
 
 
-class _SampleWeightedBatchNorm:
-    """Batch normalisation whose batch statistics weigh samples as the loss does.
-
-    PyTorch's BatchNorm averages over the rows of a batch whatever their
-    ``sample_weight``, so a weight of 2 would not be the same as a repeated
-    row (nor a weight of 0 the same as a removed one), as scikit-learn
-    requires.  During training, :class:`_ConvNetCore` sets
-    ``batch_sample_weight`` to the batch's weights and the mean and variance
-    are weighted by them.  The running variance is the biased (population)
-    one, with or without weights, so that both agree; evaluation is
-    PyTorch's, from the running statistics.
-    """
-
-    batch_sample_weight = None
-
-    def forward(self, x):
-        if not (self.training and self.track_running_stats):
-            return super().forward(x)
-        self._check_input_dim(x)
-        dims = [0, *range(2, x.ndim)]
-        view = (1, -1) + (1,) * (x.ndim - 2)
-        weight = self.batch_sample_weight
-        if weight is None:
-            var, mean = torch.var_mean(x, dim=dims, correction=0)
-        else:
-            weight = weight.to(x.dtype).reshape((-1,) + (1,) * (x.ndim - 1))
-            total = weight.sum() * (x[0, 0].numel())
-            mean = (x * weight).sum(dims) / total
-            var = ((x - mean.view(view)).square() * weight).sum(dims) / total
-        with torch.no_grad():
-            self.num_batches_tracked.add_(1)
-            momentum = self.momentum
-            if momentum is None:  # cumulative moving average
-                momentum = 1.0 / float(self.num_batches_tracked)
-            self.running_mean.lerp_(mean.detach(), momentum)
-            self.running_var.lerp_(var.detach(), momentum)
-        out = (x - mean.view(view)) * torch.rsqrt(var + self.eps).view(view)
-        if self.affine:
-            out = out * self.weight.view(view) + self.bias.view(view)
-        return out
-
-
-class _SampleWeightedBatchNorm1d(_SampleWeightedBatchNorm, torch.nn.BatchNorm1d):
-    pass
-
-
-class _SampleWeightedBatchNorm2d(_SampleWeightedBatchNorm, torch.nn.BatchNorm2d):
-    pass
-
-
-_WEIGHTED_NORMS = {
-    torch.nn.BatchNorm1d: _SampleWeightedBatchNorm1d,
-    torch.nn.BatchNorm2d: _SampleWeightedBatchNorm2d,
-}
-
-
-class _ConvNetCore(NeuralNetCore):
-    """The training net, passing each batch's sample weights to the batch norms."""
-
-    def train_step_single(self, batch, **fit_params):
-        weight = batch[2]
-        if weight is None:
-            return super().train_step_single(batch, **fit_params)
-        norms = [m for m in self.module_.modules() if isinstance(m, _SampleWeightedBatchNorm)]
-        for norm in norms:
-            norm.batch_sample_weight = weight
-        try:
-            return super().train_step_single(batch, **fit_params)
-        finally:
-            for norm in norms:
-                norm.batch_sample_weight = None
-
-
 class _ConvInputMixin:
     """Input handling shared by every convolutional estimator.
 
@@ -143,15 +68,6 @@ class _ConvInputMixin:
 
     _input_kind = "any"
     _int_sequences: dict = {}
-    _net_class = _ConvNetCore
-
-    def _build_module(self, sample_shape, n_outputs):
-        module = self._build_network(sample_shape, n_outputs)
-        for child in module.modules():
-            # Same parameters and buffers; only the training statistics change.
-            if type(child) in _WEIGHTED_NORMS:
-                child.__class__ = _WEIGHTED_NORMS[type(child)]
-        return module
 
     # ------------------------------------------------------------ parameters
     def _validate_params(self):
@@ -463,7 +379,7 @@ class _CNNMixin(_ConvInputMixin):
     _input_kind = "any"
     _int_sequences = {"filters": (True, False), "dense_layers": (True, True)}
 
-    def _build_network(self, sample_shape, n_outputs):
+    def _build_module(self, sample_shape, n_outputs):
         return ConvNet(
             in_channels=sample_shape[0],
             n_outputs=n_outputs,
@@ -817,7 +733,7 @@ class LeNetClassifier(_ConvInputMixin, NeuralClassifier):
         self.input_shape = input_shape
         self.class_weight = class_weight
 
-    def _build_network(self, sample_shape, n_outputs):
+    def _build_module(self, sample_shape, n_outputs):
         return LeNet5(
             in_channels=sample_shape[0],
             n_outputs=n_outputs,
@@ -974,7 +890,7 @@ sequence of int, default="vgg11"
             )
         return tuple(tuple(int(v) for v in block) for block in blocks)
 
-    def _build_network(self, sample_shape, n_outputs):
+    def _build_module(self, sample_shape, n_outputs):
         return VGG(
             in_channels=sample_shape[0],
             n_outputs=n_outputs,
@@ -1026,7 +942,7 @@ class _ResNetMixin(_ConvInputMixin):
         "series_kernel_sizes": (False, False),
     }
 
-    def _build_network(self, sample_shape, n_outputs):
+    def _build_module(self, sample_shape, n_outputs):
         if len(sample_shape) == 2:
             return TimeSeriesResNet(
                 in_channels=sample_shape[0],
@@ -1387,7 +1303,7 @@ class MobileNetClassifier(_ConvInputMixin, NeuralClassifier):
         self.input_shape = input_shape
         self.class_weight = class_weight
 
-    def _build_network(self, sample_shape, n_outputs):
+    def _build_module(self, sample_shape, n_outputs):
         return MobileNetV2(
             in_channels=sample_shape[0],
             n_outputs=n_outputs,
@@ -1520,7 +1436,7 @@ class FCNClassifier(_ConvInputMixin, NeuralClassifier):
                 f"kernel_sizes={self.kernel_sizes!r} instead."
             )
 
-    def _build_network(self, sample_shape, n_outputs):
+    def _build_module(self, sample_shape, n_outputs):
         return FCN(
             in_channels=sample_shape[0],
             n_outputs=n_outputs,

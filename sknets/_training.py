@@ -25,6 +25,7 @@ from skorch.callbacks import Callback
 from skorch.utils import TeeGenerator
 from torch import nn
 
+from ._batchnorm import batch_sample_weights, weighted_batch_norms
 from .exceptions import NonFiniteLossError
 
 # Prediction batches are padded to a multiple of this many rows.  CPU matrix
@@ -319,7 +320,10 @@ class NeuralNetCore(NeuralNet):
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)
         Xi, yi, weight = batch
-        y_pred = self.infer(Xi, **fit_params)
+        # Batch norms weigh their batch statistics as the loss weighs the rows.
+        norms = () if weight is None else weighted_batch_norms(self.module_)
+        with batch_sample_weights(norms, weight):
+            y_pred = self.infer(Xi, **fit_params)
         loss = self.get_loss(y_pred, yi, X=Xi, training=True, sample_weight=weight)
         loss.backward()
         return {"loss": loss, "y_pred": y_pred}

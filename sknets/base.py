@@ -26,7 +26,9 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
+from ._batchnorm import recalibrate_batch_norm, use_sample_weighted_batch_norm
 from ._training import (
+    BatchIterator,
     BinaryCrossEntropyPerSample,
     CrossEntropyPerSample,
     EpochMonitor,
@@ -353,7 +355,9 @@ class NeuralEstimator(BaseEstimator, ABC):
         }
 
     def _make_net(self, sample_shape, device, batch_size):
-        module = self._build_module(tuple(sample_shape), self.n_outputs_)
+        module = use_sample_weighted_batch_norm(
+            self._build_module(tuple(sample_shape), self.n_outputs_)
+        )
         monitor = EpochMonitor(**self._monitor_settings())
         reporter = ProgressReporter(self.verbose, description=type(self).__name__)
         optimizer, optimizer_kwargs = self._optimizer_settings(batch_size)
@@ -420,6 +424,12 @@ class NeuralEstimator(BaseEstimator, ABC):
         reporter.start(epochs)
         try:
             self.net_.partial_fit(train, None, epochs=epochs)
+            if not incremental:
+                # partial_fit keeps PyTorch's running averages, which follow a stream.
+                recalibrate_batch_norm(
+                    self.net_.module_,
+                    BatchIterator(train, self.net_.batch_size, True, self.net_.batch_generator),
+                )
         finally:
             monitor.release()
             reporter.close()
