@@ -32,6 +32,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/mlp_speed.py
+	$(PY) benchmarks/cnn_quality.py
 
 clean:
 	rm -rf $(VENV) docs/_build build *.egg-info

@@ -6,6 +6,12 @@ in ``data/ucr/`` with its official split.  Series are passed as
 PyTorch's Conv1d; string labels come back as strings.  Fawaz et al. (2019)
 report 100.0 % (FCN) and 99.1 % (ResNet) test accuracy, means of 10 runs.
 
+Both train as in that study: batches of 16, Adam at 1e-3, the learning rate
+divided whenever the training loss stalls for 50 epochs, until it falls
+below 1e-6 (FCNClassifier's defaults; ResNetClassifier, which also takes
+images, is given them).  That is several hundred epochs: a few minutes on a
+laptop CPU, seconds on a GPU.
+
 Run it with ``python examples/series_classification_gunpoint.py``.
 """
 
@@ -25,8 +31,14 @@ def main():
     X_test, y_test = data["X_test"], data["y_test"]
     print(f"GunPoint: train {X_train.shape}, test {X_test.shape}, classes {np.unique(y_train)}")
     for model in (
-        FCNClassifier(max_iter=300, n_iter_no_change=300, batch_size=16, random_state=0),
-        ResNetClassifier(max_iter=300, n_iter_no_change=300, batch_size=16, random_state=0),
+        FCNClassifier(random_state=0),
+        ResNetClassifier(
+            batch_size=16,
+            learning_rate="adaptive",
+            n_iter_no_change=50,
+            max_iter=1500,
+            random_state=0,
+        ),
     ):
         start = time.perf_counter()
         model.fit(X_train, y_train)

@@ -54,8 +54,10 @@ _PREDICT_BATCH_VALUES = 1 << 22
 class NeuralEstimator(BaseEstimator, ABC):
     """Base class of every sknets estimator.
 
-    Subclasses store their architecture arguments in ``__init__``, pass the
-    shared training parameters to this ``__init__``, and implement
+    A subclass's ``__init__`` lists its architecture parameters and the
+    shared training ones as keyword-only arguments (scikit-learn reads the
+    signature) and its body is ``self._set_init_params(locals())``; it
+    implements
     ``_build_module(sample_shape, n_outputs)`` returning a ``torch.nn.Module``.
     Optional hooks: ``_prepare_input`` (reshape the validated 2-D array to
     the network's layout), ``_net_class`` (a :class:`NeuralNetCore` subclass
@@ -117,27 +119,17 @@ class NeuralEstimator(BaseEstimator, ABC):
         n_iter_no_change=10,
         device="auto",
     ):
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.device = device
+        self._set_init_params(locals())
+
+    def _set_init_params(self, arguments):
+        """Store every ``__init__`` argument, unchanged, under its own name.
+
+        scikit-learn's rule for ``__init__``, written once: each estimator's
+        ``__init__`` is its explicit signature (what ``get_params``, ``clone``
+        and IDEs read) followed by ``self._set_init_params(locals())``.
+        """
+        for name in self._get_param_names():
+            setattr(self, name, arguments[name])
 
     # ------------------------------------------------------------------ hooks
     @abstractmethod

@@ -34,6 +34,7 @@ def test_weights_count_like_repeated_rows():
     weighted_norm = _SampleWeightedBatchNorm2d(2).double()
     repeated_norm = _SampleWeightedBatchNorm2d(2).double()
     weighted_norm.batch_sample_weight = weights
+    repeated_norm.batch_sample_weight = torch.ones(3, dtype=torch.float64)
     out_weighted = weighted_norm(x)
     out_repeated = repeated_norm(repeated)
 
@@ -52,6 +53,18 @@ def test_weights_count_like_repeated_rows():
             eps=repeated_norm.eps,
         ),
     )
+
+
+def test_unweighted_batches_take_pytorchs_kernel_with_the_same_outputs():
+    torch.manual_seed(0)
+    x = torch.randn(5, 3, 7, dtype=torch.float64)
+    fused = _SampleWeightedBatchNorm1d(3).double()
+    weighted = _SampleWeightedBatchNorm1d(3).double()
+    weighted.batch_sample_weight = torch.ones(5, dtype=torch.float64)
+    torch.testing.assert_close(fused(x), weighted(x))
+    torch.testing.assert_close(fused.running_mean, weighted.running_mean)
+    # PyTorch keeps the unbiased variance; the weighted path the population one.
+    torch.testing.assert_close(fused.running_var - 0.9, (weighted.running_var - 0.9) * 35 / 34)
 
 
 def test_batch_of_zero_weights_stays_finite():
@@ -77,16 +90,17 @@ def test_estimators_use_weighted_batch_norm(estimator, device):
     assert all(m.batch_sample_weight is None for m in norms)  # reset after each step
 
 
-def test_fit_ends_with_population_statistics(device):
+@pytest.mark.parametrize("weighted", [True, False], ids=["weighted", "unweighted"])
+def test_fit_ends_with_population_statistics(weighted, device):
     """The first norm's running statistics are its inputs' weighted moments over the data."""
     rng = np.random.RandomState(0)
     X = rng.normal(loc=3.0, size=(90, 1, 20)).astype(np.float32)
     y = np.arange(90) % 2
-    weight = rng.randint(0, 4, size=90).astype(np.float64)
+    weight = rng.randint(0, 4, size=90).astype(np.float64) if weighted else np.ones(90)
     clf = FCNClassifier(
         filters=(4, 4), kernel_sizes=(3, 3), batch_size=16, max_iter=5, random_state=0
     )
-    clf.set_params(device=device).fit(X, y, sample_weight=weight)
+    clf.set_params(device=device).fit(X, y, sample_weight=weight if weighted else None)
 
     first = _batch_norms(clf.module_)[0]
     captured = []
@@ -151,7 +165,15 @@ def test_weighted_fit_equals_repeated_rows_fit(estimator, device):
     X = rng.rand(15, 30)
     y = rng.randint(0, 3, size=15)
     weight = rng.randint(0, 5, size=15)
-    params = {"solver": "sgd", "learning_rate_init": 0.05, "max_iter": 5, "random_state": 0}
+    # One batch holds all rows, weighted or repeated, so both fits take the same steps.
+    params = {
+        "solver": "sgd",
+        "learning_rate_init": 0.05,
+        "learning_rate": "constant",
+        "batch_size": 200,
+        "max_iter": 5,
+        "random_state": 0,
+    }
     weighted = clone(estimator).set_params(**params, device=device)
     repeated = clone(weighted)
     if not is_classifier(weighted):

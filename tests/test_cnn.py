@@ -18,11 +18,11 @@ from sknets import (
     CNNRegressor,
     FCNClassifier,
     LeNetClassifier,
+    MobileNetClassifier,
     ResNetClassifier,
     ResNetRegressor,
     VGGClassifier,
 )
-from sknets._cnn import MobileNetClassifier  # not exported yet (see its conformance note)
 
 # Tiny settings per estimator: a few epochs of very small networks.
 TINY = {
@@ -42,7 +42,12 @@ TINY = {
         "series_filters": (4,),
         "series_kernel_sizes": (3,),
     },
-    MobileNetClassifier: {"width_multiplier": 0.1, "dropout": 0.0},
+    MobileNetClassifier: {
+        "width_multiplier": 0.25,
+        "inverted_residual_setting": ((6, 8, 1, 2),),
+        "last_channels": 16,
+        "dropout": 0.0,
+    },
     FCNClassifier: {"filters": (4, 4), "kernel_sizes": (3, 3)},
 }
 ALL = list(TINY)
@@ -240,10 +245,14 @@ def test_nan_in_images_is_refused(device):
         (ResNetClassifier, {"layers": 2}),
         (FCNClassifier, {"filters": (4, 4), "kernel_sizes": (3,)}),
         (MobileNetClassifier, {"width_multiplier": 0}),
+        (MobileNetClassifier, {"inverted_residual_setting": ((6, 8, 1),)}),
+        (MobileNetClassifier, {"inverted_residual_setting": ((6, 0, 1, 1),)}),
+        (MobileNetClassifier, {"inverted_residual_setting": ()}),
+        (MobileNetClassifier, {"last_channels": 0}),
     ],
 )
 def test_invalid_architecture_parameters(cls, params, device, training_spy):
-    with pytest.raises(InvalidParameterError, match=next(iter(params))):
+    with pytest.raises(InvalidParameterError, match=f"'{next(iter(params))}'"):
         tiny(cls, device, **params).fit(np.zeros((6, 16)), np.arange(6) % 2)
     assert training_spy.calls == 0
 

@@ -271,6 +271,20 @@ def test_vgg_default_is_vgg11_and_names_are_checked():
         VGG(3, 10, blocks="vgg17")
 
 
+def test_mobilenetv2_stages_and_last_channels(seeded):
+    net = MobileNetV2(
+        1, 3, inverted_residual_setting=((1, 8, 2, 1), (6, 16, 3, 2)), last_channels=40
+    )
+    blocks = [m for m in net.modules() if isinstance(m, InvertedResidual)]
+    assert len(blocks) == 5
+    assert [b.branch[-2].out_channels for b in blocks] == [8, 8, 16, 16, 16]
+    assert net.head.in_features == net.num_features == 40
+    # The last layer widens with width multipliers above 1 only, as in the paper.
+    assert MobileNetV2(1, 3, width_multiplier=0.5, last_channels=40).num_features == 40
+    assert MobileNetV2(1, 3, width_multiplier=2.0, last_channels=40).num_features == 80
+    assert net(torch.randn(2, 1, 9, 9)).shape == (2, 3)
+
+
 def test_mobilenetv2_uses_depthwise_convolutions(seeded):
     # torchvision.models.mobilenet_v2(): 3,504,872 parameters.
     full = MobileNetV2(3, 1000, small_input=False)
@@ -355,11 +369,37 @@ def test_convnet_layout():
     assert [type(m) for m in net.conv] == [nn.Conv1d, nn.BatchNorm1d, nn.ReLU, nn.MaxPool1d] * 2
     assert all(m.bias is None for m in net.conv if isinstance(m, nn.Conv1d))
     assert [type(m) for m in net.dense] == [nn.Linear, nn.ReLU, nn.Dropout] * 2
-    assert net.num_features == 8
-    assert ConvNet(3, 2, filters=(4, 6), dense_layers=()).num_features == 6
+    assert net.num_features == 8  # after the dense layers
+    assert ConvNet(3, 2, filters=(4, 6), dense_layers=()).num_features == 6 * 4 * 4
 
 
 @pytest.mark.parametrize("network", [ConvNet, LeNet5, VGG, ResNet, MobileNetV2])
 def test_unknown_spatial_dims_raises(network):
     with pytest.raises(ValueError, match="spatial_dims must be 1 .* or 2 .*got 3"):
         network(1, 2, spatial_dims=3)
+
+
+@pytest.mark.parametrize("spatial_dims, shape", [(2, (3, 1, 5, 5)), (1, (3, 1, 9))])
+def test_convnet_pooled_size(spatial_dims, shape, seeded):
+    x = torch.randn(*shape)
+    kept = ConvNet(1, 2, spatial_dims=spatial_dims, filters=(4, 6), pooled_size=3, dense_layers=())
+    assert kept.num_features == 6 * 3**spatial_dims
+    assert kept(x).shape == (3, 2)
+    # pooled_size=1 is global average pooling; a map smaller than pooled_size is repeated.
+    gap = ConvNet(1, 2, spatial_dims=spatial_dims, filters=(4, 6), pooled_size=1, dense_layers=())
+    assert gap.num_features == 6
+    tiny = torch.randn(2, 1, *([1] * spatial_dims))
+    assert torch.isfinite(kept(tiny)).all()
+    with torch.no_grad():
+        maps = kept.conv(tiny)
+        torch.testing.assert_close(
+            kept.pool(maps), maps.flatten(1).repeat_interleave(3**spatial_dims, 1)
+        )
+
+
+@pytest.mark.parametrize("name, count", [("vgg11", 132_863_336), ("vgg16", 138_357_544)])
+def test_vgg_with_torchvision_layout_has_torchvisions_parameter_count(name, count):
+    # torchvision.models.vgg11() / vgg16(): no batch norm, 7 x 7 pooling, 4096-wide classifier.
+    net = VGG(3, 1000, blocks=name, dense_layers=(4096, 4096), batch_norm=False, pooled_size=7)
+    assert _n_parameters(net) == count
+    assert VGG(3, 10, blocks="small", pooled_size=2).num_features == 512

@@ -27,7 +27,10 @@ _PER_CHECK_PARAMS = {
 # MLPClassifier/MLPRegressor need none, nor do sknets' MLPs).
 #
 # Networks with batch normalisation cannot meet the two sample-weight
-# equivalence checks' rtol=1e-7 in float32.  Their weighted batch
+# equivalence checks' rtol=1e-7 in float32; scikit-learn lists the same two
+# checks as expected failures for its own minibatch-gradient estimators
+# (SGDClassifier, SGDRegressor, Perceptron) and for LogisticRegression,
+# where the solver's numerical tolerance is the cause.  Their weighted batch
 # statistics are exact (tests/test_cnn.py checks them in float64 against
 # repeated rows, and whole weighted fits against repeated-row fits at
 # rtol=1e-4, the tolerance scikit-learn's assert_allclose applies to float32

@@ -98,9 +98,10 @@ class ConvNet(HeadedNetwork):
     """Plain convolutional network for series or images.
 
     One block per entry of ``filters``: a 'same' convolution, optional batch
-    normalisation, the activation and a max-pool; then global average
-    pooling, flattening, the dense layers (Linear, activation, dropout) and a
-    Linear head with no activation (the loss applies softmax / sigmoid).
+    normalisation, the activation and a max-pool; then adaptive average
+    pooling to ``pooled_size`` positions per spatial axis, flattening, the
+    dense layers (Linear, activation, dropout) and a Linear head with no
+    activation (the loss applies softmax / sigmoid).
 
     Parameters
     ----------
@@ -116,6 +117,11 @@ class ConvNet(HeadedNetwork):
         Size of every convolution kernel (padded to keep the size).
     pool_size : int, default=2
         Size and stride of the max-pool after each block.
+    pooled_size : int, default=4
+        Positions per spatial axis kept by the adaptive average pooling
+        before the dense layers (4 x 4 for images), so that the dense layers
+        see where features are whatever the input size; 1 is global average
+        pooling.  A map smaller than this is repeated, never cropped.
     dense_layers : sequence of int, default=(128,)
         Width of each dense layer after the pooling; empty for none.
     dropout : float, default=0.0
@@ -145,6 +151,7 @@ class ConvNet(HeadedNetwork):
         filters=(32, 64),
         kernel_size=3,
         pool_size=2,
+        pooled_size=4,
         dense_layers=(128,),
         dropout=0.0,
         batch_norm=True,
@@ -165,9 +172,10 @@ class ConvNet(HeadedNetwork):
             blocks.append(layers["max_pool"](pool_size, ceil_mode=True))
             width = size
         self.conv = nn.Sequential(*blocks)
-        # Global average pooling: the width of the dense part does not depend
-        # on the input size, which may be anything from 1 x 1 up.
-        self.pool = nn.Sequential(layers["adaptive_avg_pool"](1), nn.Flatten())
+        # Adaptive pooling: the width of the dense part does not depend on
+        # the input size, which may be anything from 1 x 1 up.
+        self.pool = nn.Sequential(layers["adaptive_avg_pool"](pooled_size), nn.Flatten())
+        width *= pooled_size**spatial_dims
         dense, width = _dense_stack(width, dense_layers, activation, dropout)
         self.dense = nn.Sequential(*dense)
         self.head = nn.Linear(width, n_outputs)
@@ -256,8 +264,10 @@ class VGG(HeadedNetwork):
     """VGG network (Simonyan & Zisserman 2015) for series or images.
 
     Blocks of 3 x 3 convolutions (each with optional batch normalisation and
-    ReLU), each block ending with a 2 x 2 max-pool; then global average
-    pooling, dense layers (Linear, ReLU, Dropout) and a Linear head.
+    ReLU), each block ending with a 2 x 2 max-pool; then adaptive average
+    pooling (global by default), dense layers (Linear, ReLU, Dropout) and a
+    Linear head.  With ``batch_norm=False``, ``pooled_size=7`` and dense
+    layers of 4096 this is torchvision's VGG, parameter for parameter.
 
     Parameters
     ----------
@@ -279,6 +289,10 @@ class VGG(HeadedNetwork):
     batch_norm : bool, default=True
         Insert batch normalisation after each convolution (which then has no
         bias).
+    pooled_size : int, default=1
+        Positions per spatial axis kept by the adaptive average pooling
+        before the dense layers: 1 is global average pooling, 7 the paper's
+        7 x 7 maps of a 224 x 224 image.
 
     Examples
     --------
@@ -298,6 +312,7 @@ class VGG(HeadedNetwork):
         dense_layers=(512, 512),
         dropout=0.5,
         batch_norm=True,
+        pooled_size=1,
     ):
         super().__init__()
         layers = _layers(spatial_dims)
@@ -322,8 +337,9 @@ class VGG(HeadedNetwork):
             # five halvings of VGG-16 run on any input down to 1 x 1.
             convs.append(layers["max_pool"](2, ceil_mode=True))
         self.conv = nn.Sequential(*convs)
-        # Global average pooling: the classifier's width is independent of the input size.
-        self.pool = nn.Sequential(layers["adaptive_avg_pool"](1), nn.Flatten())
+        # Adaptive pooling: the classifier's width is independent of the input size.
+        self.pool = nn.Sequential(layers["adaptive_avg_pool"](pooled_size), nn.Flatten())
+        width *= pooled_size**spatial_dims
         dense, width = _dense_stack(width, dense_layers, "relu", dropout)
         self.dense = nn.Sequential(*dense)
         self.head = nn.Linear(width, n_outputs)
@@ -688,6 +704,14 @@ class MobileNetV2(HeadedNetwork):
         True: stride 1 in the stem and in the first stride-2 stage, so the
         network downsamples 8 times instead of 32 and a 28 x 28 image keeps
         some resolution. False: the ImageNet strides.
+    inverted_residual_setting : sequence of (t, c, n, s) or None, default=None
+        The stages, each ``n`` inverted residual blocks of expansion ``t``
+        and ``c`` output channels, the first with stride ``s``, as in
+        torchvision's argument of the same name. None: the paper's table
+        (:attr:`SETTINGS`). Fewer or narrower stages make a lighter network.
+    last_channels : int, default=1280
+        Channels of the last 1 x 1 convolution (the features), scaled by
+        ``width_multiplier`` only when it exceeds 1, as in the paper.
 
     Examples
     --------
@@ -717,14 +741,18 @@ class MobileNetV2(HeadedNetwork):
         width_multiplier=1.0,
         dropout=0.2,
         small_input=True,
+        inverted_residual_setting=None,
+        last_channels=1280,
     ):
         super().__init__()
+        if inverted_residual_setting is None:
+            inverted_residual_setting = self.SETTINGS
         layers = _layers(spatial_dims)
         width = _make_divisible(32 * width_multiplier)
-        last = _make_divisible(1280 * max(1.0, width_multiplier))
+        last = _make_divisible(last_channels * max(1.0, width_multiplier))
         blocks = [_conv_bn_relu6(layers, in_channels, width, 3, stride=1 if small_input else 2)]
         first_downsampling = True
-        for expand_ratio, channels, repeats, stride in self.SETTINGS:
+        for expand_ratio, channels, repeats, stride in inverted_residual_setting:
             if stride == 2 and first_downsampling:
                 first_downsampling = False
                 if small_input:
