@@ -17,13 +17,13 @@ Each estimator is a thin wrapper around a network of
   for the image-only ones.
 """
 
-import re
 from numbers import Integral, Real
 
 import numpy as np
 from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._docstrings import CLASS_WEIGHT_DOC, DEVICE_DOC, TRAINING_PARAMETERS_DOC, with_defaults
 from .base import NeuralClassifier, NeuralRegressor
 from .networks import (
     ACTIVATIONS,
@@ -237,95 +237,14 @@ _INPUT_SHAPE_DOC = """
         run first in a pipeline. Its product must equal the number of
         features. Ignored (but checked) for 3-D and 4-D X."""
 
-_TRAINING_PARAMETERS_DOC = """
-    solver : {"adam", "adamw", "sgd"}, default="adam"
-        Optimizer. ``"sgd"`` uses ``momentum`` and ``nesterovs_momentum``;
-        ``"adam"`` and ``"adamw"`` use ``beta_1``, ``beta_2`` and ``epsilon``.
-    alpha : float, default=0.0001
-        Strength of the L2 penalty, scaled as in scikit-learn
-        (``alpha * ||W||^2 / (2 * batch_size)``); with ``solver="adamw"`` it
-        is AdamW's decoupled weight decay.
-    batch_size : int or "auto", default="auto"
-        Mini-batch size; ``"auto"`` is ``min(200, n_samples)``.
-    learning_rate : {"constant", "invscaling", "adaptive", "cosine", "step"}, \
-default="constant"
-        Learning-rate schedule, applied with every solver. ``"invscaling"``:
-        ``learning_rate_init / (t + 1) ** power_t`` with ``t`` the samples
-        seen; ``"adaptive"``: divide by 5 whenever ``n_iter_no_change``
-        epochs fail to improve by ``tol``, stop below 1e-6; ``"cosine"``:
-        cosine decay to 0 over ``max_iter`` epochs; ``"step"``: multiply by
-        0.1 every ``max_iter // 3`` epochs.
-    learning_rate_init : float, default=0.001
-        Initial learning rate.
-    power_t : float, default=0.5
-        Exponent of the ``"invscaling"`` schedule.
-    max_iter : int, default=200
-        Maximum number of epochs.
-    shuffle : bool, default=True
-        Reshuffle the training rows every epoch.
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, dropout, shuffling and the validation
-        split. With an int, two fits on the same data give bit-identical
-        predictions on the CPU. The caller's global random state is never
-        changed.
-    tol : float, default=1e-4
-        Minimum improvement of the training loss (or of the validation
-        score with ``early_stopping``) that counts as progress.
-    verbose : int, default=0
-        0 silent, 1 a progress bar per fit, 2 a table row per epoch.
-    warm_start : bool, default=False
-        Continue from the weights of the previous fit instead of starting
-        anew (with a fresh optimizer, as in scikit-learn).
-    momentum : float, default=0.9
-        Momentum of ``solver="sgd"``.
-    nesterovs_momentum : bool, default=True
-        Use Nesterov momentum with ``solver="sgd"``.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data (stratified
-        for classifiers), stop when its score has not improved by ``tol``
-        for ``n_iter_no_change`` epochs, and restore the best weights.
-    validation_fraction : float, default=0.1
-        Share of the training data held out with ``early_stopping``.
-    beta_1 : float, default=0.9
-        Adam's first-moment decay.
-    beta_2 : float, default=0.999
-        Adam's second-moment decay.
-    epsilon : float, default=1e-8
-        Adam's numerical-stability term.
-    n_iter_no_change : int, default=10
-        Epochs without progress before stopping (or, with
-        ``learning_rate="adaptive"``, before dividing the learning rate)."""
-
-
-def _with_defaults(doc, **defaults):
-    """``doc`` (a numpydoc parameter list) with the defaults of some parameters changed."""
-    for name, value in defaults.items():
-        doc, found = re.subn(
-            rf"(\n    {name} : [^\n]*default=)[^\n]+", rf"\g<1>{value!r}".replace("'", '"'), doc
-        )
-        if found != 1:
-            raise ValueError(f"no default for {name!r} in the parameter list")
-    return doc
-
-
-_FCN_TRAINING_PARAMETERS_DOC = _with_defaults(
-    _TRAINING_PARAMETERS_DOC,
+_FCNTRAINING_PARAMETERS_DOC = with_defaults(
+    TRAINING_PARAMETERS_DOC,
     batch_size=16,
     learning_rate="adaptive",
     max_iter=2000,
     n_iter_no_change=50,
 )
 
-_CLASS_WEIGHT_DOC = """
-    class_weight : dict, "balanced" or None, default=None
-        Weights of the classes in the loss, as in scikit-learn's linear
-        models; multiplied with ``sample_weight``."""
-
-_DEVICE_DOC = """
-    device : str or torch.device, default="auto"
-        ``"auto"`` (CUDA if available, else MPS, else CPU), ``"cpu"``,
-        ``"cuda"``, ``"cuda:N"``, ``"mps"`` or a ``torch.device``; resolved
-        at fit time into ``device_``."""
 
 _ATTRIBUTES_DOC = """
     n_features_in_ : int
@@ -455,8 +374,8 @@ class CNNClassifier(_CNNMixin, NeuralClassifier):
 {_ANY_INPUT_DOC}
 
     Parameters
-    ----------{_CNN_PARAMETERS_DOC}{_INPUT_SHAPE_DOC}{_TRAINING_PARAMETERS_DOC}\
-{_CLASS_WEIGHT_DOC}{_DEVICE_DOC}
+    ----------{_CNN_PARAMETERS_DOC}{_INPUT_SHAPE_DOC}{TRAINING_PARAMETERS_DOC}\
+{CLASS_WEIGHT_DOC}{DEVICE_DOC}
 
     Attributes
     ----------{_CLASSES_DOC}{_ATTRIBUTES_DOC}
@@ -538,7 +457,7 @@ class CNNRegressor(_CNNMixin, NeuralRegressor):
 {_ANY_INPUT_DOC}
 
     Parameters
-    ----------{_CNN_PARAMETERS_DOC}{_INPUT_SHAPE_DOC}{_TRAINING_PARAMETERS_DOC}{_DEVICE_DOC}
+    ----------{_CNN_PARAMETERS_DOC}{_INPUT_SHAPE_DOC}{TRAINING_PARAMETERS_DOC}{DEVICE_DOC}
 
     Attributes
     ----------{_ATTRIBUTES_DOC}
@@ -636,7 +555,7 @@ class LeNetClassifier(_ConvInputMixin, NeuralClassifier):
     activation : {{"identity", "logistic", "tanh", "relu", "leaky_relu", "elu", \
 "gelu", "silu"}}, default="tanh"
         Activation of the hidden layers (LeNet-5 used ``"tanh"``).\
-{_INPUT_SHAPE_DOC}{_TRAINING_PARAMETERS_DOC}{_CLASS_WEIGHT_DOC}{_DEVICE_DOC}
+{_INPUT_SHAPE_DOC}{TRAINING_PARAMETERS_DOC}{CLASS_WEIGHT_DOC}{DEVICE_DOC}
 
     Attributes
     ----------{_CLASSES_DOC}{_ATTRIBUTES_DOC}
@@ -739,7 +658,7 @@ sequence of int, default="vgg11"
         axis and flattened before the dense layers: 1 is global average
         pooling (right for small images, which the five halvings of VGG
         bring down to one pixel), 7 the paper's layout for 224 x 224 images.\
-{_INPUT_SHAPE_DOC}{_TRAINING_PARAMETERS_DOC}{_CLASS_WEIGHT_DOC}{_DEVICE_DOC}
+{_INPUT_SHAPE_DOC}{TRAINING_PARAMETERS_DOC}{CLASS_WEIGHT_DOC}{DEVICE_DOC}
 
     Attributes
     ----------{_CLASSES_DOC}{_ATTRIBUTES_DOC}
@@ -920,8 +839,8 @@ class ResNetClassifier(_ResNetMixin, NeuralClassifier):
     n_iter_no_change=50, max_iter=1500`` (FCNClassifier's defaults).
 
     Parameters
-    ----------{_RESNET_PARAMETERS_DOC}{_INPUT_SHAPE_DOC}{_TRAINING_PARAMETERS_DOC}\
-{_CLASS_WEIGHT_DOC}{_DEVICE_DOC}
+    ----------{_RESNET_PARAMETERS_DOC}{_INPUT_SHAPE_DOC}{TRAINING_PARAMETERS_DOC}\
+{CLASS_WEIGHT_DOC}{DEVICE_DOC}
 
     Attributes
     ----------{_CLASSES_DOC}{_ATTRIBUTES_DOC}
@@ -999,7 +918,7 @@ class ResNetRegressor(_ResNetMixin, NeuralRegressor):
 {_ANY_INPUT_DOC}
 
     Parameters
-    ----------{_RESNET_PARAMETERS_DOC}{_INPUT_SHAPE_DOC}{_TRAINING_PARAMETERS_DOC}{_DEVICE_DOC}
+    ----------{_RESNET_PARAMETERS_DOC}{_INPUT_SHAPE_DOC}{TRAINING_PARAMETERS_DOC}{DEVICE_DOC}
 
     Attributes
     ----------{_ATTRIBUTES_DOC}
@@ -1103,7 +1022,7 @@ class MobileNetClassifier(_ConvInputMixin, NeuralClassifier):
         Channels of the last 1 x 1 convolution, whose globally pooled output
         feeds the classifier; scaled by ``width_multiplier`` only when it
         exceeds 1, as in the paper.\
-{_INPUT_SHAPE_DOC}{_TRAINING_PARAMETERS_DOC}{_CLASS_WEIGHT_DOC}{_DEVICE_DOC}
+{_INPUT_SHAPE_DOC}{TRAINING_PARAMETERS_DOC}{CLASS_WEIGHT_DOC}{DEVICE_DOC}
 
     Attributes
     ----------{_CLASSES_DOC}{_ATTRIBUTES_DOC}
@@ -1236,7 +1155,7 @@ class FCNClassifier(_ConvInputMixin, NeuralClassifier):
         Filters of each convolution block.
     kernel_sizes : sequence of int, default=(8, 5, 3)
         Kernel size of each convolution block, as many as ``filters``.\
-{_INPUT_SHAPE_DOC}{_FCN_TRAINING_PARAMETERS_DOC}{_CLASS_WEIGHT_DOC}{_DEVICE_DOC}
+{_INPUT_SHAPE_DOC}{_FCNTRAINING_PARAMETERS_DOC}{CLASS_WEIGHT_DOC}{DEVICE_DOC}
 
     Attributes
     ----------{_CLASSES_DOC}{_ATTRIBUTES_DOC}
