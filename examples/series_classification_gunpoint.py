@@ -6,15 +6,19 @@ in ``data/ucr/`` with its official split.  Series are passed as
 PyTorch's Conv1d; string labels come back as strings.  Fawaz et al. (2019)
 report 100.0 % (FCN) and 99.1 % (ResNet) test accuracy, means of 10 runs.
 
-Both train as in that study: batches of 16, Adam at 1e-3, the learning rate
-divided whenever the training loss stalls for 50 epochs, until it falls
-below 1e-6 (FCNClassifier's defaults; ResNetClassifier, which also takes
-images, is given them).  That is several hundred epochs: a few minutes on a
-laptop CPU, seconds on a GPU.
+Both train as in that study: batches of a tenth of the training set (5
+series), Adam at 1e-3, the learning rate halved whenever the training loss
+stalls for 50 epochs, down to 1e-4, for 2,000 (FCN) and 1,500 (ResNet)
+epochs, keeping the weights of the lowest training loss (FCNClassifier's
+defaults but for the batch; ResNetClassifier, which also takes images, is
+given them all).  That takes about 15 minutes on one CPU core; ``--quick``
+trains with ``learning_rate="adaptive"`` instead, which stops once the rate
+falls below 1e-6 (a few hundred epochs).
 
-Run it with ``python examples/series_classification_gunpoint.py``.
+Run it with ``python examples/series_classification_gunpoint.py [--quick]``.
 """
 
+import argparse
 import time
 from pathlib import Path
 
@@ -25,20 +29,22 @@ from sknets import FCNClassifier, ResNetClassifier
 DATA = Path(__file__).resolve().parents[1] / "data" / "ucr" / "GunPoint.npz"
 
 
-def main():
+def main(quick=False):
     data = np.load(DATA)
     X_train, y_train = data["X_train"], data["y_train"]
     X_test, y_test = data["X_test"], data["y_test"]
     print(f"GunPoint: train {X_train.shape}, test {X_test.shape}, classes {np.unique(y_train)}")
+    schedule = {"learning_rate": "adaptive"} if quick else {}
+    batch_size = len(X_train) // 10
     for model in (
-        FCNClassifier(random_state=0),
+        FCNClassifier(batch_size=batch_size, random_state=0, **schedule),
         ResNetClassifier(
-            batch_size=16,
-            learning_rate="adaptive",
+            batch_size=batch_size,
+            learning_rate="plateau",
             n_iter_no_change=50,
             max_iter=1500,
             random_state=0,
-        ),
+        ).set_params(**schedule),
     ):
         start = time.perf_counter()
         model.fit(X_train, y_train)
@@ -50,4 +56,8 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--quick", action="store_true", help='learning_rate="adaptive": stop on a low rate'
+    )
+    main(parser.parse_args().quick)

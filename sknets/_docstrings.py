@@ -17,13 +17,17 @@ TRAINING_PARAMETERS_DOC = """
         with ``solver="adamw"`` it is AdamW's decoupled weight decay.
     batch_size : int or "auto", default="auto"
         Mini-batch size; ``"auto"`` is ``min(200, n_samples)``.
-    learning_rate : {"constant", "invscaling", "adaptive", "cosine", "step"}, \
-default="constant"
+    learning_rate : {"constant", "invscaling", "adaptive", "plateau", \
+"cosine", "step"}, default="constant"
         Learning-rate schedule, applied with every solver (scikit-learn
         applies it to ``"sgd"`` only). ``"invscaling"``:
         ``learning_rate_init / (t + 1) ** power_t`` with ``t`` the samples
         seen; ``"adaptive"``: divide by 5 whenever ``n_iter_no_change``
-        epochs fail to improve by ``tol``, stop below 1e-6; ``"cosine"``:
+        epochs fail to improve by ``tol``, stop below 1e-6; ``"plateau"``:
+        halve it instead, down to ``learning_rate_init / 10``, and train
+        all ``max_iter`` epochs, keeping the weights of the lowest training
+        loss (with ``early_stopping``: stop on a plateau at that floor and
+        keep the best validation weights); ``"cosine"``:
         cosine decay to 0 over ``max_iter`` epochs; ``"step"``: multiply by
         0.1 every ``max_iter // 3`` epochs.
     learning_rate_init : float, default=0.001
@@ -65,7 +69,8 @@ default="constant"
         Adam's numerical-stability term.
     n_iter_no_change : int, default=10
         Epochs without progress before stopping (or, with
-        ``learning_rate="adaptive"``, before dividing the learning rate)."""
+        ``learning_rate="adaptive"`` or ``"plateau"``, before lowering the
+        learning rate)."""
 
 
 def with_defaults(doc, **defaults):

@@ -389,8 +389,18 @@ class EpochMonitor(Callback):
     with a validation set, the validation loss and score (keeping the best
     weights); count epochs without an improvement of at least ``tol``; past
     ``n_iter_no_change`` of them either divide the learning rate by 5
-    (``learning_rate="adaptive"``) or stop; otherwise apply the schedule.
+    (``learning_rate="adaptive"``), halve it down to a floor
+    (``"plateau"``) or stop; otherwise apply the schedule.
+
+    ``"plateau"`` is Keras' ``ReduceLROnPlateau(factor=0.5,
+    min_lr=learning_rate_init / 10)`` with a fixed epoch budget, as Fawaz et
+    al. (2019) trained their series networks: a plateau at the floor marks
+    the fit as converged but stops it only with a validation set; without
+    one, the weights of the epoch with the lowest training loss are kept.
     """
+
+    PLATEAU_FACTOR = 0.5
+    PLATEAU_FLOOR = 0.1  # times learning_rate_init
 
     def __init__(
         self,
@@ -431,6 +441,7 @@ class EpochMonitor(Callback):
         self.converged = False
         self.best_state = None
         self.best_validation_score = -np.inf
+        self._best_loss_of_fit = np.inf
         if validation is not None:
             self.no_improvement_count = 0
             if continuing:
@@ -481,14 +492,25 @@ class EpochMonitor(Callback):
         else:
             improved = loss <= self.best_loss - self.tol
             self.best_loss = min(self.best_loss, loss)
+            if self.learning_rate == "plateau" and loss < self._best_loss_of_fit:
+                self._best_loss_of_fit = loss
+                self.best_state = self._copy_state(net)
         self.no_improvement_count = 0 if improved else self.no_improvement_count + 1
         history.record("lr", net.optimizer_.param_groups[0]["lr"])
         history.record("dur", time.perf_counter() - self._epoch_start)
 
         if self.no_improvement_count > self.n_iter_no_change:
             current = net.optimizer_.param_groups[0]["lr"]
+            floor = self.learning_rate_init * self.PLATEAU_FLOOR
             if self.learning_rate == "adaptive" and current > 1e-6:
                 self._set_lr(net, current / 5.0)
+                self.no_improvement_count = 0
+            elif self.learning_rate == "plateau" and current > floor * (1 + 1e-9):
+                self._set_lr(net, max(current * self.PLATEAU_FACTOR, floor))
+                self.no_improvement_count = 0
+            elif self.learning_rate == "plateau" and self.validation is None:
+                # A fixed budget: converged, but the fit runs on to max_iter.
+                self.converged = True
                 self.no_improvement_count = 0
             else:
                 self.converged = True

@@ -75,7 +75,9 @@ class NeuralEstimator(BaseEstimator, ABC):
         "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
         "solver": [StrOptions(set(_OPTIMIZERS))],
         "alpha": [Interval(Real, 0, None, closed="left")],
-        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive", "cosine", "step"})],
+        "learning_rate": [
+            StrOptions({"constant", "invscaling", "adaptive", "plateau", "cosine", "step"})
+        ],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
         "momentum": [Interval(Real, 0, 1, closed="both")],

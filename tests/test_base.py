@@ -526,6 +526,42 @@ def test_adaptive_schedule_stops_below_1e_6(device, iris):
     assert est.n_iter_ == 7
 
 
+def test_plateau_schedule_halves_down_to_a_tenth_and_runs_every_epoch(device, iris):
+    # tol=10: only epoch 1 improves; the rate halves after every 2 epochs
+    # without improvement until it reaches learning_rate_init / 10, where a
+    # plateau marks convergence (no warning) without stopping the fit.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est, lr = _lrs(device, iris, "plateau", tol=10.0, n_iter_no_change=1, max_iter=14)
+    expected = [0.1] * 3 + [0.05] * 2 + [0.025] * 2 + [0.0125] * 2 + [0.01] * 5
+    np.testing.assert_allclose(lr, expected, rtol=1e-6)
+    assert est.n_iter_ == 14
+
+
+def test_plateau_schedule_stops_at_the_floor_with_early_stopping(device, iris):
+    est, lr = _lrs(
+        device, iris, "plateau", tol=10.0, n_iter_no_change=1, max_iter=50, early_stopping=True
+    )
+    expected = [0.1] * 3 + [0.05] * 2 + [0.025] * 2 + [0.0125] * 2 + [0.01] * 2
+    np.testing.assert_allclose(lr, expected, rtol=1e-6)
+    assert est.n_iter_ == 11
+
+
+def test_plateau_schedule_keeps_the_weights_of_the_lowest_training_loss(device, iris):
+    X, y = iris
+    # A large step makes the training loss oscillate, so the last epoch is not the best.
+    params = {"learning_rate_init": 1.0, "batch_size": 32, "random_state": 1}
+    est = _clf(device, learning_rate="plateau", max_iter=12, **params).fit(X, y)
+    best_epoch = int(np.argmin(est.loss_curve_)) + 1
+    assert best_epoch < 12
+    assert est.best_loss_ == min(est.loss_curve_)
+    # The same seeded trajectory stopped at the best epoch ends with the same weights.
+    shorter = _clf(device, learning_rate="plateau", max_iter=best_epoch, **params).fit(X, y)
+    np.testing.assert_array_equal(est.predict_proba(X), shorter.predict_proba(X))
+    last = _clf(device, learning_rate="constant", max_iter=12, **params).fit(X, y)
+    assert not np.array_equal(est.predict_proba(X), last.predict_proba(X))
+
+
 @pytest.mark.parametrize("schedule", ["invscaling", "cosine", "step"])
 def test_schedule_applies_to_sgd_too(schedule, device, iris):
     _, lr = _lrs(device, iris, schedule, solver="sgd")
