@@ -15,7 +15,8 @@ given them all).  That takes about 15 minutes on one CPU core; ``--quick``
 trains with ``learning_rate="adaptive"`` instead, which stops once the rate
 falls below 1e-6 (a few hundred epochs).
 
-Run it with ``python examples/series_classification_gunpoint.py [--quick]``.
+Run it with ``python examples/series_classification_gunpoint.py [--quick]
+[--max-iter N]``.
 """
 
 import argparse
@@ -29,7 +30,8 @@ from sknets import FCNClassifier, ResNetClassifier
 DATA = Path(__file__).resolve().parents[1] / "data" / "ucr" / "GunPoint.npz"
 
 
-def main(quick=False):
+def main(quick=False, max_iter=None):
+    """Print each model's test accuracy; ``max_iter`` caps the epochs."""
     data = np.load(DATA)
     X_train, y_train = data["X_train"], data["y_train"]
     X_test, y_test = data["X_test"], data["y_test"]
@@ -46,6 +48,8 @@ def main(quick=False):
             random_state=0,
         ).set_params(**schedule),
     ):
+        if max_iter is not None:
+            model.set_params(max_iter=max_iter)
         start = time.perf_counter()
         model.fit(X_train, y_train)
         elapsed = time.perf_counter() - start
@@ -60,4 +64,6 @@ if __name__ == "__main__":
     parser.add_argument(
         "--quick", action="store_true", help='learning_rate="adaptive": stop on a low rate'
     )
-    main(parser.parse_args().quick)
+    parser.add_argument("--max-iter", type=int, help="at most this many epochs")
+    arguments = parser.parse_args()
+    main(arguments.quick, arguments.max_iter)

@@ -13,8 +13,10 @@ TRAINING_PARAMETERS_DOC = """
         ``"adam"`` and ``"adamw"`` use ``beta_1``, ``beta_2`` and ``epsilon``.
     alpha : float, default=0.0001
         Strength of the L2 penalty on the weight matrices (not the biases),
-        scaled as in scikit-learn (``alpha * ||W||^2 / (2 * batch_size)``);
-        with ``solver="adamw"`` it is AdamW's decoupled weight decay.
+        scaled as in scikit-learn (``alpha * ||W||^2 / (2 * sw_sum)``, with
+        ``sw_sum`` a batch's size times the mean sample weight, so that a
+        weight of 2 trains as a row given twice); with ``solver="adamw"``
+        it is AdamW's decoupled weight decay.
     batch_size : int or "auto", default="auto"
         Mini-batch size; ``"auto"`` is ``min(200, n_samples)``.
     learning_rate : {"constant", "invscaling", "adaptive", "plateau", \
@@ -89,8 +91,15 @@ CLASS_WEIGHT_DOC = """
         Weights of the classes in the loss, as in scikit-learn's linear
         models; multiplied with ``sample_weight``."""
 
-DEVICE_DOC = """
+DEVICE_AND_DTYPE_DOC = """
     device : str or torch.device, default="auto"
         ``"auto"`` (CUDA if available, else MPS, else CPU), ``"cpu"``,
         ``"cuda"``, ``"cuda:N"``, ``"mps"`` or a ``torch.device``; resolved
-        at fit time into ``device_``."""
+        at fit time into ``device_``.
+    dtype : {"float32", "float64"}, default="float32"
+        Floating-point type the network trains and predicts in (numpy's
+        and torch's float32/float64 types are accepted too). ``"float64"``
+        computes as scikit-learn's own MLP does on float64 data, at about
+        twice the time on a CPU and far more on consumer GPUs; MPS devices
+        have no float64. Warm-started fits and ``partial_fit`` convert the
+        trained network when it changes."""

@@ -6,7 +6,7 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._docstrings import DEVICE_DOC, TRAINING_PARAMETERS_DOC
+from ._docstrings import DEVICE_AND_DTYPE_DOC, TRAINING_PARAMETERS_DOC
 from .base import NeuralClassifier, NeuralRegressor
 from .networks import ACTIVATIONS, MLP
 
@@ -33,7 +33,7 @@ _REGULARISATION_DOC = """
         Batch normalisation before each hidden activation."""
 
 _SHARED_PARAMETERS_DOC = (
-    _ARCHITECTURE_DOC + TRAINING_PARAMETERS_DOC + _REGULARISATION_DOC + DEVICE_DOC
+    _ARCHITECTURE_DOC + TRAINING_PARAMETERS_DOC + _REGULARISATION_DOC + DEVICE_AND_DTYPE_DOC
 )
 
 _SHARED_ATTRIBUTES_DOC = """
@@ -200,6 +200,7 @@ class MLPClassifier(_MLPMixin, NeuralClassifier):
         batch_norm=False,
         class_weight=None,
         device="auto",
+        dtype="float32",
     ):
         self._set_init_params(locals())
 
@@ -269,5 +270,6 @@ class MLPRegressor(_MLPMixin, NeuralRegressor):
         dropout=0.0,
         batch_norm=False,
         device="auto",
+        dtype="float32",
     ):
         self._set_init_params(locals())

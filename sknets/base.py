@@ -17,7 +17,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import compute_sample_weight
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
     _check_sample_weight,
@@ -45,6 +45,16 @@ from .utils._random import seed_from_random_state, torch_random_scope
 __all__ = ["NeuralEstimator", "NeuralClassifier", "NeuralRegressor"]
 
 _OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
+
+# The floating-point types a network can train in, by every name ``dtype`` accepts.
+_DTYPES = {
+    "float32": torch.float32,
+    "float64": torch.float64,
+    np.float32: torch.float32,
+    np.float64: torch.float64,
+    torch.float32: torch.float32,
+    torch.float64: torch.float64,
+}
 
 # Prediction batches hold about this many input values, so that memory
 # stays flat for any number of rows (never fewer rows than a training batch).
@@ -92,6 +102,11 @@ class NeuralEstimator(BaseEstimator, ABC):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "verbose": ["verbose"],
         "warm_start": ["boolean"],
+        "dtype": [
+            StrOptions({"float32", "float64"}),
+            Options(type, {np.float32, np.float64}),
+            Options(torch.dtype, {torch.float32, torch.float64}),
+        ],
     }
 
     _net_class = NeuralNetCore
@@ -120,6 +135,7 @@ class NeuralEstimator(BaseEstimator, ABC):
         epsilon=1e-8,
         n_iter_no_change=10,
         device="auto",
+        dtype="float32",
     ):
         self._set_init_params(locals())
 
@@ -226,13 +242,18 @@ class NeuralEstimator(BaseEstimator, ABC):
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True.")
         device = resolve_device(self.device)
+        dtype = self._resolve_dtype(device)
         continuing = hasattr(self, "net_") and (incremental or self.warm_start)
 
-        X, y = self._validate_training_data(X, y, reset=not continuing)
+        X, y = self._validate_training_data(X, y, reset=not continuing, dtype=_numpy(dtype))
         y_encoded = self._encode_targets(
             y, continuing=continuing, incremental=incremental, classes=classes
         )
-        sample_weight = self._combined_sample_weight(sample_weight, X, y)
+        if np.issubdtype(y_encoded.dtype, np.floating):
+            y_encoded = y_encoded.astype(_numpy(dtype), copy=False)
+        sample_weight, mean_weight = self._combined_sample_weight(sample_weight, X, y)
+        if sample_weight is not None:
+            sample_weight = sample_weight.astype(_numpy(dtype), copy=False)
         X = self._prepare_input(X)
         train_index, valid_index = self._split_validation(
             X.shape[0], y_encoded, incremental=incremental
@@ -245,9 +266,11 @@ class NeuralEstimator(BaseEstimator, ABC):
             seed = (seed + 7919 * self.n_iter_) % np.iinfo(np.int32).max
         with torch_random_scope(seed, device):
             if continuing:
-                self._continue_net(device, batch_size, new_optimizer=not incremental)
+                self._continue_net(
+                    device, dtype, batch_size, mean_weight, new_optimizer=not incremental
+                )
             else:
-                self.net_ = self._make_net(X.shape[1:], device, batch_size)
+                self.net_ = self._make_net(X.shape[1:], device, dtype, batch_size, mean_weight)
             data = TensorBatches(X, y_encoded, sample_weight, device=device)
             train = data if valid_index is None else data.subset(train_index)
             valid = None if valid_index is None else data.subset(valid_index)
@@ -266,35 +289,55 @@ class NeuralEstimator(BaseEstimator, ABC):
             )
         return self
 
-    def _validate_training_data(self, X, y, *, reset):
+    def _resolve_dtype(self, device):
+        """The ``dtype`` parameter as a torch dtype that ``device`` can train in."""
+        dtype = _DTYPES[self.dtype]
+        if dtype == torch.float64 and device.type == "mps":
+            raise ValueError(
+                f"dtype={self.dtype!r} cannot train on device={self.device!r}: Apple's "
+                "MPS backend has no float64. Use dtype='float32' or device='cpu'."
+            )
+        return dtype
+
+    @property
+    def _fitted_dtype(self):
+        """The numpy dtype the fitted network computes in."""
+        return _numpy(next(self.net_.module_.parameters()).dtype)
+
+    def _validate_training_data(self, X, y, *, reset, dtype):
         return validate_data(
             self,
             X,
             y,
             reset=reset,
             accept_sparse="csr",
-            dtype=np.float32,
+            dtype=dtype,
             multi_output=True,
             y_numeric=self._y_numeric,
         )
 
     def _validate_predict_data(self, X):
         check_is_fitted(self)
-        X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=np.float32)
+        X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=self._fitted_dtype)
         return self._prepare_input(X)
 
     def _combined_sample_weight(self, sample_weight, X, y):
-        """Sample weights times target weights, scaled to mean 1 (None if all equal)."""
+        """Sample weights times target weights, scaled to mean 1, and their mean before.
+
+        Returns ``(None, 1.0)`` without sample and class weights.  The mean
+        scales the L2 penalty as scikit-learn's MLP does, which divides it
+        by the sum of the batch's weights rather than by its number of rows.
+        """
         target_weight = self._target_sample_weight(y)
         if sample_weight is None and target_weight is None:
-            return None
+            return None, 1.0
         weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
         if target_weight is not None:
             weight = weight * target_weight
         total = weight.sum()
         if total <= 0:
             raise ValueError("sample_weight must contain at least one positive value.")
-        return (weight * (weight.shape[0] / total)).astype(np.float32)
+        return weight * (weight.shape[0] / total), float(total / weight.shape[0])
 
     def _split_validation(self, n_samples, y_encoded, *, incremental):
         if not self.early_stopping or incremental:
@@ -323,8 +366,11 @@ class NeuralEstimator(BaseEstimator, ABC):
             )
         return min(self.batch_size, n_samples)
 
-    def _optimizer_settings(self, batch_size):
-        """The optimizer class and its keyword arguments for the ``solver`` chosen."""
+    def _optimizer_settings(self, batch_size, mean_weight):
+        """The optimizer class and its keyword arguments for the ``solver`` chosen.
+
+        ``mean_weight`` is the mean sample weight of the training rows.
+        """
         if self.solver == "sgd":
             kwargs = {
                 "momentum": self.momentum,
@@ -333,9 +379,13 @@ class NeuralEstimator(BaseEstimator, ABC):
         else:
             kwargs = {"betas": (self.beta_1, self.beta_2), "eps": self.epsilon}
         # AdamW decays decoupled from the gradient, with alpha as its rate;
-        # otherwise scikit-learn's L2 term alpha * ||W||^2 / (2 * batch_size)
-        # becomes a weight decay of alpha / batch_size.
-        kwargs["weight_decay"] = self.alpha if self.solver == "adamw" else self.alpha / batch_size
+        # otherwise scikit-learn's L2 term alpha * ||W||^2 / (2 * sw_sum), with
+        # sw_sum the batch's total sample weight, becomes a weight decay of
+        # alpha / sw_sum: weights of 2 then train as rows given twice.
+        if self.solver == "adamw":
+            kwargs["weight_decay"] = self.alpha
+        else:
+            kwargs["weight_decay"] = self.alpha / (batch_size * mean_weight)
         return _OPTIMIZERS[self.solver], kwargs
 
     def _monitor_settings(self):
@@ -348,13 +398,13 @@ class NeuralEstimator(BaseEstimator, ABC):
             "max_iter": self.max_iter,
         }
 
-    def _make_net(self, sample_shape, device, batch_size):
+    def _make_net(self, sample_shape, device, dtype, batch_size, mean_weight):
         module = use_sample_weighted_batch_norm(
             self._build_module(tuple(sample_shape), self.n_outputs_)
-        )
+        ).to(dtype)
         monitor = EpochMonitor(**self._monitor_settings())
         reporter = ProgressReporter(self.verbose, description=type(self).__name__)
-        optimizer, optimizer_kwargs = self._optimizer_settings(batch_size)
+        optimizer, optimizer_kwargs = self._optimizer_settings(batch_size, mean_weight)
         net = self._net_class(
             module=module,
             criterion=self._make_criterion(),
@@ -371,32 +421,39 @@ class NeuralEstimator(BaseEstimator, ABC):
         )
         return net.initialize()
 
-    def _continue_net(self, device, batch_size, *, new_optimizer):
+    def _continue_net(self, device, dtype, batch_size, mean_weight, *, new_optimizer):
         """Prepare the fitted net for another call (warm start or partial_fit)."""
         net = self.net_
-        self._move_net(device)
+        self._move_net(device, dtype)
         net.batch_size, net.max_epochs, net.shuffle = batch_size, self.max_iter, self.shuffle
         vars(self._monitor).update(self._monitor_settings())
         dict(net.callbacks_)["progress"].verbose = self.verbose
+        optimizer, kwargs = self._optimizer_settings(batch_size, mean_weight)
         if new_optimizer:
             # As scikit-learn: a warm-started fit keeps the weights, not the optimizer.
-            optimizer, kwargs = self._optimizer_settings(batch_size)
             for key in [key for key in vars(net) if key.startswith("optimizer__")]:
                 delattr(net, key)
             net.optimizer, net.lr = optimizer, self.learning_rate_init
             for key, value in kwargs.items():
                 setattr(net, f"optimizer__{key}", value)
             net.initialize_optimizer()
+        else:
+            # partial_fit keeps the optimizer's state; only the L2 penalty
+            # follows this call's batch size and sample weights.
+            net.optimizer__weight_decay = kwargs["weight_decay"]
+            for group in net.optimizer_.param_groups:
+                if group["weight_decay"]:
+                    group["weight_decay"] = kwargs["weight_decay"]
 
-    def _move_net(self, device):
+    def _move_net(self, device, dtype):
         net = self.net_
-        if torch.device(net.device) == device:
+        if torch.device(net.device) == device and self._fitted_dtype == _numpy(dtype):
             return
         optimizer_state = net.optimizer_.state_dict()
         net.device = str(device)
-        net.module_.to(device)
+        net.module_.to(device=device, dtype=dtype)
         net.criterion_.to(device)
-        # load_state_dict moves the optimizer's moments next to the parameters.
+        # load_state_dict moves and casts the optimizer's moments to match the parameters.
         net.optimizer_.load_state_dict(optimizer_state)
 
     @property
@@ -456,6 +513,11 @@ class NeuralEstimator(BaseEstimator, ABC):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+
+def _numpy(dtype):
+    """The numpy scalar type of a floating torch dtype."""
+    return np.float64 if dtype == torch.float64 else np.float32
 
 
 class NeuralClassifier(ClassifierMixin, NeuralEstimator):

@@ -139,6 +139,62 @@ def test_device_of_wrong_type_is_an_invalid_parameter(iris, training_spy):
     assert training_spy.calls == 0
 
 
+# ------------------------------------------------------------------- dtype
+@pytest.mark.parametrize("value", ["float64", np.float64, torch.float64])
+def test_float64_trains_and_predicts_in_float64(value, device, iris):
+    X, y = iris
+    est = _clf(device, dtype=value).fit(X, y)
+    assert {p.dtype for p in est.module_.parameters()} == {torch.float64}
+    assert est.coefs_[0].dtype == np.float64
+    # Close to the float32 model: the same training, rounded less.
+    single = _clf(device).fit(X, y)
+    assert {p.dtype for p in single.module_.parameters()} == {torch.float32}
+    np.testing.assert_allclose(est.predict_proba(X), single.predict_proba(X), atol=1e-4)
+    np.testing.assert_allclose(est.loss_curve_, single.loss_curve_, rtol=1e-4)
+
+
+@pytest.mark.parametrize("dtype, rtol", [("float64", 1e-10), ("float32", 1e-4)])
+def test_row_order_changes_a_fit_only_by_rounding(dtype, rtol, device, regression):
+    # Full-batch training on permuted rows sums the same terms in another
+    # order: float64 fits agree to ~1e-13, float32 ones to ~1e-6.
+    X, y = regression
+    order = np.random.RandomState(0).permutation(len(y))
+    params = {"batch_size": len(y), "shuffle": False, "dtype": dtype, "max_iter": 30}
+    fit = _reg(device, **params).fit(X, y)
+    permuted = _reg(device, **params).fit(X[order], y[order])
+    assert fit.predict(X).dtype == np.float64
+    np.testing.assert_allclose(permuted.predict(X), fit.predict(X), rtol=rtol)
+
+
+def test_float64_on_mps_is_refused_before_training(monkeypatch, iris, training_spy, check_unfitted):
+    X, y = iris
+    monkeypatch.setattr(sknets.base, "resolve_device", lambda device: torch.device("mps"))
+    est = _clf("mps", dtype="float64")
+    with pytest.raises(ValueError, match="dtype='float64' cannot train on device='mps'"):
+        est.fit(X, y)
+    assert training_spy.calls == 0
+    check_unfitted(est)
+
+
+@pytest.mark.parametrize("method", ["warm_start", "partial_fit"])
+def test_continued_fit_with_another_dtype_converts_the_network(method, device, iris):
+    X, y = iris
+    est = _clf(device, max_iter=5, learning_rate_init=0.05).fit(X, y)
+    before = est.score(X, y)
+    est.set_params(dtype="float64", warm_start=True)
+    if method == "warm_start":
+        est.fit(X, y)
+    else:
+        est.partial_fit(X, y)
+    assert {p.dtype for p in est.module_.parameters()} == {torch.float64}
+    states = est.net_.optimizer_.state.values()
+    assert {t.dtype for state in states for t in state.values() if t.ndim} == {torch.float64}
+    assert est.n_iter_ == (10 if method == "warm_start" else 6)
+    assert est.score(X, y) >= before > 0.8
+    pickled = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(pickled.predict_proba(X), est.predict_proba(X))
+
+
 # ------------------------------------------------------------ random_state
 @pytest.mark.parametrize(
     "params",
@@ -301,6 +357,51 @@ def test_sample_weight_changes_the_model(device, regression):
     ones = _reg(device, learning_rate_init=0.01).fit(X, y, sample_weight=np.ones(len(y)))
     assert np.abs(weighted.predict(X) - unweighted.predict(X)).max() > 1e-3
     np.testing.assert_allclose(ones.predict(X), unweighted.predict(X), atol=1e-5)
+
+
+# Full-batch float64 fits, where the same training agrees to ~1e-13 (see
+# tests/test_common.py): a weight of k trains as a row given k times, the
+# alpha penalty included, as scikit-learn's MLP divides it by the batch's
+# total weight.
+_EXACT = {"alpha": 0.5, "dtype": "float64", "max_iter": 20, "learning_rate_init": 0.01}
+
+
+@pytest.mark.parametrize("solver", ["sgd", "adam"])
+def test_integer_weights_equal_repeated_rows_penalty_included(solver, device):
+    X, y = make_classification(40, 5, random_state=0)
+    weight = np.random.RandomState(0).randint(0, 4, size=40)
+    params = {**_EXACT, "solver": solver}
+    weighted = _clf(device, **params).fit(X, y, sample_weight=weight)
+    repeated = _clf(device, **params).fit(np.repeat(X, weight, 0), np.repeat(y, weight))
+    np.testing.assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X), rtol=1e-9)
+    # The penalty is large enough here to tell a wrong scaling apart.
+    unpenalised = _clf(device, **{**params, "alpha": 0.0}).fit(X, y, sample_weight=weight)
+    assert np.abs(unpenalised.predict_proba(X) - weighted.predict_proba(X)).max() > 1e-3
+
+
+def test_scaling_every_weight_scales_the_penalty_down(device):
+    X, y = make_classification(40, 5, random_state=0)
+    weight = np.random.RandomState(0).uniform(0.5, 2.0, size=40)
+    base = _clf(device, **_EXACT).fit(X, y, sample_weight=weight)
+    tripled = _clf(device, **{**_EXACT, "alpha": 3 * _EXACT["alpha"]})
+    tripled.fit(X, y, sample_weight=3 * weight)
+    np.testing.assert_allclose(tripled.predict_proba(X), base.predict_proba(X), rtol=1e-10)
+    same_alpha = _clf(device, **_EXACT).fit(X, y, sample_weight=3 * weight)
+    assert np.abs(same_alpha.predict_proba(X) - base.predict_proba(X)).max() > 1e-3
+
+
+def test_partial_fit_penalty_follows_each_calls_weights(device):
+    X, y = make_classification(40, 5, random_state=0)
+    weighted, repeated = _clf(device, **_EXACT), _clf(device, **_EXACT)
+    weighted.partial_fit(X, y, classes=[0, 1])
+    repeated.partial_fit(X, y, classes=[0, 1])
+    weighted.partial_fit(X, y, sample_weight=np.full(40, 3.0))
+    repeated.partial_fit(np.repeat(X, 3, 0), np.repeat(y, 3))
+    np.testing.assert_allclose(weighted.predict_proba(X), repeated.predict_proba(X), rtol=1e-9)
+    # Each call's penalty: alpha over its batch's total weight (40 rows of 3).
+    for est in (weighted, repeated):
+        decays = sorted(group["weight_decay"] for group in est.net_.optimizer_.param_groups)
+        assert decays == [0.0, pytest.approx(_EXACT["alpha"] / 120)]
 
 
 @pytest.fixture(scope="module")
@@ -991,6 +1092,8 @@ def test_bad_fit_input_is_refused_before_training(
         ({"n_iter_no_change": 0}, "n_iter_no_change"),
         ({"class_weight": "auto"}, "class_weight"),
         ({"early_stopping": "yes"}, "early_stopping"),
+        ({"dtype": "float16"}, "dtype"),
+        ({"dtype": np.int64}, "dtype"),
     ],
 )
 def test_invalid_parameter_is_refused_before_training(
@@ -1078,13 +1181,16 @@ def test_bad_partial_fit_input_keeps_the_model(device, iris):
 
 # The torch warning about read-only arrays is test_read_only_float32_input_gives_no_torch_warning.
 @pytest.mark.filterwarnings("ignore:The given NumPy array is not writable")
+@pytest.mark.parametrize("net_dtype", ["float32", "float64"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_fit_and_predict_do_not_modify_the_callers_arrays(dtype, device, regression):
+def test_fit_and_predict_do_not_modify_the_callers_arrays(dtype, net_dtype, device, regression):
+    # Input already of the network's dtype is used without a copy: it must only be read.
     X, y = regression
     X, y = X.astype(dtype), y.astype(dtype)
     weight = np.linspace(0.5, 2.0, len(y)).astype(dtype)
     copies = X.copy(), y.copy(), weight.copy()
-    est = _reg(device, max_iter=3, early_stopping=True).fit(X, y, sample_weight=weight)
+    est = _reg(device, max_iter=3, early_stopping=True, dtype=net_dtype)
+    est.fit(X, y, sample_weight=weight)
     est.set_params(early_stopping=False).partial_fit(X, y, sample_weight=weight)
     est.predict(X)
     est.score(X, y)

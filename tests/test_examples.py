@@ -1,0 +1,48 @@
+"""Every script in examples/ runs from the command line and prints its results.
+
+The long examples run with ``--max-iter 2`` (their own flag for a quick
+run), so this checks that they work, not the accuracies they reach.
+"""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+# script -> (arguments, a line each of its outputs must contain)
+_RUNS = {
+    "quickstart.py": ([], ["cross-validated accuracy:", "held-out accuracy:"]),
+    "image_classification_digits.py": (
+        ["--max-iter", "2"],
+        ["CNNClassifier:", "MLPClassifier:", "LogisticRegression:"],
+    ),
+    "series_classification_gunpoint.py": (
+        ["--max-iter", "2"],
+        ["GunPoint: train (50, 1, 150)", "FCNClassifier: test accuracy", "after 2 epochs"],
+    ),
+}
+
+
+def test_every_example_is_run_here():
+    assert {path.name for path in EXAMPLES.glob("*.py")} == set(_RUNS)
+
+
+@pytest.mark.parametrize("script", sorted(_RUNS))
+def test_example_runs(script):
+    arguments, expected = _RUNS[script]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
+    result = subprocess.run(
+        [sys.executable, str(EXAMPLES / script), *arguments],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    for text in expected:
+        assert text in result.stdout, result.stdout
