@@ -56,6 +56,12 @@ _DTYPES = {
     torch.float64: torch.float64,
 }
 
+
+def _numpy(dtype):
+    """The numpy scalar type of a floating torch dtype."""
+    return np.float64 if dtype == torch.float64 else np.float32
+
+
 # Prediction batches hold about this many input values, so that memory
 # stays flat for any number of rows (never fewer rows than a training batch).
 _PREDICT_BATCH_VALUES = 1 << 22
@@ -243,17 +249,18 @@ class NeuralEstimator(BaseEstimator, ABC):
             raise ValueError("partial_fit does not support early_stopping=True.")
         device = resolve_device(self.device)
         dtype = self._resolve_dtype(device)
+        np_dtype = _numpy(dtype)
         continuing = hasattr(self, "net_") and (incremental or self.warm_start)
 
-        X, y = self._validate_training_data(X, y, reset=not continuing, dtype=_numpy(dtype))
+        X, y = self._validate_training_data(X, y, reset=not continuing, dtype=np_dtype)
         y_encoded = self._encode_targets(
             y, continuing=continuing, incremental=incremental, classes=classes
         )
         if np.issubdtype(y_encoded.dtype, np.floating):
-            y_encoded = y_encoded.astype(_numpy(dtype), copy=False)
+            y_encoded = y_encoded.astype(np_dtype, copy=False)
         sample_weight, mean_weight = self._combined_sample_weight(sample_weight, X, y)
         if sample_weight is not None:
-            sample_weight = sample_weight.astype(_numpy(dtype), copy=False)
+            sample_weight = sample_weight.astype(np_dtype, copy=False)
         X = self._prepare_input(X)
         train_index, valid_index = self._split_validation(
             X.shape[0], y_encoded, incremental=incremental
@@ -513,11 +520,6 @@ class NeuralEstimator(BaseEstimator, ABC):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
-
-
-def _numpy(dtype):
-    """The numpy scalar type of a floating torch dtype."""
-    return np.float64 if dtype == torch.float64 else np.float32
 
 
 class NeuralClassifier(ClassifierMixin, NeuralEstimator):
