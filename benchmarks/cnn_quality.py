@@ -92,7 +92,7 @@ def digits_models():
             CNNClassifier(
                 input_shape=(1, 8, 8),
                 filters=(32, 64),
-                dense_layers=(128,),
+                hidden_layer_sizes=(128,),
                 dropout=0.25,
                 batch_size=64,
                 max_iter=30,
@@ -152,7 +152,7 @@ def network_specs():
     return [
         (
             "ConvNet (32, 64), dense 128",
-            ConvNet(1, 10, filters=(32, 64), dense_layers=(128,)),
+            ConvNet(1, 10, filters=(32, 64), hidden_layer_sizes=(128,)),
             (1, 28, 28),
             None,
             "",
@@ -162,7 +162,12 @@ def network_specs():
         (
             "VGG-11 (torchvision layout)",
             VGG(
-                3, 1000, blocks="vgg11", dense_layers=(4096, 4096), batch_norm=False, pooled_size=7
+                3,
+                1000,
+                blocks="vgg11",
+                hidden_layer_sizes=(4096, 4096),
+                batch_norm=False,
+                pooled_size=7,
             ),
             (3, 224, 224),
             132_863_336,
@@ -171,7 +176,12 @@ def network_specs():
         (
             "VGG-16 (torchvision layout)",
             VGG(
-                3, 1000, blocks="vgg16", dense_layers=(4096, 4096), batch_norm=False, pooled_size=7
+                3,
+                1000,
+                blocks="vgg16",
+                hidden_layer_sizes=(4096, 4096),
+                batch_norm=False,
+                pooled_size=7,
             ),
             (3, 224, 224),
             138_357_544,
@@ -423,7 +433,7 @@ CNN_ARCHITECTURE = {
     "filters": (32, 64),
     "kernel_size": 3,
     "pooled_size": 7,
-    "dense_layers": (128,),
+    "hidden_layer_sizes": (128,),
     "dropout": 0.25,
 }
 

@@ -30,7 +30,7 @@ def main(max_iter=None):
         "CNNClassifier": CNNClassifier(
             input_shape=(1, 8, 8),
             filters=(32, 64),
-            dense_layers=(128,),
+            hidden_layer_sizes=(128,),
             dropout=0.25,
             batch_size=64,
             max_iter=max_iter or 30,

@@ -13,6 +13,7 @@ from ._cnn import (
     VGGClassifier,
 )
 from ._mlp import MLPClassifier, MLPRegressor
+from ._module import ModuleClassifier, ModuleRegressor
 
 try:
     __version__ = version("sknets")
@@ -27,6 +28,8 @@ __all__ = [
     "MLPClassifier",
     "MLPRegressor",
     "MobileNetClassifier",
+    "ModuleClassifier",
+    "ModuleRegressor",
     "ResNetClassifier",
     "ResNetRegressor",
     "VGGClassifier",

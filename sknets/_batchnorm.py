@@ -146,7 +146,7 @@ def batch_sample_weights(norms, weight):
             norm.batch_sample_weight = None
 
 
-def recalibrate_batch_norm(module, batches):
+def recalibrate_batch_norm(module, batches, forward=None):
     """Recompute the running statistics of ``module``'s batch norms over ``batches``.
 
     ``batches`` yields ``(X, y, sample_weight)`` training batches, in practice
@@ -157,7 +157,10 @@ def recalibrate_batch_norm(module, batches):
     the sample-weighted mean and variance of the layer's inputs over the
     whole pass, like ``torch.optim.swa_utils.update_bn`` but weighted and
     exact rather than a running average.  Does nothing without batch norms.
+    ``forward`` runs one batch's X through the model (default: ``module``);
+    the training net passes its ``infer``, which also takes dicts and graphs.
     """
+    forward = module if forward is None else forward
     norms = weighted_batch_norms(module)
     if not norms:
         return
@@ -170,7 +173,7 @@ def recalibrate_batch_norm(module, batches):
         with torch.no_grad():
             for X, _, weight in batches:
                 with batch_sample_weights(norms, weight):
-                    module(X)
+                    forward(X)
         for norm in norms:
             norm._finish_calibration()
     finally:

@@ -1,94 +1,82 @@
 """Multi-layer perceptron estimators, drop-in replacements for scikit-learn's."""
 
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
-from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._docstrings import DEVICE_AND_DTYPE_DOC, TRAINING_PARAMETERS_DOC
+from ._params import (
+    CLASSIFIER_ATTRIBUTES,
+    REGRESSOR_ATTRIBUTES,
+    Param,
+    PositiveInts,
+    as_positive_ints,
+    attributes_doc,
+)
 from .base import NeuralClassifier, NeuralRegressor
 from .networks import ACTIVATIONS, MLP
 
 __all__ = ["MLPClassifier", "MLPRegressor"]
 
-_MLP_CONSTRAINTS = {
-    "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-    "activation": [StrOptions(set(ACTIVATIONS))],
-    "dropout": [Interval(Real, 0, 1, closed="left")],
-    "batch_norm": ["boolean"],
-}
+ACTIVATION_TYPE_DOC = "{" + ", ".join(f'"{name}"' for name in ACTIVATIONS) + "}"
 
-_ARCHITECTURE_DOC = """
-    hidden_layer_sizes : int or sequence of int, default=(100,)
-        Width of each hidden layer.
-    activation : {"identity", "logistic", "tanh", "relu", "leaky_relu", "elu", \
-"gelu", "silu"}, default="relu"
-        Activation of the hidden layers."""
-
-_REGULARISATION_DOC = """
-    dropout : float, default=0.0
-        Dropout probability after each hidden activation.
-    batch_norm : bool, default=False
-        Batch normalisation before each hidden activation."""
-
-_SHARED_PARAMETERS_DOC = (
-    _ARCHITECTURE_DOC + TRAINING_PARAMETERS_DOC + _REGULARISATION_DOC + DEVICE_AND_DTYPE_DOC
+# Positional, as in scikit-learn's MLPs: MLPClassifier((64,), "tanh").
+_MLP_PARAMS = (
+    Param(
+        "hidden_layer_sizes",
+        (100,),
+        "int or sequence of int",
+        "Width of each hidden layer; empty for none (a linear model).",
+        [PositiveInts(allow_empty=True)],
+        positional=True,
+    ),
+    Param(
+        "activation",
+        "relu",
+        ACTIVATION_TYPE_DOC,
+        "Activation of the hidden layers.",
+        [StrOptions(set(ACTIVATIONS))],
+        positional=True,
+    ),
+    Param(
+        "dropout",
+        0.0,
+        "float",
+        "Dropout probability after each hidden activation.",
+        [Interval(Real, 0, 1, closed="left")],
+    ),
+    Param(
+        "batch_norm",
+        False,
+        "bool",
+        "Batch normalisation before each hidden activation.",
+        ["boolean"],
+    ),
 )
 
-_SHARED_ATTRIBUTES_DOC = """
-    n_features_in_ : int
-        Number of features seen during fit.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Names of the features seen during fit, when X was a DataFrame.
-    n_outputs_ : int
-        Number of output units.
-    n_iter_ : int
-        Number of epochs run.
-    t_ : int
-        Number of training samples seen.
-    loss_ : float
-        Training loss of the last epoch (without the L2 term).
-    loss_curve_ : list of float
-        Training loss after each epoch.
-    best_loss_ : float or None
-        Lowest training loss (None with early stopping).
-    validation_scores_ : list of float or None
-        Validation score after each epoch (None without early stopping).
-    best_validation_score_ : float or None
-        Best validation score (None without early stopping).
-    coefs_ : list of ndarray
-        Weight matrix of each layer, shape (n_inputs, n_outputs) as in sklearn.
-    intercepts_ : list of ndarray
-        Bias vector of each layer.
-    n_layers_ : int
-        Number of layers, input and output included.
-    out_activation_ : str
-        Output activation ("logistic", "softmax" or "identity").
-    history_ : skorch.History
-        Per-epoch record: train_loss, valid_loss, valid_score, lr, dur.
-    module_ : torch.nn.Module
-        The trained :class:`sknets.networks.MLP`.
-    device_ : torch.device
-        Device the model was trained on."""
+_MLP_ATTRIBUTES = {
+    "coefs_": (
+        "list of ndarray",
+        "Weight matrix of each layer, shape (n_inputs, n_outputs) as in sklearn.",
+    ),
+    "intercepts_": ("list of ndarray", "Bias vector of each layer."),
+    "n_layers_": ("int", "Number of layers, input and output included."),
+    "out_activation_": ("str", 'Output activation ("logistic", "softmax" or "identity").'),
+    "module_": ("torch.nn.Module", "The trained :class:`sknets.networks.MLP`."),
+}
 
 
 class _MLPMixin:
     """Network construction and sklearn-style weight access shared by both MLPs."""
 
-    def _build_module(self, sample_shape, n_outputs):
-        sizes = self.hidden_layer_sizes
-        sizes = [sizes] if isinstance(sizes, Integral) else list(sizes)
-        if any(not isinstance(size, Integral) or size < 1 for size in sizes):
-            raise InvalidParameterError(
-                f"The 'hidden_layer_sizes' parameter of {type(self).__name__} must be an "
-                "int in the range [1, inf) or a sequence of them. Got "
-                f"{self.hidden_layer_sizes!r} instead."
-            )
+    _params = _MLP_PARAMS
+
+    def _build_module(self, spec):
         return MLP(
-            n_features=sample_shape[0],
-            n_outputs=n_outputs,
-            hidden_layer_sizes=sizes,
+            n_features=spec.n_features,
+            n_outputs=spec.n_outputs,
+            hidden_layer_sizes=as_positive_ints(self.hidden_layer_sizes, allow_empty=True),
             activation=self.activation,
             dropout=self.dropout,
             batch_norm=self.batch_norm,
@@ -138,16 +126,8 @@ class MLPClassifier(_MLPMixin, NeuralClassifier):
     multiclass targets a softmax, multilabel (2-D 0/1) targets one logistic
     output per label.
 
-    Parameters
-    ----------{_SHARED_PARAMETERS_DOC}
-    class_weight : dict, "balanced" or None, default=None
-        Weights of the classes in the loss, as in scikit-learn's linear
-        models; multiplied with ``sample_weight``.
-
     Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-        Class labels (label indices for multilabel targets).{_SHARED_ATTRIBUTES_DOC}
+    ----------{attributes_doc(CLASSIFIER_ATTRIBUTES, **_MLP_ATTRIBUTES)}
 
     See Also
     --------
@@ -169,41 +149,6 @@ class MLPClassifier(_MLPMixin, NeuralClassifier):
     True
     """
 
-    _parameter_constraints = {**NeuralClassifier._parameter_constraints, **_MLP_CONSTRAINTS}
-
-    def __init__(
-        self,
-        hidden_layer_sizes=(100,),
-        activation="relu",
-        *,
-        solver="adam",
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.001,
-        power_t=0.5,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=0,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        dropout=0.0,
-        batch_norm=False,
-        class_weight=None,
-        device="auto",
-        dtype="float32",
-    ):
-        self._set_init_params(locals())
-
 
 class MLPRegressor(_MLPMixin, NeuralRegressor):
     __doc__ = f"""Multi-layer perceptron regressor on PyTorch.
@@ -213,11 +158,8 @@ class MLPRegressor(_MLPMixin, NeuralRegressor):
     ``dropout``, ``batch_norm``, ``device`` and more solvers and schedules.
     It minimises half the squared error; a 2-D ``y`` fits several targets.
 
-    Parameters
-    ----------{_SHARED_PARAMETERS_DOC}
-
     Attributes
-    ----------{_SHARED_ATTRIBUTES_DOC}
+    ----------{attributes_doc(REGRESSOR_ATTRIBUTES, **_MLP_ATTRIBUTES)}
 
     See Also
     --------
@@ -239,37 +181,3 @@ class MLPRegressor(_MLPMixin, NeuralRegressor):
     >>> reg.score(X, y) > 0.4
     True
     """
-
-    _parameter_constraints = {**NeuralRegressor._parameter_constraints, **_MLP_CONSTRAINTS}
-
-    def __init__(
-        self,
-        hidden_layer_sizes=(100,),
-        activation="relu",
-        *,
-        solver="adam",
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.001,
-        power_t=0.5,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=0,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        dropout=0.0,
-        batch_norm=False,
-        device="auto",
-        dtype="float32",
-    ):
-        self._set_init_params(locals())

@@ -4,9 +4,16 @@ One skorch ``NeuralNet`` subclass runs every estimator's training loop, with
 batches sliced straight from tensors that already live on the training
 device, per-sample weighted losses, and two callbacks: ``EpochMonitor``
 (scikit-learn's convergence and early-stopping rules, learning-rate
-schedules, the NaN check) and ``ProgressReporter`` (``verbose``).  A family
-whose model needs its own train step (GAN, VAE, diffusion, RBM) subclasses
-``NeuralNetCore`` and overrides ``train_step``.
+schedules, the NaN check) and ``ProgressReporter`` (``verbose``).
+
+A family whose model trains differently subclasses ``NeuralNetCore`` beside
+its estimators and overrides ``train_step_single`` (one batch: forward,
+loss, backward), ``train_step`` (the whole step, e.g. a GAN's two updates
+or an RBM's contrastive-divergence update without autograd) and/or
+``validation_step`` (a validation loss of its own, which early stopping
+then follows).  Several modules (``modules``) and optimizers
+(``optimizers``) are registered with skorch, so device moves, pickling and
+``get_all_learnable_params`` cover all of them.
 """
 
 import copy
@@ -35,8 +42,58 @@ from .exceptions import NonFiniteLossError
 _ROW_BLOCK = 16
 
 
-def as_device_tensor(rows, device):
-    """Rows of a numpy array, scipy sparse matrix or tensor as a dense tensor on ``device``."""
+# -------------------------------------------------------------- nested data
+# An input or an output may be one tensor, a tuple/list or a dict of them
+# (several inputs of their own dtypes; a VAE's reconstruction, mean and
+# log-variance).  These helpers apply an operation to every leaf.
+def tree_map(function, tree):
+    """``function`` applied to every leaf of a tensor, tuple/list or dict nest."""
+    if isinstance(tree, dict):
+        return {key: tree_map(function, value) for key, value in tree.items()}
+    if isinstance(tree, tuple | list):
+        return type(tree)(tree_map(function, value) for value in tree)
+    return function(tree)
+
+
+def tree_leaves(tree):
+    """The leaves of a nest, in order."""
+    if isinstance(tree, dict):
+        return [leaf for value in tree.values() for leaf in tree_leaves(value)]
+    if isinstance(tree, tuple | list):
+        return [leaf for value in tree for leaf in tree_leaves(value)]
+    return [tree]
+
+
+def tree_concat(trees):
+    """Concatenate nests of the same structure along their first axis."""
+    first = trees[0]
+    if isinstance(first, dict):
+        return {key: tree_concat([tree[key] for tree in trees]) for key in first}
+    if isinstance(first, tuple | list):
+        return type(first)(tree_concat(parts) for parts in zip(*trees, strict=True))
+    return torch.cat(trees)
+
+
+def primary_output(outputs):
+    """The prediction among a module's outputs: the tensor, or the first of a tuple or dict.
+
+    A network may return auxiliary outputs after its prediction (attention
+    weights, a VAE's latent statistics); the classifier and regressor
+    kinds read the first.
+    """
+    if isinstance(outputs, dict):
+        return next(iter(outputs.values()))
+    if isinstance(outputs, tuple | list):
+        return outputs[0]
+    return outputs
+
+
+def n_rows(X):
+    """Number of samples of a batch's X (any nest, or a NodeBatch)."""
+    return len(X) if isinstance(X, NodeBatch) else tree_leaves(X)[0].shape[0]
+
+
+def _leaf_to_device(rows, device):
     if sp.issparse(rows):
         rows = rows.toarray()
     if isinstance(rows, np.ndarray):
@@ -52,31 +109,54 @@ def as_device_tensor(rows, device):
     return rows.to(device, non_blocking=True)
 
 
+def as_device_tensor(rows, device):
+    """Rows of numpy arrays, scipy sparse matrices or tensors (or a nest of them) on ``device``.
+
+    Each leaf keeps its dtype: int64 ids stay int64.
+    """
+    if isinstance(rows, Graph):
+        return rows.to(device)
+    return tree_map(lambda leaf: _leaf_to_device(leaf, device), rows)
+
+
+def _take_rows(leaf, index):
+    if sp.issparse(leaf) and not isinstance(index, slice):
+        index = index.cpu().numpy()
+    return leaf[index]
+
+
+# ---------------------------------------------------------------- datasets
 class TensorBatches(torch.utils.data.Dataset):
     """Training data converted once to tensors on the training device.
 
-    ``X`` may also be a scipy CSR matrix, kept on the host and densified one
-    batch at a time.  ``y`` and ``sample_weight`` may be None.
+    ``X`` is an array, a scipy CSR matrix (kept on the host and densified
+    one batch at a time) or a tuple/dict of them; ``y`` and
+    ``sample_weight`` may be None.
     """
 
     def __init__(self, X, y=None, sample_weight=None, device="cpu"):
         self.device = torch.device(device)
-        self.X = X if sp.issparse(X) else as_device_tensor(X, self.device)
+        self.X = tree_map(
+            lambda leaf: leaf if sp.issparse(leaf) else _leaf_to_device(leaf, self.device), X
+        )
         self.y = None if y is None else as_device_tensor(y, self.device)
         self.sample_weight = (
             None if sample_weight is None else as_device_tensor(sample_weight, self.device)
         )
 
+    @property
+    def on_host(self):
+        """Whether some input stays on the host (sparse), so indices go there too."""
+        return any(sp.issparse(leaf) for leaf in tree_leaves(self.X))
+
     def __len__(self):
-        return self.X.shape[0]
+        return n_rows(self.X)
 
     def take(self, index):
         """The batch ``(X, y, sample_weight)`` at ``index`` (a slice or index tensor)."""
-        if sp.issparse(self.X):
-            host_index = index if isinstance(index, slice) else index.cpu().numpy()
-            X = as_device_tensor(self.X[host_index], self.device)
-        else:
-            X = self.X[index]
+        X = tree_map(lambda leaf: _take_rows(leaf, index), self.X)
+        if any(sp.issparse(leaf) for leaf in tree_leaves(X)):
+            X = as_device_tensor(X, self.device)
         y = None if self.y is None else self.y[index]
         weight = None if self.sample_weight is None else self.sample_weight[index]
         return X, y, weight
@@ -84,13 +164,107 @@ class TensorBatches(torch.utils.data.Dataset):
     def __getitem__(self, index):
         return self.take(index)
 
+    @property
+    def target(self):
+        """What the loss compares the outputs with: y, or X for unsupervised models."""
+        return self.X if self.y is None else self.y
+
     def subset(self, index):
-        """A new TensorBatches holding the rows at ``index`` (a numpy index array)."""
+        """A new dataset holding the rows at ``index`` (a numpy index array)."""
         part = copy.copy(self)
         index_t = torch.as_tensor(index, device=self.device)
-        part.X = self.X[index] if sp.issparse(self.X) else self.X[index_t]
+        part.X = tree_map(lambda leaf: leaf[index] if sp.issparse(leaf) else leaf[index_t], self.X)
         part.y = None if self.y is None else self.y[index_t]
         part.sample_weight = None if self.sample_weight is None else self.sample_weight[index_t]
+        return part
+
+
+class Graph:
+    """Node features with their edges, as PyTorch Geometric takes them.
+
+    ``x`` is ``(n_nodes, n_features)``, ``edge_index`` the int64 ``(2,
+    n_edges)`` array of (source, target) node indices and ``edge_weight``
+    the ``(n_edges,)`` weights.  A graph network is called as
+    ``module(x, edge_index, edge_weight)`` and returns one output row per
+    node.
+    """
+
+    def __init__(self, x, edge_index, edge_weight):
+        self.x = x
+        self.edge_index = edge_index
+        self.edge_weight = edge_weight
+
+    @property
+    def shape(self):
+        return self.x.shape
+
+    @property
+    def n_nodes(self):
+        return self.x.shape[0]
+
+    def __len__(self):
+        return self.n_nodes
+
+    def to(self, device):
+        """The graph as tensors on ``device`` (edges stay int64)."""
+        return Graph(
+            *(
+                _leaf_to_device(value, device)
+                if isinstance(value, np.ndarray)
+                else value.to(device)
+                for value in (self.x, self.edge_index, self.edge_weight)
+            )
+        )
+
+    def __repr__(self):
+        return f"Graph(n_nodes={self.n_nodes}, n_edges={self.edge_index.shape[1]})"
+
+
+class NodeBatch:
+    """The whole graph with the nodes of one batch: outputs are taken at ``nodes``."""
+
+    def __init__(self, graph, nodes):
+        self.graph = graph
+        self.nodes = nodes
+
+    def __len__(self):
+        return self.nodes.shape[0]
+
+
+class GraphBatches(TensorBatches):
+    """One graph on the device; batches are sets of its nodes, never a cut graph."""
+
+    def __init__(self, graph, y=None, sample_weight=None, device="cpu"):
+        self.device = torch.device(device)
+        self.graph = self.X = graph.to(self.device)
+        self.y = None if y is None else as_device_tensor(y, self.device)
+        self.sample_weight = (
+            None if sample_weight is None else as_device_tensor(sample_weight, self.device)
+        )
+        self.nodes = torch.arange(graph.n_nodes, device=self.device)
+
+    on_host = False
+
+    def __len__(self):
+        return self.nodes.shape[0]
+
+    def take(self, index):
+        nodes = self.nodes[index]
+        y = None if self.y is None else self.y[nodes]
+        weight = None if self.sample_weight is None else self.sample_weight[nodes]
+        return NodeBatch(self.graph, nodes), y, weight
+
+    @property
+    def target(self):
+        return self.graph.x[self.nodes] if self.y is None else self.y[self.nodes]
+
+    @property
+    def weights(self):
+        return None if self.sample_weight is None else self.sample_weight[self.nodes]
+
+    def subset(self, index):
+        part = copy.copy(self)
+        part.nodes = self.nodes[torch.as_tensor(index, device=self.device)]
         return part
 
 
@@ -113,7 +287,7 @@ class BatchIterator:
                 yield self.dataset.take(slice(start, start + step))
             return
         order = torch.randperm(n_samples, generator=self.generator)
-        if not sp.issparse(self.dataset.X):
+        if not self.dataset.on_host:
             order = order.to(self.dataset.device)
         for start in range(0, n_samples, step):
             yield self.dataset.take(order[start : start + step])
@@ -121,17 +295,19 @@ class BatchIterator:
 
 # Losses return one value per sample so that sample weights can be applied;
 # their scale matches scikit-learn's MLP losses (log-loss, half squared error).
+# They read the primary output of a module that returns several.
 class CrossEntropyPerSample(nn.Module):
     """Softmax cross-entropy for integer class targets."""
 
     def forward(self, logits, target):
-        return F.cross_entropy(logits, target, reduction="none")
+        return F.cross_entropy(primary_output(logits), target, reduction="none")
 
 
 class BinaryCrossEntropyPerSample(nn.Module):
     """Sigmoid cross-entropy summed over the output columns (binary, multilabel)."""
 
     def forward(self, logits, target):
+        logits = primary_output(logits)
         return F.binary_cross_entropy_with_logits(logits, target, reduction="none").sum(dim=1)
 
 
@@ -139,11 +315,12 @@ class HalfSquaredErrorPerSample(nn.Module):
     """Half the squared error, averaged over the output columns."""
 
     def forward(self, prediction, target):
-        return 0.5 * (prediction - target).pow(2).mean(dim=1)
+        return 0.5 * (primary_output(prediction) - target).pow(2).mean(dim=1)
 
 
 def accuracy_from_outputs(logits, target, sample_weight=None):
     """(Weighted) accuracy of raw classifier outputs; subset accuracy for multilabel."""
+    logits = primary_output(logits)
     if target.dtype == torch.int64:
         correct = logits.argmax(dim=1) == target
     else:
@@ -157,7 +334,8 @@ def accuracy_from_outputs(logits, target, sample_weight=None):
 
 def r2_from_outputs(prediction, target, sample_weight=None):
     """(Weighted) coefficient of determination, averaged over outputs as sklearn's r2_score."""
-    prediction, target = prediction.to(torch.float64), target.to(torch.float64)
+    prediction = primary_output(prediction).to(torch.float64)
+    target = target.to(torch.float64)
     if sample_weight is None:
         weight = torch.ones_like(target[:, :1])
     else:
@@ -174,30 +352,50 @@ class NeuralNetCore(NeuralNet):
     """The skorch net behind every sknets estimator.
 
     Differences from skorch's ``NeuralNet``: batches are ``(X, y,
-    sample_weight)`` slices of a :class:`TensorBatches`; the criterion
-    returns per-sample losses that are weighted and averaged here; the epoch
-    loss is accumulated on the device and read once per epoch instead of
-    once per batch; weight decay applies to weight matrices only, not to
-    biases and normalisation parameters; the optimizer uses PyTorch's fused
-    kernels where it has them; per-batch hooks that do nothing are skipped;
-    there are no default callbacks.
+    sample_weight)`` slices of a :class:`TensorBatches` (``y`` is None for
+    transformers and generators, whose loss compares the outputs with X);
+    the criterion returns per-sample losses that are weighted and averaged
+    here; the epoch loss is accumulated on the device and read once per
+    epoch instead of once per batch; weight decay applies to weight
+    matrices only, not to biases and normalisation parameters; optimizers
+    use PyTorch's fused kernels where they have them; per-batch hooks that
+    do nothing are skipped; there are no default callbacks.
 
-    A family whose model trains differently (two optimizers for a GAN, a
-    sampled loss for a VAE or a diffusion model, contrastive divergence for
-    an RBM) subclasses this net, overrides ``train_step`` (and, if needed,
-    ``initialize_optimizer``) and names the subclass in its estimator's
-    ``_net_class``; batching, callbacks, early stopping and persistence stay
-    as they are.
+    ``modules`` adds networks next to ``module`` (a GAN's
+    ``{"discriminator": ...}`` becomes ``discriminator_``); ``optimizers``
+    maps each optimizer's name (``"optimizer"``, ``"optimizer_discriminator"``)
+    to ``(optimizer class, keyword arguments, names of the modules it
+    updates or None for all)``; each becomes ``<name>_``.  The rate of every
+    parameter group starts at its ``lr`` and is kept as ``initial_lr``, so a
+    schedule scales every optimizer in proportion.
     """
 
-    def __init__(self, *args, shuffle=True, **kwargs):
+    def __init__(self, *args, shuffle=True, modules=None, optimizers=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.shuffle = shuffle
         self.batch_generator = None
+        self.extra_modules = dict(modules or {})
+        self.optimizer_specs = dict(optimizers or {})
 
     @property
     def _default_callbacks(self):
         return []
+
+    def initialize_module(self):
+        super().initialize_module()
+        # Set as attributes in skorch's module context, so that skorch
+        # registers them (device moves, pickling, learnable parameters).
+        for name, module in self.extra_modules.items():
+            setattr(self, name + "_", module)
+        # Only the names stay: the modules themselves live in <name>_, and a
+        # second reference would be pickled as a second copy.
+        self.extra_modules = dict.fromkeys(self.extra_modules)
+        return self
+
+    @property
+    def module_names(self):
+        """Every trained module's name: ``"module"`` and the extra ones."""
+        return ["module", *self.extra_modules]
 
     def get_dataset(self, X, y=None):
         if isinstance(X, TensorBatches):
@@ -215,25 +413,48 @@ class NeuralNetCore(NeuralNet):
         )
 
     def initialize_optimizer(self, triggered_directly=None):
-        named_parameters = list(self.get_all_learnable_params())
-        _, kwargs = self.get_params_for_optimizer("optimizer", named_parameters)
-        weight_decay = kwargs.pop("weight_decay", 0.0)
-        decayed = [p for _, p in named_parameters if p.ndim > 1]
-        not_decayed = [p for _, p in named_parameters if p.ndim <= 1]
-        if weight_decay == 0:
-            # Nothing to tell apart: one group, so that each step runs the
-            # update loop once instead of twice (same updates, same order).
-            groups = [{"params": decayed + not_decayed, "weight_decay": 0.0}]
-        else:
-            groups = [
-                {"params": params, "weight_decay": decay}
-                for params, decay in ((decayed, weight_decay), (not_decayed, 0.0))
-                if params
-            ]
-        self.optimizer_ = self._fused_or_plain(groups, kwargs)
+        for name, (optimizer, kwargs, module_names) in self.optimizer_specs.items():
+            kwargs = dict(kwargs)
+            if module_names is None:
+                named_parameters = list(self.get_all_learnable_params())
+            else:
+                named_parameters = [
+                    (n, p)
+                    for module_name in module_names
+                    for n, p in getattr(self, module_name + "_").named_parameters()
+                    if p.requires_grad
+                ]
+            weight_decay = kwargs.pop("weight_decay", 0.0)
+            decayed = [p for _, p in named_parameters if p.ndim > 1]
+            not_decayed = [p for _, p in named_parameters if p.ndim <= 1]
+            if weight_decay == 0:
+                # Nothing to tell apart: one group, so that each step runs the
+                # update loop once instead of twice (same updates, same order).
+                groups = [{"params": decayed + not_decayed, "weight_decay": 0.0}]
+            else:
+                groups = [
+                    {"params": params, "weight_decay": decay}
+                    for params, decay in ((decayed, weight_decay), (not_decayed, 0.0))
+                    if params
+                ]
+            for group in groups:
+                group["initial_lr"] = kwargs["lr"]
+            setattr(self, name + "_", self._fused_or_plain(optimizer, groups, kwargs))
         return self
 
-    def _fused_or_plain(self, groups, kwargs):
+    @property
+    def optimizers(self):
+        """The initialised optimizers, by name."""
+        return {name: getattr(self, name + "_") for name in self.optimizer_specs}
+
+    def set_weight_decay(self, weight_decay):
+        """Change the decay of the decayed groups of every optimizer (partial_fit)."""
+        for optimizer in self.optimizers.values():
+            for group in optimizer.param_groups:
+                if group["weight_decay"]:
+                    group["weight_decay"] = weight_decay
+
+    def _fused_or_plain(self, optimizer, groups, kwargs):
         """The optimizer with PyTorch's fused kernels where the device has them.
 
         A fused step updates every parameter of a group in one kernel instead
@@ -242,15 +463,12 @@ class NeuralNetCore(NeuralNet):
         to the plain implementation.
         """
         device_type = torch.device(self.device).type
-        if (
-            device_type in ("cpu", "cuda")
-            and "fused" in inspect.signature(self.optimizer).parameters
-        ):
+        if device_type in ("cpu", "cuda") and "fused" in inspect.signature(optimizer).parameters:
             try:
-                return self.optimizer(groups, fused=True, **kwargs)
+                return optimizer(groups, fused=True, **kwargs)
             except (RuntimeError, ValueError):
                 pass
-        return self.optimizer(groups, **kwargs)
+        return optimizer(groups, **kwargs)
 
     def on_batch_begin(self, net, batch=None, training=False, **kwargs):
         # skorch opens a history row per batch; sknets records per epoch only.
@@ -276,6 +494,14 @@ class NeuralNetCore(NeuralNet):
         hooks = [getattr(self, method_name)]
         hooks += [getattr(callback, method_name) for _, callback in self.callbacks_]
         return [hook for hook in hooks if getattr(hook, "__func__", None) not in empty]
+
+    def infer(self, x, **fit_params):
+        if isinstance(x, NodeBatch):
+            outputs = self.infer(x.graph, **fit_params)
+            return tree_map(lambda output: output[x.nodes], outputs)
+        if isinstance(x, Graph):
+            return self.module_(x.x, x.edge_index, x.edge_weight, **fit_params)
+        return super().infer(x, **fit_params)
 
     def get_loss(self, y_pred, y_true, X=None, training=False, sample_weight=None):
         per_sample = self.criterion_(y_pred, y_true)
@@ -324,16 +550,27 @@ class NeuralNetCore(NeuralNet):
         norms = () if weight is None else weighted_batch_norms(self.module_)
         with batch_sample_weights(norms, weight):
             y_pred = self.infer(Xi, **fit_params)
-        loss = self.get_loss(y_pred, yi, X=Xi, training=True, sample_weight=weight)
+        target = self.batch_target(batch)
+        loss = self.get_loss(y_pred, target, X=Xi, training=True, sample_weight=weight)
         loss.backward()
         return {"loss": loss, "y_pred": y_pred}
 
+    @staticmethod
+    def batch_target(batch):
+        """What the loss compares the outputs with: y, or X when there is no y."""
+        Xi, yi, _ = batch
+        if yi is not None:
+            return yi
+        return Xi.graph.x[Xi.nodes] if isinstance(Xi, NodeBatch) else Xi
+
     def validation_step(self, batch, **fit_params):
         self._set_training(False)
-        Xi, yi, weight = batch
+        Xi, _, weight = batch
         with torch.no_grad():
             y_pred = self.infer(Xi, **fit_params)
-            loss = self.get_loss(y_pred, yi, X=Xi, training=False, sample_weight=weight)
+            loss = self.get_loss(
+                y_pred, self.batch_target(batch), X=Xi, training=False, sample_weight=weight
+            )
         return {"loss": loss, "y_pred": y_pred}
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
@@ -347,39 +584,68 @@ class NeuralNetCore(NeuralNet):
             for hook in begin_hooks:
                 hook(self, batch=batch, training=training)
             step = step_fn(batch, **fit_params)
-            n_rows = batch[0].shape[0]
+            batch_rows = n_rows(batch[0])
             # Summed on the device: one host sync per epoch, not per batch.
-            total = total + step["loss"].detach() * n_rows
-            count += n_rows
+            total = total + step["loss"].detach() * batch_rows
+            count += batch_rows
             for hook in end_hooks:
                 hook(self, batch=batch, training=training, **step)
         self.history.record(prefix + "_loss", float(total) / max(count, 1))
 
-    def forward_batches(self, X, batch_size, device):
-        """Raw module outputs for the rows of ``X``, computed ``batch_size`` rows at a time.
+    def forward_batches(self, X, batch_size, device, *, rows_independent=True):
+        """Raw module outputs for the samples of ``X``, ``batch_size`` rows at a time.
 
-        ``X`` is a numpy array, scipy sparse matrix or tensor; the output
-        stays on ``device``.  Memory use is bounded by one batch.
+        ``X`` is a numpy array, scipy sparse matrix or tensor, a tuple or
+        dict of them, or a :class:`Graph`; the output (a tensor, or the
+        module's tuple or dict of them) stays on ``device``.  Memory use is
+        bounded by one batch.  With ``rows_independent=False`` (a graph)
+        the module sees all of X at once, with no padding rows.
         """
         self._set_training(False)
-        outputs = []
-        batch_size = -(-batch_size // _ROW_BLOCK) * _ROW_BLOCK
         with torch.inference_mode():
-            for start in range(0, X.shape[0], batch_size):
-                rows = as_device_tensor(X[start : start + batch_size], device)
-                n_rows = rows.shape[0]
-                padding = -n_rows % _ROW_BLOCK
+            if not rows_independent:
+                return self.infer(as_device_tensor(X, device))
+            outputs = []
+            batch_size = -(-batch_size // _ROW_BLOCK) * _ROW_BLOCK
+            for start in range(0, n_rows(X), batch_size):
+                rows = as_device_tensor(
+                    tree_map(lambda leaf, start=start: leaf[start : start + batch_size], X), device
+                )
+                count = n_rows(rows)
+                padding = -count % _ROW_BLOCK
                 if padding:
-                    rows = torch.cat([rows, rows[-1:].expand(padding, *rows.shape[1:])])
-                outputs.append(self.infer(rows)[:n_rows])
-        return torch.cat(outputs)
+                    rows = tree_map(
+                        lambda leaf, padding=padding: torch.cat(
+                            [leaf, leaf[-1:].expand(padding, *leaf.shape[1:])]
+                        ),
+                        rows,
+                    )
+                outputs.append(tree_map(lambda out, count=count: out[:count], self.infer(rows)))
+        return tree_concat(outputs)
 
-    def evaluate(self, dataset, score_fn):
-        """Weighted loss and score of the module on a TensorBatches."""
-        outputs = self.forward_batches(dataset.X, max(self.batch_size, 1024), dataset.device)
+    def evaluate(self, dataset, score_fn=None):
+        """Weighted validation loss and score of the model on a dataset.
+
+        Runs ``validation_step`` over the batches, so a family's own
+        validation loss is what early stopping follows.  The score is
+        ``score_fn(outputs, target, sample_weight)`` (accuracy, R²) or,
+        without one, the negative validation loss (reconstruction error,
+        negative ELBO...).
+        """
+        total, count, outputs = 0.0, 0, []
+        for batch in self.get_iterator(dataset, training=False):
+            step = self.validation_step(batch)
+            batch_rows = n_rows(batch[0])
+            total = total + step["loss"].detach() * batch_rows
+            count += batch_rows
+            if score_fn is not None:
+                outputs.append(step["y_pred"])
+        loss = float(total) / max(count, 1)
+        if score_fn is None:
+            return loss, -loss
         with torch.inference_mode():
-            loss = float(self.get_loss(outputs, dataset.y, sample_weight=dataset.sample_weight))
-        return loss, score_fn(outputs, dataset.y, dataset.sample_weight)
+            weight = dataset.weights if isinstance(dataset, GraphBatches) else dataset.sample_weight
+            return loss, score_fn(tree_concat(outputs), dataset.target, weight)
 
 
 class EpochMonitor(Callback):
@@ -496,11 +762,11 @@ class EpochMonitor(Callback):
                 self._best_loss_of_fit = loss
                 self.best_state = self._copy_state(net)
         self.no_improvement_count = 0 if improved else self.no_improvement_count + 1
-        history.record("lr", net.optimizer_.param_groups[0]["lr"])
+        history.record("lr", self._current_lr(net))
         history.record("dur", time.perf_counter() - self._epoch_start)
 
         if self.no_improvement_count > self.n_iter_no_change:
-            current = net.optimizer_.param_groups[0]["lr"]
+            current = self._current_lr(net)
             floor = self.learning_rate_init * self.PLATEAU_FLOOR
             if self.learning_rate == "adaptive" and current > 1e-6:
                 self._set_lr(net, current / 5.0)
@@ -532,10 +798,23 @@ class EpochMonitor(Callback):
         step_size = max(1, self.max_iter // 3)
         return self.learning_rate_init * 0.1 ** (self.schedule_epoch // step_size)
 
-    @staticmethod
-    def _set_lr(net, value):
-        for group in net.optimizer_.param_groups:
-            group["lr"] = value
+    def _current_lr(self, net):
+        """The main optimizer's rate (in ``learning_rate_init``'s units)."""
+        for optimizer in net.optimizers.values():
+            group = optimizer.param_groups[0]
+            if group["initial_lr"] == self.learning_rate_init:
+                return group["lr"]
+            return self.learning_rate_init * group["lr"] / group["initial_lr"]
+        return self.learning_rate_init
+
+    def _set_lr(self, net, value):
+        """Set the main rate to ``value`` and every other one in proportion."""
+        factor = value / self.learning_rate_init
+        for optimizer in net.optimizers.values():
+            for group in optimizer.param_groups:
+                # Exactly ``value`` where the rate started at learning_rate_init.
+                same = group["initial_lr"] == self.learning_rate_init
+                group["lr"] = value if same else group["initial_lr"] * factor
 
 
 class ProgressReporter(Callback):

@@ -1,32 +1,53 @@
 """Base classes: the one public ``fit`` and the estimator kinds.
 
-``NeuralEstimator`` validates, seeds, resolves the device, builds the
-network, trains it through :class:`sknets._training.NeuralNetCore` and sets
-the fitted attributes.  The kind bases (:class:`NeuralClassifier`,
-:class:`NeuralRegressor`) add target encoding, the loss and the predict
-methods.  An architecture adds only ``__init__`` and ``_build_module``.
+``NeuralEstimator`` validates (through the estimator's input adapter),
+seeds, resolves the device, builds the network(s), trains them through
+:class:`sknets._training.NeuralNetCore` (or a family's subclass of it) and
+sets the fitted attributes.  The kind bases add what their kind means:
+:class:`NeuralClassifier` and :class:`NeuralRegressor` (targets, loss,
+predict), :class:`NeuralTransformer` (``transform``, feature names,
+``set_output``) and :class:`NeuralGenerator` (``sample``,
+``score_samples``).  An architecture adds its parameters (``_params``) and
+``_build_module(spec)``; its ``__init__``, parameter checks and the
+Parameters section of its docstring are generated from ``_params``
+(:mod:`sknets._params`).
 """
 
+import itertools
 import warnings
 from abc import ABC, abstractmethod
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.base import (
+    BaseEstimator,
+    ClassifierMixin,
+    ClassNamePrefixFeaturesOutMixin,
+    RegressorMixin,
+    TransformerMixin,
+)
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import compute_sample_weight
-from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
     _check_sample_weight,
+    check_array,
     check_is_fitted,
     column_or_1d,
-    validate_data,
 )
 
 from ._batchnorm import recalibrate_batch_norm, use_sample_weighted_batch_norm
+from ._inputs import DataSpec, TabularInput
+from ._params import (
+    CLASS_WEIGHT_PARAM,
+    DEVICE_PARAMS,
+    SHARED_TRAINING_PARAMS,
+    install_parameters,
+)
 from ._training import (
     BatchIterator,
     BinaryCrossEntropyPerSample,
@@ -35,14 +56,24 @@ from ._training import (
     HalfSquaredErrorPerSample,
     NeuralNetCore,
     ProgressReporter,
-    TensorBatches,
     accuracy_from_outputs,
+    n_rows,
+    primary_output,
     r2_from_outputs,
+    tree_leaves,
+    tree_map,
 )
 from .utils._device import resolve_device
 from .utils._random import seed_from_random_state, torch_random_scope
 
-__all__ = ["NeuralEstimator", "NeuralClassifier", "NeuralRegressor"]
+__all__ = [
+    "DataSpec",
+    "NeuralClassifier",
+    "NeuralEstimator",
+    "NeuralGenerator",
+    "NeuralRegressor",
+    "NeuralTransformer",
+]
 
 _OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
 
@@ -62,6 +93,10 @@ def _numpy(dtype):
     return np.float64 if dtype == torch.float64 else np.float32
 
 
+def _to_numpy(tensor):
+    return tensor.detach().cpu().numpy()
+
+
 # Prediction batches hold about this many input values, so that memory
 # stays flat for any number of rows (never fewer rows than a training batch).
 _PREDICT_BATCH_VALUES = 1 << 22
@@ -70,114 +105,62 @@ _PREDICT_BATCH_VALUES = 1 << 22
 class NeuralEstimator(BaseEstimator, ABC):
     """Base class of every sknets estimator.
 
-    A subclass's ``__init__`` lists its architecture parameters and the
-    shared training ones as keyword-only arguments (scikit-learn reads the
-    signature) and its body is ``self._set_init_params(locals())``; it
-    implements
-    ``_build_module(sample_shape, n_outputs)`` returning a ``torch.nn.Module``.
-    Optional hooks: ``_prepare_input`` (reshape the validated 2-D array to
-    the network's layout), ``_net_class`` (a :class:`NeuralNetCore` subclass
-    with its own train step) and ``_get_test_params`` (tiny settings for the
-    conformance suite).
+    A subclass declares
+
+    * ``_params``: its own parameters (:class:`sknets._params.Param`), and
+      ``_defaults``: the shared defaults it changes (FCN's ``batch_size``).
+      Its ``__init__`` (an explicit signature, as scikit-learn requires),
+      ``_parameter_constraints`` and the Parameters section of its
+      docstring are generated from them and the kind's shared parameters;
+    * ``_build_module(spec)``: the untrained network for the
+      :class:`DataSpec` the training data determined (sample shape, number
+      of outputs, vocabulary size...), or a dict ``{"module": ...,
+      "discriminator": ...}`` of several networks;
+    * optionally ``_input`` (the input adapter class, default
+      :class:`~sknets._inputs.TabularInput`), ``_net_class`` (a
+      :class:`NeuralNetCore` subclass with its own train or validation
+      step) and ``_net_kwargs`` (its own arguments), ``_optimized_modules``
+      (optimizer name -> names of the modules it updates, None for all),
+      ``_optimizer_specs`` (their settings), ``_make_criterion`` and
+      ``_get_test_params`` (tiny settings for the conformance suite).
 
     The shared parameters are documented on every public estimator; their
     names and semantics follow :class:`sklearn.neural_network.MLPClassifier`.
     """
 
-    _parameter_constraints: dict = {
-        "device": [str, torch.device],
-        "random_state": ["random_state"],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "solver": [StrOptions(set(_OPTIMIZERS))],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "learning_rate": [
-            StrOptions({"constant", "invscaling", "adaptive", "plateau", "cosine", "step"})
-        ],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "power_t": [Interval(Real, 0, None, closed="left")],
-        "momentum": [Interval(Real, 0, 1, closed="both")],
-        "nesterovs_momentum": ["boolean"],
-        "beta_1": [Interval(Real, 0, 1, closed="left")],
-        "beta_2": [Interval(Real, 0, 1, closed="left")],
-        "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "shuffle": ["boolean"],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "verbose": ["verbose"],
-        "warm_start": ["boolean"],
-        "dtype": [
-            StrOptions({"float32", "float64"}),
-            Options(type, {np.float32, np.float64}),
-            Options(torch.dtype, {torch.float32, torch.float64}),
-        ],
-    }
-
+    _params = ()
+    _shared_params = SHARED_TRAINING_PARAMS + DEVICE_PARAMS
+    _defaults: dict = {}
+    _input = TabularInput
     _net_class = NeuralNetCore
+    _optimized_modules = {"optimizer": None}
 
-    def __init__(
-        self,
-        *,
-        solver="adam",
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.001,
-        power_t=0.5,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=0,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        device="auto",
-        dtype="float32",
-    ):
-        self._set_init_params(locals())
-
-    def _set_init_params(self, arguments):
-        """Store every ``__init__`` argument, unchanged, under its own name.
-
-        scikit-learn's rule for ``__init__``, written once: each estimator's
-        ``__init__`` is its explicit signature (what ``get_params``, ``clone``
-        and IDEs read) followed by ``self._set_init_params(locals())``.
-        """
-        for name in self._get_param_names():
-            setattr(self, name, arguments[name])
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        install_parameters(cls)
 
     # ------------------------------------------------------------------ hooks
     @abstractmethod
-    def _build_module(self, sample_shape, n_outputs):
-        """Return the untrained network for inputs of ``sample_shape`` (one row)."""
-
-    def _prepare_input(self, X):
-        """Reshape a validated array to the layout the network takes (default: as is)."""
-        return X
+    def _build_module(self, spec):
+        """Return the untrained network(s) for the data described by ``spec`` (a DataSpec)."""
 
     @classmethod
     def _get_test_params(cls):
         """Small, fast settings with which the conformance suite checks the class."""
         return {"max_iter": 50, "random_state": 0}
 
-    # Kind hooks, implemented by NeuralClassifier / NeuralRegressor.
+    # Kind hooks, implemented by the kind bases.
     _y_numeric = False
+    _requires_y = True
 
     def _encode_targets(self, y, *, continuing, incremental, classes=None):
         """Check y against the fitted targets and return it as the loss expects it."""
-        raise NotImplementedError
+        return None
 
     def _make_criterion(self):
-        raise NotImplementedError
+        raise NotImplementedError(
+            f"{type(self).__name__} must define _make_criterion: the per-sample loss module."
+        )
 
     _score_outputs = None
 
@@ -186,6 +169,13 @@ class NeuralEstimator(BaseEstimator, ABC):
 
     def _target_sample_weight(self, y):
         return None
+
+    def _after_fit(self, X):
+        """Set the kind's fitted attributes that need the (validated) training data."""
+
+    def _net_kwargs(self):
+        """Keyword arguments of the family's ``_net_class`` beyond the shared ones."""
+        return {}
 
     # ----------------------------------------------------------------- public
     def fit(self, X, y=None, sample_weight=None):
@@ -228,22 +218,31 @@ class NeuralEstimator(BaseEstimator, ABC):
         if "net_" in state:
             self.device_ = torch.device(self.net_.device)
 
+    def _validate_params(self):
+        super()._validate_params()
+        self._input(self).check_params()
+
     # --------------------------------------------------------------- training
-    def _fit(self, X, y, *, sample_weight, incremental, classes=None):
+    def _fit(self, X, y, *, sample_weight, incremental, classes=None, **input_arguments):
         # A refused or failed call leaves the estimator as it was: unfitted, or
         # with its previous fitted attributes.  (A continued fit that fails
         # during training has already updated the network's weights in place.)
         previous_state = self.__dict__.copy()
         try:
             return self._fit_checked(
-                X, y, sample_weight=sample_weight, incremental=incremental, classes=classes
+                X,
+                y,
+                sample_weight=sample_weight,
+                incremental=incremental,
+                classes=classes,
+                input_arguments=input_arguments,
             )
         except Exception:
             self.__dict__.clear()
             self.__dict__.update(previous_state)
             raise
 
-    def _fit_checked(self, X, y, *, sample_weight, incremental, classes):
+    def _fit_checked(self, X, y, *, sample_weight, incremental, classes, input_arguments):
         self._validate_params()
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True.")
@@ -251,19 +250,33 @@ class NeuralEstimator(BaseEstimator, ABC):
         dtype = self._resolve_dtype(device)
         np_dtype = _numpy(dtype)
         continuing = hasattr(self, "net_") and (incremental or self.warm_start)
+        if not self._requires_y:
+            y = None  # unsupervised: y is ignored, as in scikit-learn's transformers
+        elif y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
 
-        X, y = self._validate_training_data(X, y, reset=not continuing, dtype=np_dtype)
+        adapter = self._input(self)
+        X, y = adapter.validate(
+            X,
+            y,
+            reset=not continuing,
+            dtype=np_dtype,
+            y_numeric=self._y_numeric,
+            **input_arguments,
+        )
+        n_samples = adapter.n_samples(X)
         y_encoded = self._encode_targets(
             y, continuing=continuing, incremental=incremental, classes=classes
         )
-        if np.issubdtype(y_encoded.dtype, np.floating):
+        if y_encoded is not None and np.issubdtype(y_encoded.dtype, np.floating):
             y_encoded = y_encoded.astype(np_dtype, copy=False)
-        sample_weight, mean_weight = self._combined_sample_weight(sample_weight, X, y)
+        sample_weight, mean_weight = self._combined_sample_weight(sample_weight, n_samples, y)
         if sample_weight is not None:
             sample_weight = sample_weight.astype(np_dtype, copy=False)
-        X = self._prepare_input(X)
         train_index, valid_index = self._split_validation(
-            X.shape[0], y_encoded, incremental=incremental
+            n_samples, y_encoded, incremental=incremental
         )
         batch_size = self._effective_batch_size(len(train_index))
 
@@ -277,8 +290,9 @@ class NeuralEstimator(BaseEstimator, ABC):
                     device, dtype, batch_size, mean_weight, new_optimizer=not incremental
                 )
             else:
-                self.net_ = self._make_net(X.shape[1:], device, dtype, batch_size, mean_weight)
-            data = TensorBatches(X, y_encoded, sample_weight, device=device)
+                spec = DataSpec(**adapter.sizes(X), n_outputs=getattr(self, "n_outputs_", None))
+                self.net_ = self._make_net(spec, device, dtype, batch_size, mean_weight)
+            data = adapter.dataset(X, y_encoded, sample_weight, device)
             train = data if valid_index is None else data.subset(train_index)
             valid = None if valid_index is None else data.subset(valid_index)
             self.net_.batch_generator = torch.Generator().manual_seed(seed)
@@ -287,6 +301,7 @@ class NeuralEstimator(BaseEstimator, ABC):
 
         self.device_ = device
         self._set_fitted_attributes()
+        self._after_fit(X)
         if not incremental and not self._monitor.converged and self.max_iter == epochs:
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and "
@@ -306,29 +321,20 @@ class NeuralEstimator(BaseEstimator, ABC):
             )
         return dtype
 
+    def _modules(self):
+        """The fitted networks, by name (``"module"`` first)."""
+        return {name: getattr(self.net_, name + "_") for name in self.net_.module_names}
+
     @property
     def _fitted_dtype(self):
-        """The numpy dtype the fitted network computes in."""
-        return _numpy(next(self.net_.module_.parameters()).dtype)
+        """The numpy dtype the fitted networks compute in."""
+        for module in self._modules().values():
+            for tensor in itertools.chain(module.parameters(), module.buffers()):
+                if tensor.is_floating_point():
+                    return _numpy(tensor.dtype)
+        return _numpy(_DTYPES.get(self.dtype, torch.float32))
 
-    def _validate_training_data(self, X, y, *, reset, dtype):
-        return validate_data(
-            self,
-            X,
-            y,
-            reset=reset,
-            accept_sparse="csr",
-            dtype=dtype,
-            multi_output=True,
-            y_numeric=self._y_numeric,
-        )
-
-    def _validate_predict_data(self, X):
-        check_is_fitted(self)
-        X = validate_data(self, X, reset=False, accept_sparse="csr", dtype=self._fitted_dtype)
-        return self._prepare_input(X)
-
-    def _combined_sample_weight(self, sample_weight, X, y):
+    def _combined_sample_weight(self, sample_weight, n_samples, y):
         """Sample weights times target weights, scaled to mean 1, and their mean before.
 
         Returns ``(None, 1.0)`` without sample and class weights.  The mean
@@ -338,7 +344,9 @@ class NeuralEstimator(BaseEstimator, ABC):
         target_weight = self._target_sample_weight(y)
         if sample_weight is None and target_weight is None:
             return None, 1.0
-        weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+        weight = _check_sample_weight(
+            sample_weight, range(n_samples), dtype=np.float64, ensure_non_negative=True
+        )
         if target_weight is not None:
             weight = weight * target_weight
         total = weight.sum()
@@ -353,7 +361,7 @@ class NeuralEstimator(BaseEstimator, ABC):
             np.arange(n_samples),
             test_size=self.validation_fraction,
             random_state=seed_from_random_state(self.random_state),
-            stratify=self._stratify_labels(y_encoded),
+            stratify=None if y_encoded is None else self._stratify_labels(y_encoded),
         )
         if valid_index.shape[0] < 2:
             raise ValueError(
@@ -393,7 +401,21 @@ class NeuralEstimator(BaseEstimator, ABC):
             kwargs["weight_decay"] = self.alpha
         else:
             kwargs["weight_decay"] = self.alpha / (batch_size * mean_weight)
+        kwargs["lr"] = self.learning_rate_init
         return _OPTIMIZERS[self.solver], kwargs
+
+    def _optimizer_specs(self, batch_size, mean_weight):
+        """Every optimizer: name -> (class, keyword arguments, modules it updates).
+
+        By default each optimizer of ``_optimized_modules`` gets the
+        ``solver`` settings; a family overrides this to give one of them
+        other settings (a GAN's discriminator its own rate).
+        """
+        optimizer, kwargs = self._optimizer_settings(batch_size, mean_weight)
+        return {
+            name: (optimizer, dict(kwargs), modules)
+            for name, modules in self._optimized_modules.items()
+        }
 
     def _monitor_settings(self):
         return {
@@ -405,17 +427,25 @@ class NeuralEstimator(BaseEstimator, ABC):
             "max_iter": self.max_iter,
         }
 
-    def _make_net(self, sample_shape, device, dtype, batch_size, mean_weight):
-        module = use_sample_weighted_batch_norm(
-            self._build_module(tuple(sample_shape), self.n_outputs_)
-        ).to(dtype)
+    def _make_net(self, spec, device, dtype, batch_size, mean_weight):
+        built = self._build_module(spec)
+        modules = dict(built) if isinstance(built, dict) else {"module": built}
+        if "module" not in modules:
+            raise TypeError(
+                f"{type(self).__name__}._build_module returned networks named "
+                f"{sorted(modules)}; one must be named 'module' (the one that predicts)."
+            )
+        modules = {
+            name: use_sample_weighted_batch_norm(module).to(dtype)
+            for name, module in modules.items()
+        }
         monitor = EpochMonitor(**self._monitor_settings())
         reporter = ProgressReporter(self.verbose, description=type(self).__name__)
-        optimizer, optimizer_kwargs = self._optimizer_settings(batch_size, mean_weight)
         net = self._net_class(
-            module=module,
+            module=modules.pop("module"),
+            modules=modules,
             criterion=self._make_criterion(),
-            optimizer=optimizer,
+            optimizers=self._optimizer_specs(batch_size, mean_weight),
             lr=self.learning_rate_init,
             batch_size=batch_size,
             max_epochs=self.max_iter,
@@ -424,7 +454,7 @@ class NeuralEstimator(BaseEstimator, ABC):
             device=str(device),
             verbose=0,
             shuffle=self.shuffle,
-            **{f"optimizer__{key}": value for key, value in optimizer_kwargs.items()},
+            **self._net_kwargs(),
         )
         return net.initialize()
 
@@ -433,22 +463,21 @@ class NeuralEstimator(BaseEstimator, ABC):
         net = self.net_
         self._move_net(device, dtype)
         net.batch_size, net.max_epochs, net.shuffle = batch_size, self.max_iter, self.shuffle
+        for key, value in self._net_kwargs().items():
+            setattr(net, key, value)
         vars(self._monitor).update(self._monitor_settings())
         dict(net.callbacks_)["progress"].verbose = self.verbose
-        optimizer, kwargs = self._optimizer_settings(batch_size, mean_weight)
+        specs = self._optimizer_specs(batch_size, mean_weight)
         if new_optimizer:
-            # As scikit-learn: a warm-started fit keeps the weights, not the optimizer.
-            for key in [key for key in vars(net) if key.startswith("optimizer__")]:
-                delattr(net, key)
-            net.optimizer, net.lr = optimizer, self.learning_rate_init
-            for key, value in kwargs.items():
-                setattr(net, f"optimizer__{key}", value)
+            # As scikit-learn: a warm-started fit keeps the weights, not the optimizers.
+            net.optimizer_specs = specs
             net.initialize_optimizer()
-        else:
-            # partial_fit keeps the optimizer's state; only the L2 penalty
-            # follows this call's batch size and sample weights.
-            net.optimizer__weight_decay = kwargs["weight_decay"]
-            for group in net.optimizer_.param_groups:
+            return
+        # partial_fit keeps the optimizers' state; only the L2 penalty
+        # follows this call's batch size and sample weights.
+        for name, (_, kwargs, _) in specs.items():
+            net.optimizer_specs[name][1]["weight_decay"] = kwargs["weight_decay"]
+            for group in getattr(net, name + "_").param_groups:
                 if group["weight_decay"]:
                     group["weight_decay"] = kwargs["weight_decay"]
 
@@ -456,12 +485,14 @@ class NeuralEstimator(BaseEstimator, ABC):
         net = self.net_
         if torch.device(net.device) == device and self._fitted_dtype == _numpy(dtype):
             return
-        optimizer_state = net.optimizer_.state_dict()
+        optimizer_states = {name: opt.state_dict() for name, opt in net.optimizers.items()}
         net.device = str(device)
-        net.module_.to(device=device, dtype=dtype)
+        for module in self._modules().values():
+            module.to(device=device, dtype=dtype)
         net.criterion_.to(device)
-        # load_state_dict moves and casts the optimizer's moments to match the parameters.
-        net.optimizer_.load_state_dict(optimizer_state)
+        # load_state_dict moves and casts the optimizers' moments to match the parameters.
+        for name, state in optimizer_states.items():
+            getattr(net, name + "_").load_state_dict(state)
 
     @property
     def _monitor(self):
@@ -487,6 +518,7 @@ class NeuralEstimator(BaseEstimator, ABC):
                 recalibrate_batch_norm(
                     self.net_.module_,
                     BatchIterator(train, self.net_.batch_size, True, self.net_.batch_generator),
+                    forward=self.net_.infer,
                 )
         finally:
             monitor.release()
@@ -509,17 +541,51 @@ class NeuralEstimator(BaseEstimator, ABC):
             self.best_loss_ = monitor.best_loss
 
     # ------------------------------------------------------------- inference
-    def _forward(self, X):
-        """Raw network outputs for X, computed in batches, as a CPU tensor."""
-        X = self._validate_predict_data(X)
-        values_per_row = max(1, int(np.prod(X.shape[1:])))
+    def _validated_input(self, X, **input_arguments):
+        """X checked against the fit and in the network's layout, and its adapter."""
+        check_is_fitted(self)
+        adapter = self._input(self)
+        return adapter.validate_predict(X, dtype=self._fitted_dtype, **input_arguments), adapter
+
+    def _forward(self, X, call=None, **input_arguments):
+        """Network outputs for X, computed in batches, as CPU tensors.
+
+        ``call(rows)`` computes what is wanted from one batch of network
+        input on the device (default: the module's forward); the result is
+        a tensor, or the module's tuple or dict of tensors.
+        """
+        X, adapter = self._validated_input(X, **input_arguments)
+        return self._forward_network(X, call, rows_independent=adapter.rows_independent)
+
+    def _forward_network(self, X, call=None, *, rows_independent=True):
+        """``_forward`` on X already in the network's layout (numpy, tensors or a nest)."""
+        values_per_row = sum(max(1, int(np.prod(leaf.shape[1:]))) for leaf in tree_leaves(X))
         batch_size = max(self.net_.batch_size, _PREDICT_BATCH_VALUES // values_per_row)
-        return self.net_.forward_batches(X, batch_size, self.device_).cpu()
+        net = self.net_
+        if call is not None:
+            net = _CallingNet(net, call)
+        outputs = net.forward_batches(
+            X, batch_size, self.device_, rows_independent=rows_independent
+        )
+        return tree_map(lambda output: output.cpu(), outputs)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = True
-        return tags
+        return self._input(self).update_tags(tags)
+
+
+class _CallingNet:
+    """The net with ``infer`` replaced by ``call`` (transform, decode, per-sample scores)."""
+
+    def __init__(self, net, call):
+        self._net = net
+        self.infer = call
+
+    def forward_batches(self, *args, **kwargs):
+        return type(self._net).forward_batches(self, *args, **kwargs)
+
+    def _set_training(self, training):
+        self._net._set_training(training)
 
 
 class NeuralClassifier(ClassifierMixin, NeuralEstimator):
@@ -528,13 +594,10 @@ class NeuralClassifier(ClassifierMixin, NeuralEstimator):
     Binary targets use one logistic output, multiclass targets a softmax over
     one output per class, and multilabel targets (a 2-D 0/1 array) one
     logistic output per label, as scikit-learn's MLPClassifier does.
-    Subclasses accept ``class_weight`` in ``__init__``.
+    Their shared parameters include ``class_weight``.
     """
 
-    _parameter_constraints = {
-        **NeuralEstimator._parameter_constraints,
-        "class_weight": [StrOptions({"balanced"}), dict, None],
-    }
+    _shared_params = SHARED_TRAINING_PARAMS + (CLASS_WEIGHT_PARAM,) + DEVICE_PARAMS
     _score_outputs = staticmethod(accuracy_from_outputs)
 
     def partial_fit(self, X, y, sample_weight=None, classes=None):
@@ -674,7 +737,7 @@ class NeuralClassifier(ClassifierMixin, NeuralEstimator):
         log_proba : ndarray of shape (n_samples, n_classes)
             Log-probabilities in the order of ``classes_``.
         """
-        logits = self._forward(X).to(torch.float64)
+        logits = primary_output(self._forward(X)).to(torch.float64)
         if self._target_type == "multiclass":
             return torch.log_softmax(logits, dim=1).numpy()
         if self._target_type == "binary":
@@ -694,7 +757,7 @@ class NeuralClassifier(ClassifierMixin, NeuralEstimator):
         y : ndarray of shape (n_samples,) or (n_samples, n_labels)
             Labels taken from ``classes_``.
         """
-        logits = self._forward(X)
+        logits = primary_output(self._forward(X))
         if self._target_type == "multilabel":
             return (logits > 0).numpy().astype(np.int64)
         if self._target_type == "binary":
@@ -761,10 +824,235 @@ class NeuralRegressor(RegressorMixin, NeuralEstimator):
         y : ndarray of shape (n_samples,) or (n_samples, n_targets)
             Predictions; 1-D when the model has a single target.
         """
-        prediction = self._forward(X).to(torch.float64).numpy()
+        prediction = primary_output(self._forward(X)).to(torch.float64).numpy()
         return prediction.ravel() if prediction.shape[1] == 1 else prediction
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
+
+
+class _UnsupervisedEstimator(NeuralEstimator):
+    """What transformers and generators share: training on X alone.
+
+    The family's loss is a module called as ``criterion(outputs, X)``
+    (``_make_criterion``); early stopping follows the negative validation
+    loss, which a family's net may compute its own way (``validation_step``).
+    """
+
+    _requires_y = False
+
+    def fit(self, X, y=None, sample_weight=None):
+        """Train the model on X (y is ignored).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : None
+            Ignored; present for the scikit-learn API.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights of the loss.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, None, sample_weight=sample_weight, incremental=False)
+
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """Run one epoch over X, keeping the weights of earlier calls.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights of the loss.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        return self._fit(X, None, sample_weight=sample_weight, incremental=True)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = False
+        return tags
+
+
+class NeuralTransformer(TransformerMixin, ClassNamePrefixFeaturesOutMixin, _UnsupervisedEstimator):
+    """Base of the transformers: unsupervised training, ``transform``, feature names.
+
+    ``fit(X, y=None)`` ignores y and trains the family's per-sample loss
+    (``_make_criterion``: a module called as ``criterion(outputs, X)``).
+    ``transform`` runs ``_transform_tensor`` (default: the network's
+    ``encode``) in batches; ``inverse_transform``, where the family sets
+    ``_has_inverse_transform``, runs ``_inverse_transform_tensor`` (default:
+    ``decode``).  Output names are ``<classname><i>`` as in scikit-learn's
+    PCA, so ``set_output(transform="pandas")`` works.  Early stopping
+    follows the negative validation loss (the family's, computed from X).
+    """
+
+    _has_inverse_transform = False
+
+    def _transform_tensor(self, X):
+        """The transform of one batch of network input, on the device."""
+        return self.net_.module_.encode(X)
+
+    def _inverse_transform_tensor(self, Z):
+        """The inverse transform of one batch of codes, on the device."""
+        return self.net_.module_.decode(Z)
+
+    def _after_fit(self, X):
+        first_row = tree_map(lambda leaf: leaf[:1], X) if not hasattr(X, "n_nodes") else X
+        codes = self._forward_network(first_row, self._transform_tensor)
+        self._n_features_out = int(primary_output(codes).reshape(n_rows(first_row), -1).shape[1])
+
+    def transform(self, X):
+        """The network's representation of X (codes, hidden activations).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        X_new : ndarray of shape (n_samples, n_components)
+            The transformed data, in the network's dtype.
+        """
+        codes = primary_output(self._forward(X, self._transform_tensor))
+        return _to_numpy(codes.reshape(codes.shape[0], -1))
+
+    @available_if(lambda self: self._has_inverse_transform)
+    def inverse_transform(self, X):
+        """Map codes back to the input space.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components)
+            Codes, as returned by ``transform``.
+
+        Returns
+        -------
+        X_original : ndarray
+            The reconstructed samples, in the layout the network takes.
+        """
+        check_is_fitted(self)
+        Z = check_array(X, dtype=self._fitted_dtype, estimator=self)
+        if Z.shape[1] != self._n_features_out:
+            raise ValueError(
+                f"X has {Z.shape[1]} features, but {type(self).__name__}.inverse_transform "
+                f"expects {self._n_features_out} (the width of transform's output)."
+            )
+        return _to_numpy(primary_output(self._forward_network(Z, self._inverse_transform_tensor)))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # The network computes in its dtype; transform returns that dtype.
+        dtype = _numpy(_DTYPES.get(self.dtype, torch.float32))
+        tags.transformer_tags.preserves_dtype = [np.dtype(dtype).name]
+        return tags
+
+
+class NeuralGenerator(_UnsupervisedEstimator):
+    """Base of the generators: unsupervised training, ``sample``, likelihoods.
+
+    A plain estimator, as scikit-learn's density models (GaussianMixture,
+    KernelDensity): ``fit(X, y=None)`` trains the family's per-sample loss
+    (``_make_criterion``, called as ``criterion(outputs, X)``),
+    ``sample(n_samples, random_state)`` draws new samples through
+    ``_sample_tensor`` (default: the network's ``generate(n_samples)``), and
+    where the family sets ``_has_likelihood`` (the loss is a negative
+    log-likelihood or a bound on it), ``score_samples`` is the negative
+    per-sample loss and ``score`` its mean.  A generator that also
+    transforms (a VAE) derives from :class:`NeuralTransformer` too, and is
+    still listed as a generator by :func:`sknets.utils.all_estimators`.
+    """
+
+    _has_likelihood = False
+
+    def _sample_tensor(self, n_samples):
+        """``n_samples`` new samples on the device (the network's ``generate``)."""
+        return self.net_.module_.generate(n_samples)
+
+    @validate_params(
+        {
+            "n_samples": [Interval(Integral, 1, None, closed="left")],
+            "random_state": ["random_state"],
+        },
+        prefer_skip_nested_validation=True,
+    )
+    def sample(self, n_samples=1, random_state=None):
+        """Draw new samples from the trained model.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of samples.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draw: an int gives the same samples every time; None
+            draws fresh ones. The caller's global random state is never
+            changed.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, ...)
+            The samples, in the layout of one training sample.
+        """
+        check_is_fitted(self)
+        with torch_random_scope(seed_from_random_state(random_state), self.device_):
+            self.net_._set_training(False)
+            with torch.inference_mode():
+                samples = primary_output(self._sample_tensor(n_samples))
+        return _to_numpy(samples)
+
+    def _score_tensor(self, X):
+        """Per-sample log-likelihood (or its bound) of one batch, on the device."""
+        return -self.net_.criterion_(self.net_.infer(X), X)
+
+    @available_if(lambda self: self._has_likelihood)
+    def score_samples(self, X):
+        """Log-likelihood of each sample (or the bound the model trains on).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,)
+            Higher is more likely.
+        """
+        scores = primary_output(self._forward(X, self._score_tensor))
+        return _to_numpy(scores).astype(np.float64)
+
+    @available_if(lambda self: self._has_likelihood)
+    def score(self, X, y=None):
+        """Mean log-likelihood of the samples, as GaussianMixture.score.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Samples.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            Mean of :meth:`score_samples`.
+        """
+        return float(self.score_samples(X).mean())
+
+
+# NeuralEstimator's own signature (the kinds' come from __init_subclass__).
+install_parameters(NeuralEstimator)

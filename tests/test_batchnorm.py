@@ -76,7 +76,7 @@ def test_batch_of_zero_weights_stays_finite():
 @pytest.mark.parametrize(
     "estimator",
     [
-        FCNClassifier(filters=(4, 4), kernel_sizes=(3, 3), max_iter=2),
+        FCNClassifier(filters=(4, 4), kernel_size=(3, 3), max_iter=2),
         MLPClassifier(hidden_layer_sizes=(8,), batch_norm=True, max_iter=2),
     ],
     ids=["FCN", "MLP"],
@@ -98,7 +98,7 @@ def test_fit_ends_with_population_statistics(weighted, device):
     y = np.arange(90) % 2
     weight = rng.randint(0, 4, size=90).astype(np.float64) if weighted else np.ones(90)
     clf = FCNClassifier(
-        filters=(4, 4), kernel_sizes=(3, 3), batch_size=16, max_iter=5, random_state=0
+        filters=(4, 4), kernel_size=(3, 3), batch_size=16, max_iter=5, random_state=0
     )
     clf.set_params(device=device).fit(X, y, sample_weight=weight if weighted else None)
 
@@ -139,7 +139,7 @@ def test_partial_fit_keeps_running_averages(device):
     """partial_fit follows a stream: PyTorch's running averages, not one call's data."""
     X = np.random.RandomState(0).normal(loc=3.0, size=(40, 1, 16))
     y = np.arange(40) % 2
-    clf = FCNClassifier(filters=(4, 4), kernel_sizes=(3, 3), batch_size=8, random_state=0)
+    clf = FCNClassifier(filters=(4, 4), kernel_size=(3, 3), batch_size=8, random_state=0)
     clf.set_params(device=device).partial_fit(X, y, classes=[0, 1])
     first = _batch_norms(clf.module_)[0]
     assert int(first.num_batches_tracked) == 5
@@ -153,11 +153,11 @@ def test_partial_fit_keeps_running_averages(device):
 @pytest.mark.parametrize(
     "estimator",
     [
-        CNNClassifier(filters=(4,), dense_layers=(16,)),
-        CNNRegressor(filters=(8,), kernel_size=3, dense_layers=(8,)),
-        FCNClassifier(filters=(4, 8), kernel_sizes=(3, 3)),
+        CNNClassifier(filters=(4,), hidden_layer_sizes=(16,)),
+        CNNRegressor(filters=(8,), kernel_size=3, hidden_layer_sizes=(8,)),
+        FCNClassifier(filters=(4, 8), kernel_size=(3, 3)),
         ResNetClassifier(layers=(1,), base_filters=4, series_filters=(4,)),
-        VGGClassifier(blocks=((4,), (8,)), dense_layers=(16,), dropout=0.0),
+        VGGClassifier(blocks=((4,), (8,)), hidden_layer_sizes=(16,), dropout=0.0),
         MLPClassifier(hidden_layer_sizes=(16,), batch_norm=True),
     ],
     ids=lambda est: type(est).__name__,

@@ -26,21 +26,21 @@ from sknets import (
 
 # Tiny settings per estimator: a few epochs of very small networks.
 TINY = {
-    CNNClassifier: {"filters": (4,), "dense_layers": (8,)},
-    CNNRegressor: {"filters": (4,), "dense_layers": (8,)},
+    CNNClassifier: {"filters": (4,), "hidden_layer_sizes": (8,)},
+    CNNRegressor: {"filters": (4,), "hidden_layer_sizes": (8,)},
     LeNetClassifier: {},
-    VGGClassifier: {"blocks": ((4,), (8,)), "dense_layers": (8,), "dropout": 0.0},
+    VGGClassifier: {"blocks": ((4,), (8,)), "hidden_layer_sizes": (8,), "dropout": 0.0},
     ResNetClassifier: {
         "layers": (1,),
         "base_filters": 4,
         "series_filters": (4,),
-        "series_kernel_sizes": (3,),
+        "series_kernel_size": (3,),
     },
     ResNetRegressor: {
         "layers": (1,),
         "base_filters": 4,
         "series_filters": (4,),
-        "series_kernel_sizes": (3,),
+        "series_kernel_size": (3,),
     },
     MobileNetClassifier: {
         "width_multiplier": 0.25,
@@ -48,7 +48,7 @@ TINY = {
         "last_channels": 16,
         "dropout": 0.0,
     },
-    FCNClassifier: {"filters": (4, 4), "kernel_sizes": (3, 3)},
+    FCNClassifier: {"filters": (4, 4), "kernel_size": (3, 3)},
 }
 ALL = list(TINY)
 IMAGES = [cls for cls in ALL if cls is not FCNClassifier]
@@ -243,7 +243,7 @@ def test_nan_in_images_is_refused(device):
         (VGGClassifier, {"blocks": "vgg12"}),
         (VGGClassifier, {"blocks": ((4,), ())}),
         (ResNetClassifier, {"layers": 2}),
-        (FCNClassifier, {"filters": (4, 4), "kernel_sizes": (3,)}),
+        (FCNClassifier, {"filters": (4, 4), "kernel_size": (3,)}),
         (MobileNetClassifier, {"width_multiplier": 0}),
         (MobileNetClassifier, {"inverted_residual_setting": ((6, 8, 1),)}),
         (MobileNetClassifier, {"inverted_residual_setting": ((6, 0, 1, 1),)}),
@@ -264,7 +264,7 @@ def test_grid_search_over_scaled_pipeline(device, digits):
         StandardScaler(),
         CNNClassifier(
             filters=(4,),
-            dense_layers=(8,),
+            hidden_layer_sizes=(8,),
             input_shape=(1, 8, 8),
             max_iter=2,
             random_state=0,
@@ -328,8 +328,8 @@ def _two_class_series(n_samples=80, length=32, seed=0):
 @pytest.mark.parametrize(
     "estimator",
     [
-        FCNClassifier(filters=(8, 8), kernel_sizes=(5, 3)),
-        ResNetClassifier(series_filters=(8, 8), series_kernel_sizes=(5, 3)),
+        FCNClassifier(filters=(8, 8), kernel_size=(5, 3)),
+        ResNetClassifier(series_filters=(8, 8), series_kernel_size=(5, 3)),
     ],
     ids=["FCN", "ResNet"],
 )

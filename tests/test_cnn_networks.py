@@ -24,7 +24,7 @@ SIZES = {1: [(1,), (3,), (24,), (150,)], 2: [(1, 1), (2, 5), (8, 8), (28, 28)]}
 # name -> (factory(in_channels, n_outputs, spatial_dims), spatial dims it supports); tiny widths.
 NETWORKS = {
     "convnet": (
-        functools.partial(ConvNet, filters=(4, 8), dense_layers=(8,), dropout=0.1),
+        functools.partial(ConvNet, filters=(4, 8), hidden_layer_sizes=(8,), dropout=0.1),
         (1, 2),
     ),
     "convnet-even-kernel-no-bn": (
@@ -33,19 +33,23 @@ NETWORKS = {
             filters=(4, 8, 8),
             kernel_size=4,
             pool_size=3,
-            dense_layers=(),
+            hidden_layer_sizes=(),
             batch_norm=False,
             activation="tanh",
         ),
         (1, 2),
     ),
     "lenet5": (LeNet5, (1, 2)),
-    "vgg-small": (functools.partial(VGG, blocks="small", dense_layers=(16,)), (1, 2)),
+    "vgg-small": (functools.partial(VGG, blocks="small", hidden_layer_sizes=(16,)), (1, 2)),
     "vgg-tiny-no-bn": (
         # No dropout: with dense layers this narrow and no BatchNorm, dropout 0.5
         # can switch off every unit for both rows of the batch (a dead network).
         functools.partial(
-            VGG, blocks=((4,), (8, 8), (8,)), dense_layers=(16, 8), dropout=0.0, batch_norm=False
+            VGG,
+            blocks=((4,), (8, 8), (8,)),
+            hidden_layer_sizes=(16, 8),
+            dropout=0.0,
+            batch_norm=False,
         ),
         (1, 2),
     ),
@@ -174,7 +178,7 @@ def test_features_and_head_compose_to_forward(
 
 def test_single_row_in_eval_mode(seeded):
     for net, x in [
-        (ConvNet(1, 2, filters=(4,), dense_layers=(4,)), torch.randn(1, 1, 1, 1)),
+        (ConvNet(1, 2, filters=(4,), hidden_layer_sizes=(4,)), torch.randn(1, 1, 1, 1)),
         (ResNet(1, 2, base_filters=4), torch.randn(1, 1, 5, 5)),
         (FCN(1, 2, filters=(4, 4, 4)), torch.randn(1, 1, 1)),
     ]:
@@ -251,7 +255,7 @@ def test_resnet_1d_uses_conv1d():
     "config, n_convs", [("vgg11", 8), ("vgg13", 10), ("vgg16", 13), ("vgg19", 16)]
 )
 def test_vgg_configurations(config, n_convs):
-    net = VGG(3, 10, blocks=config, dense_layers=(8,))
+    net = VGG(3, 10, blocks=config, hidden_layer_sizes=(8,))
     convs = [m for m in net.modules() if isinstance(m, nn.Conv2d)]
     assert len(convs) == n_convs
     assert all(m.kernel_size == (3, 3) for m in convs)
@@ -329,7 +333,7 @@ def test_fcn_default_layout():
     # 'same' padding, including the even kernel: the length is kept.
     assert net.conv(x).shape == (2, 128, 17)
     with pytest.raises(ValueError, match="same length"):
-        FCN(1, 2, filters=(4, 4), kernel_sizes=(8, 5, 3))
+        FCN(1, 2, filters=(4, 4), kernel_size=(8, 5, 3))
 
 
 def test_time_series_resnet_layout(seeded):
@@ -365,12 +369,12 @@ def test_lenet5_layout(seeded):
 
 
 def test_convnet_layout():
-    net = ConvNet(1, 2, spatial_dims=1, filters=(4, 8), dense_layers=(16, 8), dropout=0.5)
+    net = ConvNet(1, 2, spatial_dims=1, filters=(4, 8), hidden_layer_sizes=(16, 8), dropout=0.5)
     assert [type(m) for m in net.conv] == [nn.Conv1d, nn.BatchNorm1d, nn.ReLU, nn.MaxPool1d] * 2
     assert all(m.bias is None for m in net.conv if isinstance(m, nn.Conv1d))
     assert [type(m) for m in net.dense] == [nn.Linear, nn.ReLU, nn.Dropout] * 2
     assert net.num_features == 8  # after the dense layers
-    assert ConvNet(3, 2, filters=(4, 6), dense_layers=()).num_features == 6 * 4 * 4
+    assert ConvNet(3, 2, filters=(4, 6), hidden_layer_sizes=()).num_features == 6 * 4 * 4
 
 
 @pytest.mark.parametrize("network", [ConvNet, LeNet5, VGG, ResNet, MobileNetV2])
@@ -382,11 +386,15 @@ def test_unknown_spatial_dims_raises(network):
 @pytest.mark.parametrize("spatial_dims, shape", [(2, (3, 1, 5, 5)), (1, (3, 1, 9))])
 def test_convnet_pooled_size(spatial_dims, shape, seeded):
     x = torch.randn(*shape)
-    kept = ConvNet(1, 2, spatial_dims=spatial_dims, filters=(4, 6), pooled_size=3, dense_layers=())
+    kept = ConvNet(
+        1, 2, spatial_dims=spatial_dims, filters=(4, 6), pooled_size=3, hidden_layer_sizes=()
+    )
     assert kept.num_features == 6 * 3**spatial_dims
     assert kept(x).shape == (3, 2)
     # pooled_size=1 is global average pooling; a map smaller than pooled_size is repeated.
-    gap = ConvNet(1, 2, spatial_dims=spatial_dims, filters=(4, 6), pooled_size=1, dense_layers=())
+    gap = ConvNet(
+        1, 2, spatial_dims=spatial_dims, filters=(4, 6), pooled_size=1, hidden_layer_sizes=()
+    )
     assert gap.num_features == 6
     tiny = torch.randn(2, 1, *([1] * spatial_dims))
     assert torch.isfinite(kept(tiny)).all()
@@ -400,6 +408,8 @@ def test_convnet_pooled_size(spatial_dims, shape, seeded):
 @pytest.mark.parametrize("name, count", [("vgg11", 132_863_336), ("vgg16", 138_357_544)])
 def test_vgg_with_torchvision_layout_has_torchvisions_parameter_count(name, count):
     # torchvision.models.vgg11() / vgg16(): no batch norm, 7 x 7 pooling, 4096-wide classifier.
-    net = VGG(3, 1000, blocks=name, dense_layers=(4096, 4096), batch_norm=False, pooled_size=7)
+    net = VGG(
+        3, 1000, blocks=name, hidden_layer_sizes=(4096, 4096), batch_norm=False, pooled_size=7
+    )
     assert _n_parameters(net) == count
     assert VGG(3, 10, blocks="small", pooled_size=2).num_features == 512

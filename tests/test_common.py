@@ -10,22 +10,10 @@ import os
 import re
 
 import pytest
-from sklearn.base import clone
+from _factories import run_sklearn_check
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sknets.utils import all_estimators
-
-# Checks that get other settings than the class's test parameters, and why.
-# Both sample-weight equivalence checks compare a fit on repeated rows with
-# a fit on integer weights at rtol=1e-7.  In float32 the two fits sum their
-# gradients and batch statistics in different orders, and one float32 unit
-# in a logit is already 6e-8..1.2e-7 of it, so they run in float64, where
-# the same training (every epoch, with the penalty and the batch norms)
-# agrees to ~1e-13.  No expected failures: the weighting is exact.
-_PER_CHECK_PARAMS = {
-    "check_sample_weight_equivalence_on_dense_data": {"dtype": "float64"},
-    "check_sample_weight_equivalence_on_sparse_data": {"dtype": "float64"},
-}
 
 # SKNETS_TEST_DEVICE=cuda runs the same checks on a GPU.
 _DEVICE = os.environ.get("SKNETS_TEST_DEVICE", "cpu")
@@ -43,11 +31,7 @@ def test_estimators_are_discovered():
 
 @parametrize_with_checks(list(_instances()))
 def test_sklearn_compatible_estimator(estimator, check):
-    name = getattr(check, "func", check).__name__
-    if name in _PER_CHECK_PARAMS:
-        # The instance is shared by every check of the class: change a copy.
-        estimator = clone(estimator).set_params(**_PER_CHECK_PARAMS[name])
-    check(estimator)
+    run_sklearn_check(estimator, check)
 
 
 @pytest.mark.parametrize("name, cls", all_estimators())
@@ -60,8 +44,8 @@ def test_public_estimator_has_examples_and_device(name, cls):
 
 @pytest.mark.parametrize("name, cls", all_estimators())
 def test_docstring_documents_every_parameter_with_its_default(name, cls):
-    # The shared parameter docs are spliced in with per-family defaults
-    # (sknets._docstrings.with_defaults); this keeps them true to __init__.
+    # The Parameters section is generated from the same declaration as
+    # __init__ (sknets._params); this keeps the two from drifting apart.
     signature = inspect.signature(cls.__init__)
     section = cls.__doc__.split("Parameters\n    ----------")[1].split("\n    Attributes")[0]
     documented = dict(re.findall(r"\n    (\w+) : ([^\n]*)", section))

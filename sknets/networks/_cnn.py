@@ -83,10 +83,10 @@ def _same_conv(layers, in_channels, out_channels, kernel_size, bias=True):
     )
 
 
-def _dense_stack(width, dense_layers, activation, dropout):
+def _dense_stack(width, hidden_layer_sizes, activation, dropout):
     """Linear -> activation -> [Dropout] per entry; returns (layers, out width)."""
     layers = []
-    for size in dense_layers:
+    for size in hidden_layer_sizes:
         layers += [nn.Linear(width, size), make_activation(activation)]
         if dropout > 0:
             layers.append(nn.Dropout(dropout))
@@ -122,7 +122,7 @@ class ConvNet(HeadedNetwork):
         before the dense layers (4 x 4 for images), so that the dense layers
         see where features are whatever the input size; 1 is global average
         pooling.  A map smaller than this is repeated, never cropped.
-    dense_layers : sequence of int, default=(128,)
+    hidden_layer_sizes : sequence of int, default=(128,)
         Width of each dense layer after the pooling; empty for none.
     dropout : float, default=0.0
         Dropout probability after each dense activation.
@@ -152,7 +152,7 @@ class ConvNet(HeadedNetwork):
         kernel_size=3,
         pool_size=2,
         pooled_size=4,
-        dense_layers=(128,),
+        hidden_layer_sizes=(128,),
         dropout=0.0,
         batch_norm=True,
         activation="relu",
@@ -176,7 +176,7 @@ class ConvNet(HeadedNetwork):
         # the input size, which may be anything from 1 x 1 up.
         self.pool = nn.Sequential(layers["adaptive_avg_pool"](pooled_size), nn.Flatten())
         width *= pooled_size**spatial_dims
-        dense, width = _dense_stack(width, dense_layers, activation, dropout)
+        dense, width = _dense_stack(width, hidden_layer_sizes, activation, dropout)
         self.dense = nn.Sequential(*dense)
         self.head = nn.Linear(width, n_outputs)
         self.num_features = width
@@ -282,7 +282,7 @@ class VGG(HeadedNetwork):
         configuration: ``"vgg11"``, ``"vgg13"``, ``"vgg16"``, ``"vgg19"`` or
         ``"small"`` (``((32,), (64,), (128, 128))``, for 8 x 8 to 32 x 32
         images).
-    dense_layers : sequence of int, default=(512, 512)
+    hidden_layer_sizes : sequence of int, default=(512, 512)
         Width of each dense layer of the classifier.
     dropout : float, default=0.5
         Dropout probability after each dense activation.
@@ -298,7 +298,7 @@ class VGG(HeadedNetwork):
     --------
     >>> import torch
     >>> from sknets.networks import VGG
-    >>> net = VGG(in_channels=3, n_outputs=10, blocks="small", dense_layers=(64,))
+    >>> net = VGG(in_channels=3, n_outputs=10, blocks="small", hidden_layer_sizes=(64,))
     >>> net(torch.randn(4, 3, 32, 32)).shape
     torch.Size([4, 10])
     """
@@ -309,7 +309,7 @@ class VGG(HeadedNetwork):
         n_outputs,
         spatial_dims=2,
         blocks=((64,), (128,), (256, 256), (512, 512), (512, 512)),
-        dense_layers=(512, 512),
+        hidden_layer_sizes=(512, 512),
         dropout=0.5,
         batch_norm=True,
         pooled_size=1,
@@ -340,7 +340,7 @@ class VGG(HeadedNetwork):
         # Adaptive pooling: the classifier's width is independent of the input size.
         self.pool = nn.Sequential(layers["adaptive_avg_pool"](pooled_size), nn.Flatten())
         width *= pooled_size**spatial_dims
-        dense, width = _dense_stack(width, dense_layers, "relu", dropout)
+        dense, width = _dense_stack(width, hidden_layer_sizes, "relu", dropout)
         self.dense = nn.Sequential(*dense)
         self.head = nn.Linear(width, n_outputs)
         self.num_features = width
@@ -480,18 +480,18 @@ class ResNet(HeadedNetwork):
 class _TimeSeriesResidualBlock(nn.Module):
     """Block of Wang et al. 2017: three 'same' Conv1d + BN (+ ReLU), a shortcut, ReLU."""
 
-    def __init__(self, in_channels, out_channels, kernel_sizes):
+    def __init__(self, in_channels, out_channels, kernel_size):
         super().__init__()
         layers = _layers(1)
         branch = []
         width = in_channels
-        for index, kernel_size in enumerate(kernel_sizes):
+        for index, size in enumerate(kernel_size):
             branch += [
-                _same_conv(layers, width, out_channels, kernel_size, bias=False),
+                _same_conv(layers, width, out_channels, size, bias=False),
                 nn.BatchNorm1d(out_channels),
             ]
             # The last convolution's ReLU comes after the addition.
-            if index < len(kernel_sizes) - 1:
+            if index < len(kernel_size) - 1:
                 branch.append(nn.ReLU())
             width = out_channels
         self.branch = nn.Sequential(*branch)
@@ -511,7 +511,7 @@ class TimeSeriesResNet(HeadedNetwork):
     """Residual network for time series (Wang et al. 2017; Fawaz et al. 2019).
 
     One residual block per entry of ``filters``; a block is three 'same'
-    Conv1d with ``kernel_sizes``, each followed by BN and (but the last) ReLU,
+    Conv1d with ``kernel_size``, each followed by BN and (but the last) ReLU,
     plus a shortcut (1 x 1 convolution and BN, or BN only when the channels
     already match), and a ReLU after the addition. Then global average
     pooling over time and a Linear head. The convolutions keep the length and
@@ -525,7 +525,7 @@ class TimeSeriesResNet(HeadedNetwork):
         Width of the output.
     filters : sequence of int, default=(64, 128, 128)
         Channels of each residual block.
-    kernel_sizes : sequence of int, default=(8, 5, 3)
+    kernel_size : sequence of int, default=(8, 5, 3)
         Kernel sizes of the convolutions of every block.
 
     Examples
@@ -537,12 +537,12 @@ class TimeSeriesResNet(HeadedNetwork):
     torch.Size([4, 3])
     """
 
-    def __init__(self, in_channels, n_outputs, filters=(64, 128, 128), kernel_sizes=(8, 5, 3)):
+    def __init__(self, in_channels, n_outputs, filters=(64, 128, 128), kernel_size=(8, 5, 3)):
         super().__init__()
         blocks = []
         width = in_channels
         for size in filters:
-            blocks.append(_TimeSeriesResidualBlock(width, size, kernel_sizes))
+            blocks.append(_TimeSeriesResidualBlock(width, size, kernel_size))
             width = size
         self.blocks = nn.Sequential(*blocks)
         self.pool = nn.Sequential(nn.AdaptiveAvgPool1d(1), nn.Flatten())
@@ -558,7 +558,7 @@ class FCN(HeadedNetwork):
     """Fully convolutional network for time series (Wang et al. 2017).
 
     One 'same' Conv1d, BN and ReLU per pair of ``filters`` and
-    ``kernel_sizes``, global average pooling over time and a Linear head.
+    ``kernel_size``, global average pooling over time and a Linear head.
     Nothing is strided, so a series of any length down to 1 runs.
 
     Parameters
@@ -569,7 +569,7 @@ class FCN(HeadedNetwork):
         Width of the output.
     filters : sequence of int, default=(128, 256, 128)
         Channels of each convolution.
-    kernel_sizes : sequence of int, default=(8, 5, 3)
+    kernel_size : sequence of int, default=(8, 5, 3)
         Kernel size of each convolution (same length as ``filters``).
 
     Examples
@@ -581,19 +581,19 @@ class FCN(HeadedNetwork):
     torch.Size([4, 3])
     """
 
-    def __init__(self, in_channels, n_outputs, filters=(128, 256, 128), kernel_sizes=(8, 5, 3)):
+    def __init__(self, in_channels, n_outputs, filters=(128, 256, 128), kernel_size=(8, 5, 3)):
         super().__init__()
-        if len(filters) != len(kernel_sizes):
+        if len(filters) != len(kernel_size):
             raise ValueError(
-                f"filters and kernel_sizes must have the same length; got {len(filters)} "
-                f"and {len(kernel_sizes)}."
+                f"filters and kernel_size must have the same length; got {len(filters)} "
+                f"and {len(kernel_size)}."
             )
         layers = _layers(1)
         convs = []
         width = in_channels
-        for size, kernel_size in zip(filters, kernel_sizes, strict=True):
+        for size, kernel in zip(filters, kernel_size, strict=True):
             convs += [
-                _same_conv(layers, width, size, kernel_size, bias=False),
+                _same_conv(layers, width, size, kernel, bias=False),
                 nn.BatchNorm1d(size),
                 nn.ReLU(),
             ]

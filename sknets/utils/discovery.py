@@ -53,10 +53,27 @@ list of them, or None, default=None
             f"type_filter must be among {sorted({*_KINDS, 'generator'})}, got {sorted(unknown)}."
         )
 
-    def kind_of(cls):
-        for kind, mixin in _KINDS.items():
-            if any(base.__name__ == mixin for base in cls.__mro__):
-                return kind
-        return "generator"
+    return sorted((name, cls) for name, cls in found if estimator_kind(cls) in kinds)
 
-    return sorted((name, cls) for name, cls in found if kind_of(cls) in kinds)
+
+def estimator_kind(cls):
+    """The kind of an sknets estimator class: "classifier", "regressor", "transformer" or
+    "generator".
+
+    A generator that also transforms (a VAE) is a generator.
+
+    Examples
+    --------
+    >>> from sknets import MLPRegressor
+    >>> from sknets.utils.discovery import estimator_kind
+    >>> estimator_kind(MLPRegressor)
+    'regressor'
+    """
+    from sknets.base import NeuralGenerator
+
+    if issubclass(cls, NeuralGenerator):
+        return "generator"
+    for kind, mixin in _KINDS.items():
+        if any(base.__name__ == mixin for base in cls.__mro__):
+            return kind
+    return "generator"

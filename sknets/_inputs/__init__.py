@@ -1,0 +1,29 @@
+"""Input adapters: how each kind of data reaches a network.
+
+An estimator declares its adapter class in ``_input``; the adapter owns the
+validation of X (and y), the layout the network takes, the error messages,
+the sizes the data determine (handed to ``_build_module`` as a
+:class:`DataSpec`) and the dataset that batches it.  See DESIGN.md, "Input
+conventions".
+"""
+
+from ._base import DataSpec, InputAdapter, TabularInput
+from ._conv import ImageInput, ImageOrSeriesInput, SeriesInput
+from ._graph import Graph, GraphInput
+from ._ids import IdInput, IdPairInput, TokenInput
+from ._multi import DictInput
+
+__all__ = [
+    "DataSpec",
+    "DictInput",
+    "Graph",
+    "GraphInput",
+    "IdInput",
+    "IdPairInput",
+    "ImageInput",
+    "ImageOrSeriesInput",
+    "InputAdapter",
+    "SeriesInput",
+    "TabularInput",
+    "TokenInput",
+]

@@ -1,0 +1,145 @@
+"""The adapter interface, DataSpec and the tabular adapter."""
+
+from sklearn.utils.validation import _check_y, check_consistent_length, validate_data
+
+from .._training import TensorBatches
+
+__all__ = ["DataSpec", "InputAdapter", "TabularInput"]
+
+
+class DataSpec:
+    """What the training data determined, handed to ``_build_module`` in one object.
+
+    Every adapter sets ``sample_shape`` (one sample as the network takes
+    it) and the kind sets ``n_outputs`` (None for transformers and
+    generators); adapters add their own sizes: ``n_features``,
+    ``in_channels`` and ``spatial_dims`` (images, series), ``vocab_size``
+    and ``max_len`` (token ids), ``n_users`` and ``n_items`` (id pairs),
+    ``input_shapes`` (a dict of inputs), ``n_nodes`` (a graph).
+
+    Examples
+    --------
+    >>> from sknets.base import DataSpec
+    >>> spec = DataSpec(sample_shape=(4,), n_features=4, n_outputs=3)
+    >>> spec.n_features, spec.n_outputs
+    (4, 3)
+    """
+
+    def __init__(self, **sizes):
+        self.__dict__.update(sizes)
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise AttributeError(
+            f"The training data determined no {name!r}; this DataSpec holds "
+            f"{sorted(self.__dict__)}."
+        )
+
+    def as_dict(self):
+        """The sizes as a dict."""
+        return dict(self.__dict__)
+
+    def __eq__(self, other):
+        return isinstance(other, DataSpec) and self.__dict__ == other.__dict__
+
+    def __repr__(self):
+        sizes = ", ".join(f"{key}={value!r}" for key, value in self.__dict__.items())
+        return f"DataSpec({sizes})"
+
+
+class InputAdapter:
+    """How one kind of data reaches a network; base class of the adapters.
+
+    An adapter is made from the estimator (``Adapter(estimator)``) at each
+    call and keeps no state of its own: what predict must check later is
+    set on the estimator as fitted attributes (``n_features_in_``,
+    ``input_shape_``...).
+
+    Class attributes: ``sparse`` (scipy CSR input accepted),
+    ``three_d_array`` (3-D and 4-D arrays accepted) and ``rows_independent``
+    (each sample's output depends on that sample only, so prediction may run
+    in batches padded to a block of rows; False for a graph).
+    """
+
+    sparse = False
+    three_d_array = False
+    rows_independent = True
+
+    def __init__(self, estimator):
+        self.estimator = estimator
+
+    @property
+    def name(self):
+        return type(self.estimator).__name__
+
+    def check_params(self):
+        """Check the estimator parameters the adapter reads (InvalidParameterError)."""
+
+    def validate(self, X, y=None, *, reset, dtype, y_numeric=False):
+        """Validated ``(X, y)`` for training, X in the network's layout.
+
+        ``y=None`` for transformers and generators.  Sets the fitted
+        attributes that predict checks against when ``reset``.
+        """
+        raise NotImplementedError
+
+    def validate_predict(self, X, *, dtype):
+        """Validated X for prediction, in the network's layout."""
+        raise NotImplementedError
+
+    def sizes(self, X):
+        """The sizes that X determines, for the DataSpec (``sample_shape`` at least)."""
+        return {"sample_shape": tuple(int(size) for size in X.shape[1:])}
+
+    def n_samples(self, X):
+        return X.shape[0]
+
+    def dataset(self, X, y, sample_weight, device):
+        """The batches the training loop takes."""
+        return TensorBatches(X, y, sample_weight, device=device)
+
+    def update_tags(self, tags):
+        tags.input_tags.sparse = self.sparse
+        tags.input_tags.three_d_array = self.three_d_array
+        return tags
+
+    # Shared by the adapters whose X is not one array that validate_data takes.
+    def _check_y(self, y, n_samples, y_numeric):
+        if y is None:
+            return None
+        y = _check_y(y, multi_output=True, y_numeric=y_numeric, estimator=self.estimator)
+        check_consistent_length(range(n_samples), y)
+        return y
+
+    def _forget_feature_names(self):
+        """Drop n_features_in_ and feature_names_in_ of an earlier fit on a plain array."""
+        for attribute in ("n_features_in_", "feature_names_in_"):
+            self.estimator.__dict__.pop(attribute, None)
+
+
+class TabularInput(InputAdapter):
+    """Rows of features ``(n_samples, n_features)``: numpy, pandas, scipy CSR."""
+
+    sparse = True
+
+    def validate(self, X, y=None, *, reset, dtype, y_numeric=False):
+        if y is None:
+            X = validate_data(self.estimator, X, reset=reset, accept_sparse="csr", dtype=dtype)
+            return X, None
+        return validate_data(
+            self.estimator,
+            X,
+            y,
+            reset=reset,
+            accept_sparse="csr",
+            dtype=dtype,
+            multi_output=True,
+            y_numeric=y_numeric,
+        )
+
+    def validate_predict(self, X, *, dtype):
+        return validate_data(self.estimator, X, reset=False, accept_sparse="csr", dtype=dtype)
+
+    def sizes(self, X):
+        return {**super().sizes(X), "n_features": int(X.shape[1])}

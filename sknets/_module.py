@@ -1,0 +1,158 @@
+"""Bring your own network: any ``torch.nn.Module`` as a scikit-learn estimator."""
+
+from sklearn.utils._param_validation import InvalidParameterError
+from torch import nn
+
+from ._params import CLASSIFIER_ATTRIBUTES, REGRESSOR_ATTRIBUTES, Param, attributes_doc
+from .base import NeuralClassifier, NeuralRegressor
+from .networks import MLP
+
+__all__ = ["ModuleClassifier", "ModuleRegressor"]
+
+_MODULE_PARAMS = (
+    Param(
+        "module",
+        None,
+        "torch.nn.Module subclass or callable",
+        """
+        The network: a ``torch.nn.Module`` class, or any function returning
+        a module, called at fit time as ``module(n_features=...,
+        n_outputs=..., **module_params)`` (the keyword names of the networks
+        in :mod:`sknets.networks`). Required: fitting with None raises an
+        InvalidParameterError (a ValueError) before any training. May be passed by position, as
+        skorch's ``NeuralNet(module)``.""",
+        [None, callable],
+        positional=True,
+    ),
+    Param(
+        "module_params",
+        None,
+        "dict or None",
+        """
+        Further keyword arguments of ``module`` (its architecture), e.g.
+        ``{"hidden_size": 64}``; searched by GridSearchCV as any parameter:
+        ``{"module_params": [{"hidden_size": 32}, {"hidden_size": 64}]}``.""",
+        [None, dict],
+    ),
+)
+
+_MODULE_ATTRIBUTE = {"module_": ("torch.nn.Module", "The trained network.")}
+
+
+class _ModuleMixin:
+    """Builds the user's module from the data's sizes."""
+
+    _params = _MODULE_PARAMS
+
+    def _validate_params(self):
+        super()._validate_params()
+        name = type(self).__name__
+        if self.module is None:
+            raise InvalidParameterError(
+                f"{name} needs module: a torch.nn.Module class (or a function returning "
+                "a module) called as module(n_features=..., n_outputs=..., **module_params)."
+            )
+        reserved = {"n_features", "n_outputs"} & set(self.module_params or {})
+        if reserved:
+            raise InvalidParameterError(
+                f"The 'module_params' parameter of {name} must not set {sorted(reserved)}: "
+                "the training data determine them."
+            )
+
+    def _build_module(self, spec):
+        network = self.module(
+            n_features=spec.n_features, n_outputs=spec.n_outputs, **(self.module_params or {})
+        )
+        if not isinstance(network, nn.Module):
+            raise TypeError(
+                f"module returned {type(network).__name__}, not a torch.nn.Module; "
+                f"{type(self).__name__} needs a module class or a function returning one."
+            )
+        return network
+
+    @classmethod
+    def _get_test_params(cls):
+        return {
+            "module": MLP,
+            "module_params": {"hidden_layer_sizes": (16,)},
+            "max_iter": 100,
+            "random_state": 0,
+        }
+
+
+class ModuleClassifier(_ModuleMixin, NeuralClassifier):
+    __doc__ = f"""A classifier around your own PyTorch network.
+
+    Every shared behaviour of sknets (validation, device, dtype, seeding,
+    batching, early stopping, learning-rate schedules, sample and class
+    weights, ``partial_fit``, ``warm_start``, pickling, progress) for a
+    network you write. The module maps a batch of rows ``(batch,
+    n_features)`` to logits ``(batch, n_outputs)``: one logit for binary
+    targets, one per class for multiclass targets, one per label for
+    multilabel targets. It may return a tuple (or dict) whose first entry
+    is the logits. See "Writing your own estimator" in the user guide.
+
+    Attributes
+    ----------{attributes_doc(CLASSIFIER_ATTRIBUTES, **_MODULE_ATTRIBUTE)}
+
+    See Also
+    --------
+    ModuleRegressor : The regressor.
+    MLPClassifier : sknets' own multi-layer perceptron.
+
+    Examples
+    --------
+    >>> from torch import nn
+    >>> from sklearn.datasets import load_iris
+    >>> from sklearn.model_selection import GridSearchCV
+    >>> from sknets import ModuleClassifier
+    >>> class TwoLayers(nn.Module):
+    ...     def __init__(self, n_features, n_outputs, hidden_size=16):
+    ...         super().__init__()
+    ...         self.layers = nn.Sequential(nn.Linear(n_features, hidden_size), nn.ReLU(),
+    ...                                     nn.Linear(hidden_size, n_outputs))
+    ...     def forward(self, X):
+    ...         return self.layers(X)
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = ModuleClassifier(TwoLayers, module_params={{"hidden_size": 32}},
+    ...                        learning_rate_init=0.01, max_iter=100, random_state=0,
+    ...                        device="cpu").fit(X, y)
+    >>> clf.score(X, y) > 0.9
+    True
+    >>> search = GridSearchCV(clf, {{"module_params": [{{"hidden_size": 4}},
+    ...                                               {{"hidden_size": 32}}]}}, cv=3).fit(X, y)
+    >>> sorted(search.best_params_)
+    ['module_params']
+    """
+
+
+class ModuleRegressor(_ModuleMixin, NeuralRegressor):
+    __doc__ = f"""A regressor around your own PyTorch network.
+
+    Every shared behaviour of sknets for a network you write (see
+    :class:`ModuleClassifier`). The module maps a batch of rows ``(batch,
+    n_features)`` to predictions ``(batch, n_outputs)``, one column per
+    target; it is trained on half the squared error. It may return a tuple
+    (or dict) whose first entry is the predictions.
+
+    Attributes
+    ----------{attributes_doc(REGRESSOR_ATTRIBUTES, **_MODULE_ATTRIBUTE)}
+
+    See Also
+    --------
+    ModuleClassifier : The classifier.
+    MLPRegressor : sknets' own multi-layer perceptron.
+
+    Examples
+    --------
+    >>> from torch import nn
+    >>> from sklearn.datasets import make_regression
+    >>> from sknets import ModuleRegressor
+    >>> def linear(n_features, n_outputs):
+    ...     return nn.Linear(n_features, n_outputs)
+    >>> X, y = make_regression(n_samples=200, n_features=5, noise=1.0, random_state=0)
+    >>> reg = ModuleRegressor(linear, learning_rate_init=0.01, max_iter=300, random_state=0,
+    ...                       device="cpu").fit(X, y / 100)
+    >>> reg.score(X, y / 100) > 0.95
+    True
+    """
