@@ -90,6 +90,8 @@ def primary_output(outputs):
 
 def n_rows(X):
     """Number of samples of a batch's X (any nest, or a NodeBatch)."""
+    if isinstance(X, torch.Tensor):
+        return X.shape[0]
     return len(X) if isinstance(X, NodeBatch) else tree_leaves(X)[0].shape[0]
 
 
@@ -154,9 +156,12 @@ class TensorBatches(torch.utils.data.Dataset):
 
     def take(self, index):
         """The batch ``(X, y, sample_weight)`` at ``index`` (a slice or index tensor)."""
-        X = tree_map(lambda leaf: _take_rows(leaf, index), self.X)
-        if any(sp.issparse(leaf) for leaf in tree_leaves(X)):
-            X = as_device_tensor(X, self.device)
+        if isinstance(self.X, torch.Tensor):  # the common case, once per batch
+            X = self.X[index]
+        else:
+            X = tree_map(lambda leaf: _take_rows(leaf, index), self.X)
+            if any(sp.issparse(leaf) for leaf in tree_leaves(X)):
+                X = as_device_tensor(X, self.device)
         y = None if self.y is None else self.y[index]
         weight = None if self.sample_weight is None else self.sample_weight[index]
         return X, y, weight
