@@ -719,6 +719,17 @@ class MobileNetClassifier(NeuralClassifier):
 
 
 # ----------------------------------------------------------------------- FCN
+_FCN_PARAMS = (
+    _sequence_param("filters", (128, 256, 128), "Filters of each convolution block."),
+    _sequence_param(
+        "kernel_size",
+        (8, 5, 3),
+        "Kernel size of each convolution block, as many as ``filters``.",
+    ),
+    INPUT_SHAPE_PARAM,
+)
+
+
 class FCNClassifier(NeuralClassifier):
     __doc__ = f"""Fully convolutional network classifier for time series, on PyTorch.
 
@@ -764,15 +775,7 @@ class FCNClassifier(NeuralClassifier):
     (1, 24)
     """
 
-    _params = (
-        _sequence_param("filters", (128, 256, 128), "Filters of each convolution block."),
-        _sequence_param(
-            "kernel_size",
-            (8, 5, 3),
-            "Kernel size of each convolution block, as many as ``filters``.",
-        ),
-        INPUT_SHAPE_PARAM,
-    )
+    _params = _FCN_PARAMS
     _defaults = {
         "batch_size": 16,
         "learning_rate": "plateau",

@@ -419,7 +419,7 @@ class NeuralNetCore(NeuralNet):
 
     def initialize_optimizer(self, triggered_directly=None):
         for name, (optimizer, kwargs, module_names) in self.optimizer_specs.items():
-            kwargs = dict(kwargs)
+            kwargs = {"lr": self.lr, **kwargs}
             if module_names is None:
                 named_parameters = list(self.get_all_learnable_params())
             else:

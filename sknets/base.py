@@ -41,11 +41,26 @@ from sklearn.utils.validation import (
 )
 
 from ._batchnorm import recalibrate_batch_norm, use_sample_weighted_batch_norm
-from ._inputs import DataSpec, TabularInput
+from ._inputs import (
+    DataSpec,
+    DictInput,
+    GraphInput,
+    IdInput,
+    IdPairInput,
+    ImageInput,
+    ImageOrSeriesInput,
+    InputAdapter,
+    SeriesInput,
+    TabularInput,
+    TokenInput,
+)
 from ._params import (
     CLASS_WEIGHT_PARAM,
     DEVICE_PARAMS,
     SHARED_TRAINING_PARAMS,
+    Param,
+    PositiveInts,
+    PositiveIntTuples,
     install_parameters,
 )
 from ._training import (
@@ -66,13 +81,29 @@ from ._training import (
 from .utils._device import resolve_device
 from .utils._random import seed_from_random_state, torch_random_scope
 
+# Everything a new estimator is written with: the kinds, the training net
+# to subclass for an own step, parameter declarations and input adapters.
 __all__ = [
     "DataSpec",
+    "DictInput",
+    "GraphInput",
+    "IdInput",
+    "IdPairInput",
+    "ImageInput",
+    "ImageOrSeriesInput",
+    "InputAdapter",
     "NeuralClassifier",
     "NeuralEstimator",
     "NeuralGenerator",
+    "NeuralNetCore",
     "NeuralRegressor",
     "NeuralTransformer",
+    "Param",
+    "PositiveIntTuples",
+    "PositiveInts",
+    "SeriesInput",
+    "TabularInput",
+    "TokenInput",
 ]
 
 _OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}

@@ -23,6 +23,8 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 def test_docs_build_without_warnings(tmp_path):
     source = tmp_path / "docs"
     shutil.copytree(DOCS, source, ignore=shutil.ignore_patterns("_build", "generated"))
+    # Pages include code from examples/ (literalinclude ../examples/...).
+    shutil.copytree(DOCS.parent / "examples", tmp_path / "examples")
     # conf.py imports sknets from next to docs/; the copy has none there, so
     # put this checkout first on the path, whether or not it is installed.
     env = {

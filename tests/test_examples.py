@@ -20,6 +20,10 @@ _RUNS = {
         ["--max-iter", "2"],
         ["CNNClassifier:", "MLPClassifier:", "LogisticRegression:"],
     ),
+    "custom_estimator.py": (
+        ["--max-iter", "2"],
+        ["ModuleClassifier(ResidualMLP): test accuracy", "codes of shape (450, 16)"],
+    ),
     "series_classification_gunpoint.py": (
         ["--max-iter", "2"],
         ["GunPoint: train (50, 1, 150)", "FCNClassifier: test accuracy", "after 2 epochs"],
