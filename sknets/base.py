@@ -138,7 +138,7 @@ class NeuralEstimator(BaseEstimator, ABC):
 
     A subclass declares
 
-    * ``_params``: its own parameters (:class:`sknets._params.Param`), and
+    * ``_params``: its own parameters (:class:`~sknets.base.Param`), and
       ``_defaults``: the shared defaults it changes (FCN's ``batch_size``).
       Its ``__init__`` (an explicit signature, as scikit-learn requires),
       ``_parameter_constraints`` and the Parameters section of its
@@ -148,7 +148,7 @@ class NeuralEstimator(BaseEstimator, ABC):
       of outputs, vocabulary size...), or a dict ``{"module": ...,
       "discriminator": ...}`` of several networks;
     * optionally ``_input`` (the input adapter class, default
-      :class:`~sknets._inputs.TabularInput`), ``_net_class`` (a
+      :class:`~sknets.base.TabularInput`), ``_net_class`` (a
       :class:`NeuralNetCore` subclass with its own train or validation
       step) and ``_net_kwargs`` (its own arguments), ``_optimized_modules``
       (optimizer name -> names of the modules it updates, None for all),
