@@ -452,13 +452,6 @@ class NeuralNetCore(NeuralNet):
         """The initialised optimizers, by name."""
         return {name: getattr(self, name + "_") for name in self.optimizer_specs}
 
-    def set_weight_decay(self, weight_decay):
-        """Change the decay of the decayed groups of every optimizer (partial_fit)."""
-        for optimizer in self.optimizers.values():
-            for group in optimizer.param_groups:
-                if group["weight_decay"]:
-                    group["weight_decay"] = weight_decay
-
     def _fused_or_plain(self, optimizer, groups, kwargs):
         """The optimizer with PyTorch's fused kernels where the device has them.
 

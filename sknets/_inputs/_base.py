@@ -104,6 +104,14 @@ class InputAdapter:
         tags.input_tags.three_d_array = self.three_d_array
         return tags
 
+    def _validate_data(self, X, y, *, y_numeric, **arguments):
+        """scikit-learn's ``validate_data`` on X, and on y where there is one."""
+        if y is None:
+            return validate_data(self.estimator, X, **arguments), None
+        return validate_data(
+            self.estimator, X, y, multi_output=True, y_numeric=y_numeric, **arguments
+        )
+
     # Shared by the adapters whose X is not one array that validate_data takes.
     def _check_y(self, y, n_samples, y_numeric):
         if y is None:
@@ -124,18 +132,8 @@ class TabularInput(InputAdapter):
     sparse = True
 
     def validate(self, X, y=None, *, reset, dtype, y_numeric=False):
-        if y is None:
-            X = validate_data(self.estimator, X, reset=reset, accept_sparse="csr", dtype=dtype)
-            return X, None
-        return validate_data(
-            self.estimator,
-            X,
-            y,
-            reset=reset,
-            accept_sparse="csr",
-            dtype=dtype,
-            multi_output=True,
-            y_numeric=y_numeric,
+        return self._validate_data(
+            X, y, y_numeric=y_numeric, reset=reset, accept_sparse="csr", dtype=dtype
         )
 
     def validate_predict(self, X, *, dtype):

@@ -60,13 +60,9 @@ class ImageOrSeriesInput(InputAdapter):
         self._input_shape()
 
     def validate(self, X, y=None, *, reset, dtype, y_numeric=False):
-        arguments = {"reset": reset, "accept_sparse": False, "dtype": dtype, "allow_nd": True}
-        if y is None:
-            X = validate_data(self.estimator, X, **arguments)
-        else:
-            X, y = validate_data(
-                self.estimator, X, y, multi_output=True, y_numeric=y_numeric, **arguments
-            )
+        X, y = self._validate_data(
+            X, y, y_numeric=y_numeric, reset=reset, accept_sparse=False, dtype=dtype, allow_nd=True
+        )
         X = self._network_layout(X)
         if reset:
             self.estimator.input_shape_ = tuple(int(size) for size in X.shape[1:])

@@ -5,7 +5,7 @@ only up to 2**24, so ids above it would collide.
 """
 
 import numpy as np
-from sklearn.utils.validation import _check_feature_names, check_array, validate_data
+from sklearn.utils.validation import _check_feature_names, check_array
 
 from ._base import InputAdapter
 
@@ -45,18 +45,7 @@ class TokenInput(InputAdapter):
         return X
 
     def validate(self, X, y=None, *, reset, dtype, y_numeric=False):
-        if y is None:
-            X = validate_data(self.estimator, X, reset=reset, dtype="numeric")
-        else:
-            X, y = validate_data(
-                self.estimator,
-                X,
-                y,
-                reset=reset,
-                dtype="numeric",
-                multi_output=True,
-                y_numeric=y_numeric,
-            )
+        X, y = self._validate_data(X, y, y_numeric=y_numeric, reset=reset, dtype="numeric")
         return self._check(X), y
 
     def validate_predict(self, X, *, dtype):
@@ -87,13 +76,7 @@ class IdInput(InputAdapter):
     column_names = None
 
     def _validated(self, X, y, *, reset, y_numeric):
-        arguments = {"reset": reset, "dtype": None}
-        if y is None:
-            X = validate_data(self.estimator, X, **arguments)
-        else:
-            X, y = validate_data(
-                self.estimator, X, y, multi_output=True, y_numeric=y_numeric, **arguments
-            )
+        X, y = self._validate_data(X, y, y_numeric=y_numeric, reset=reset, dtype=None)
         if self.n_columns is not None and X.shape[1] != self.n_columns:
             raise ValueError(
                 f"{self.name} takes {self.n_columns} id columns ({', '.join(self.column_names)}), "

@@ -2,7 +2,7 @@
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.utils.validation import check_array, check_consistent_length, validate_data
+from sklearn.utils.validation import check_array, check_consistent_length
 
 from ._base import InputAdapter
 
@@ -34,12 +34,7 @@ class DictInput(InputAdapter):
     def _validated(self, X, y, *, reset, dtype, y_numeric):
         # A scipy DOK matrix is a dict too: it goes to validate_data, which refuses it.
         if not isinstance(X, dict) or sp.issparse(X):
-            arguments = {"reset": reset, "dtype": dtype}
-            if y is None:
-                return {"X": validate_data(self.estimator, X, **arguments)}, None
-            X, y = validate_data(
-                self.estimator, X, y, multi_output=True, y_numeric=y_numeric, **arguments
-            )
+            X, y = self._validate_data(X, y, y_numeric=y_numeric, reset=reset, dtype=dtype)
             return {"X": X}, y
         if not X:
             raise ValueError(f"{self.name} got an empty dict of inputs.")
