@@ -16,10 +16,12 @@ then follows).  Several modules (``modules``) and optimizers
 ``get_all_learnable_params`` cover all of them.
 """
 
+import contextlib
 import copy
 import inspect
 import math
 import sys
+import threading
 import time
 import warnings
 
@@ -40,6 +42,67 @@ from .exceptions import NonFiniteLossError
 # kernels that round differently, so without padding a row's float32 output
 # could change in its last bits with the number of rows predicted with it.
 _ROW_BLOCK = 16
+
+
+class StopTraining(Exception):
+    """Raised by a callback to end training early (convergence, early stopping).
+
+    skorch ends its loop on ``KeyboardInterrupt``; sknets keeps that for
+    the user's Ctrl-C, which must reach the caller (a script, a grid
+    search) instead of ending the fit as if it had converged.
+    """
+
+
+class ModelLock:
+    """Predictions share a model; a training call has it to itself.
+
+    A reader-writer lock: any number of threads may predict at once, but
+    a prediction waits while another thread trains the same network (and
+    training waits for running predictions), so a prediction never runs
+    with the network in training mode or halfway through a ``partial_fit``.
+    The training thread may itself predict (a family that samples during
+    training) without deadlocking.
+    """
+
+    def __init__(self):
+        self._condition = threading.Condition()
+        self._readers = 0
+        self._writer = None
+
+    @contextlib.contextmanager
+    def reading(self):
+        """Hold the model for a prediction."""
+        with self._condition:
+            reentrant = self._writer == threading.get_ident()
+            if not reentrant:
+                while self._writer is not None:
+                    self._condition.wait()
+                self._readers += 1
+        if reentrant:
+            yield
+            return
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._readers -= 1
+                if not self._readers:
+                    self._condition.notify_all()
+
+    @contextlib.contextmanager
+    def writing(self):
+        """Hold the model alone for a training call."""
+        me = threading.get_ident()
+        with self._condition:
+            while self._writer is not None or self._readers:
+                self._condition.wait()
+            self._writer = me
+        try:
+            yield
+        finally:
+            with self._condition:
+                self._writer = None
+                self._condition.notify_all()
 
 
 # -------------------------------------------------------------- nested data
@@ -386,6 +449,30 @@ class NeuralNetCore(NeuralNet):
     def _default_callbacks(self):
         return []
 
+    @property
+    def model_lock(self):
+        """The :class:`ModelLock` that predictions and training calls take."""
+        # Created on first use, so that unpickled and copied nets get their own.
+        return self.__dict__.setdefault("_model_lock", ModelLock())
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_model_lock", None)
+        return state
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        # skorch's partial_fit, except that only StopTraining ends the loop
+        # quietly: a KeyboardInterrupt propagates to the caller.
+        if not self.initialized_:
+            self.initialize()
+        self.notify("on_train_begin", X=X, y=y)
+        try:
+            self.fit_loop(X, y, _routing_method="partial_fit", **fit_params)
+        except StopTraining:
+            pass
+        self.notify("on_train_end", X=X, y=y)
+        return self
+
     def initialize_module(self):
         super().initialize_module()
         # Set as attributes in skorch's module context, so that skorch
@@ -599,8 +686,8 @@ class NeuralNetCore(NeuralNet):
         bounded by one batch.  With ``rows_independent=False`` (a graph)
         the module sees all of X at once, with no padding rows.
         """
-        self._set_training(False)
-        with torch.inference_mode():
+        with self.model_lock.reading(), torch.inference_mode():
+            self._set_training(False)
             if not rows_independent:
                 return self.infer(as_device_tensor(X, device))
             outputs = []
@@ -714,6 +801,28 @@ class EpochMonitor(Callback):
                 self.best_validation_score = net.evaluate(validation, score_fn)[1]
                 self.best_state = self._copy_state(net)
 
+    # What the monitor carries from one fit or partial_fit call to the next.
+    _CARRIED = (
+        "loss_curve",
+        "validation_scores",
+        "best_loss",
+        "best_validation_score",
+        "no_improvement_count",
+        "n_iter",
+        "schedule_epoch",
+        "samples_seen",
+        "converged",
+    )
+
+    def carried_state(self):
+        """A copy of the counters, curves and stopping state (to roll a failed call back)."""
+        return {name: copy.copy(getattr(self, name)) for name in self._CARRIED}
+
+    def restore(self, state):
+        """Go back to a :meth:`carried_state`."""
+        for name, value in state.items():
+            setattr(self, name, copy.copy(value))
+
     def restart_schedule(self):
         """A new optimizer at learning_rate_init: the cosine or step schedule starts over."""
         self.schedule_epoch = 0
@@ -734,21 +843,29 @@ class EpochMonitor(Callback):
     def on_epoch_end(self, net, **kwargs):
         history = net.history
         loss = history[-1, "train_loss"]
-        self.n_iter += 1
-        self.schedule_epoch += 1
-        self.samples_seen += self.n_train
         if not math.isfinite(loss):
             raise NonFiniteLossError(
-                f"The training loss became {loss} at epoch {self.n_iter}; training was "
+                f"The training loss became {loss} at epoch {self.n_iter + 1}; training was "
                 "stopped. Scale the inputs (e.g. StandardScaler) or lower "
                 "learning_rate_init."
             )
-        self.loss_curve.append(loss)
+        validation_scores = self.validation_scores
         if self.validation is not None:
             valid_loss, score = net.evaluate(self.validation, self.score_fn)
             history.record("valid_loss", valid_loss)
             history.record("valid_score", score)
-            self.validation_scores.append(score)
+            validation_scores = [*validation_scores, score]
+        # One statement, so that a Ctrl-C cannot leave the epoch counted in
+        # one counter and not in another (Python handles signals between
+        # calls, and these are plain attribute stores).
+        self.n_iter, self.samples_seen, self.loss_curve, self.validation_scores = (
+            self.n_iter + 1,
+            self.samples_seen + self.n_train,
+            [*self.loss_curve, loss],
+            validation_scores,
+        )
+        self.schedule_epoch += 1
+        if self.validation is not None:
             improved = score >= self.best_validation_score + self.tol
             if score > self.best_validation_score:
                 self.best_validation_score = score
@@ -778,8 +895,7 @@ class EpochMonitor(Callback):
                 self.no_improvement_count = 0
             else:
                 self.converged = True
-                # skorch's way to leave fit_loop early: partial_fit catches it.
-                raise KeyboardInterrupt
+                raise StopTraining
         elif self.learning_rate in ("invscaling", "cosine", "step"):
             self._set_lr(net, self._scheduled_lr())
 

@@ -13,10 +13,11 @@ Parameters section of its docstring are generated from ``_params``
 (:mod:`sknets._params`).
 """
 
+import copy
 import itertools
 import warnings
 from abc import ABC, abstractmethod
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import torch
@@ -251,14 +252,23 @@ class NeuralEstimator(BaseEstimator, ABC):
 
     def _validate_params(self):
         super()._validate_params()
+        if self.early_stopping and self.validation_fraction == 0:
+            raise ValueError(
+                "early_stopping=True holds out validation_fraction of the training data "
+                "to decide when to stop, so validation_fraction must be above 0; got "
+                f"validation_fraction={self.validation_fraction!r}."
+            )
         self._input(self).check_params()
 
     # --------------------------------------------------------------- training
     def _fit(self, X, y, *, sample_weight, incremental, classes=None, **input_arguments):
-        # A refused or failed call leaves the estimator as it was: unfitted, or
-        # with its previous fitted attributes.  (A continued fit that fails
-        # during training has already updated the network's weights in place.)
+        # A refused or failed call leaves the estimator as it was: unfitted,
+        # or with its previous fitted attributes, weights, optimizer states
+        # and counters.  A Ctrl-C does the same, except that a continued fit
+        # (warm_start, partial_fit) keeps the epochs it completed.
         previous_state = self.__dict__.copy()
+        continuing = hasattr(self, "net_") and (incremental or self.warm_start is True)
+        snapshot = self._training_snapshot() if continuing else None
         try:
             return self._fit_checked(
                 X,
@@ -268,10 +278,64 @@ class NeuralEstimator(BaseEstimator, ABC):
                 classes=classes,
                 input_arguments=input_arguments,
             )
-        except Exception:
-            self.__dict__.clear()
-            self.__dict__.update(previous_state)
+        except KeyboardInterrupt:
+            if snapshot is not None and self._monitor.n_iter > snapshot["monitor"]["n_iter"]:
+                self._keep_completed_epochs(snapshot)
+            else:
+                self._roll_back(previous_state, snapshot)
             raise
+        except Exception:
+            self._roll_back(previous_state, snapshot)
+            raise
+
+    def _training_snapshot(self):
+        """What a continued call changes in place: weights, optimizers, counters, history."""
+        net = self.net_
+        with net.model_lock.reading():
+            return {
+                "device": torch.device(net.device),
+                "dtype": _DTYPES[self._fitted_dtype],
+                "modules": {
+                    name: {key: value.clone() for key, value in module.state_dict().items()}
+                    for name, module in self._modules().items()
+                },
+                "optimizer_specs": copy.deepcopy(net.optimizer_specs),
+                "optimizers": {
+                    name: copy.deepcopy(optimizer.state_dict())
+                    for name, optimizer in net.optimizers.items()
+                },
+                "monitor": self._monitor.carried_state(),
+                "history": len(net.history),
+                "settings": (net.batch_size, net.max_epochs, net.shuffle),
+            }
+
+    def _roll_back(self, previous_state, snapshot):
+        """Undo a call: the previous attributes and, for a continued fit, the net's state."""
+        if snapshot is not None:
+            net = previous_state["net_"]
+            self.__dict__["net_"] = net
+            self._move_net(snapshot["device"], snapshot["dtype"], keep_optimizers=False)
+            for name, module in self._modules().items():
+                module.load_state_dict(snapshot["modules"][name])
+            net.optimizer_specs = snapshot["optimizer_specs"]
+            net.initialize_optimizer()
+            for name, state in snapshot["optimizers"].items():
+                getattr(net, name + "_").load_state_dict(state)
+            self._monitor.restore(snapshot["monitor"])
+            self._monitor.release()
+            del net.history[snapshot["history"] :]
+            net.batch_size, net.max_epochs, net.shuffle = snapshot["settings"]
+        self.__dict__.clear()
+        self.__dict__.update(previous_state)
+
+    def _keep_completed_epochs(self, snapshot):
+        """After a Ctrl-C in a continued fit: the fitted attributes of the epochs completed."""
+        monitor = self._monitor
+        monitor.release()
+        completed = monitor.n_iter - snapshot["monitor"]["n_iter"]
+        del self.net_.history[snapshot["history"] + completed :]
+        self.device_ = torch.device(self.net_.device)
+        self._set_fitted_attributes()
 
     def _fit_checked(self, X, y, *, sample_weight, incremental, classes, input_arguments):
         self._validate_params()
@@ -317,22 +381,32 @@ class NeuralEstimator(BaseEstimator, ABC):
             seed = (seed + 7919 * self.n_iter_) % np.iinfo(np.int32).max
         with torch_random_scope(seed, device):
             if continuing:
-                self._continue_net(
-                    device, dtype, batch_size, mean_weight, new_optimizer=not incremental
-                )
+                net = self.net_
             else:
                 spec = DataSpec(**adapter.sizes(X), n_outputs=getattr(self, "n_outputs_", None))
-                self.net_ = self._make_net(spec, device, dtype, batch_size, mean_weight)
-            data = adapter.dataset(X, y_encoded, sample_weight, device)
-            train = data if valid_index is None else data.subset(train_index)
-            valid = None if valid_index is None else data.subset(valid_index)
-            self.net_.batch_generator = torch.Generator().manual_seed(seed)
-            epochs = 1 if incremental else self.max_iter
-            self._run_epochs(train, valid, epochs, incremental=incremental, continuing=continuing)
+                net = self._make_net(spec, device, dtype, batch_size, mean_weight)
+            # Predictions in other threads wait for this call (ModelLock).
+            with net.model_lock.writing():
+                if continuing:
+                    self._continue_net(
+                        device, dtype, batch_size, mean_weight, new_optimizer=not incremental
+                    )
+                else:
+                    self.net_ = net
+                data = adapter.dataset(X, y_encoded, sample_weight, device)
+                train = data if valid_index is None else data.subset(train_index)
+                valid = None if valid_index is None else data.subset(valid_index)
+                net.batch_generator = torch.Generator().manual_seed(seed)
+                epochs = 1 if incremental else self.max_iter
+                self._run_epochs(
+                    train, valid, epochs, incremental=incremental, continuing=continuing
+                )
 
         self.device_ = device
         self._set_fitted_attributes()
         self._after_fit(X)
+        if not continuing:
+            self._warn_if_not_learned()
         if not incremental and not self._monitor.converged and self.max_iter == epochs:
             warnings.warn(
                 f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and "
@@ -341,6 +415,45 @@ class NeuralEstimator(BaseEstimator, ABC):
                 stacklevel=4,
             )
         return self
+
+    def _warn_if_not_learned(self):
+        """Warn when a fresh fit ended with a model that learned nothing.
+
+        That is, its training loss ended no lower than after the first epoch,
+        or its batch norm statistics overflowed.
+
+        Unscaled inputs (values of 1e30) or a rate far too high or low
+        leave the loss flat without making it non-finite; the fit would
+        otherwise end with a useless model and nothing said.
+        """
+        overflowed = [
+            f"{name}.{buffer_name}" if name != "module" else buffer_name
+            for name, module in self._modules().items()
+            for buffer_name, buffer in module.named_buffers()
+            if buffer.is_floating_point() and not torch.isfinite(buffer).all()
+        ]
+        if overflowed:
+            # Batch norm statistics of huge inputs overflow while the training
+            # loss, computed with per-batch statistics, still falls.
+            warnings.warn(
+                f"{type(self).__name__} did not learn a usable model: the running "
+                f"statistics {', '.join(overflowed[:3])} overflowed to non-finite values, "
+                "so predictions are meaningless. Scale the inputs (e.g. with "
+                "StandardScaler).",
+                ConvergenceWarning,
+                stacklevel=5,
+            )
+            return
+        curve = self.loss_curve_
+        if len(curve) >= 2 and curve[-1] >= curve[0] - 1e-3 * abs(curve[0]):
+            warnings.warn(
+                f"{type(self).__name__} did not learn: its training loss after "
+                f"{len(curve)} epochs ({curve[-1]:.4g}) is no lower than after the first "
+                f"({curve[0]:.4g}). Scale the inputs (e.g. with StandardScaler) or "
+                "change learning_rate_init.",
+                ConvergenceWarning,
+                stacklevel=5,
+            )
 
     def _resolve_dtype(self, device):
         """The ``dtype`` parameter as a torch dtype that ``device`` can train in."""
@@ -512,7 +625,7 @@ class NeuralEstimator(BaseEstimator, ABC):
                 if group["weight_decay"]:
                     group["weight_decay"] = kwargs["weight_decay"]
 
-    def _move_net(self, device, dtype):
+    def _move_net(self, device, dtype, *, keep_optimizers=True):
         net = self.net_
         if torch.device(net.device) == device and self._fitted_dtype == _numpy(dtype):
             return
@@ -521,9 +634,10 @@ class NeuralEstimator(BaseEstimator, ABC):
         for module in self._modules().values():
             module.to(device=device, dtype=dtype)
         net.criterion_.to(device)
-        # load_state_dict moves and casts the optimizers' moments to match the parameters.
-        for name, state in optimizer_states.items():
-            getattr(net, name + "_").load_state_dict(state)
+        if keep_optimizers:
+            # load_state_dict moves and casts the optimizers' moments to match the parameters.
+            for name, state in optimizer_states.items():
+                getattr(net, name + "_").load_state_dict(state)
 
     @property
     def _monitor(self):
@@ -615,8 +729,59 @@ class _CallingNet:
     def forward_batches(self, *args, **kwargs):
         return type(self._net).forward_batches(self, *args, **kwargs)
 
+    @property
+    def model_lock(self):
+        return self._net.model_lock
+
     def _set_training(self, training):
         self._net._set_training(training)
+
+
+def _label_kind(value):
+    if isinstance(value, str | bytes):
+        return "str"
+    if isinstance(value, bool | np.bool_):
+        return "bool"
+    if isinstance(value, Real | np.number):
+        return "number"
+    return type(value).__name__
+
+
+def _check_label_values(labels, name):
+    """Refuse labels mixing types (int and str) or holding missing values, clearly.
+
+    numpy would otherwise fail deep in ``np.unique`` ("'<' not supported
+    between 'int' and 'str'") or, for NaN, accept it as a class of its own.
+    """
+    labels = np.asarray(labels)
+    if labels.dtype.kind == "f" and np.isnan(labels).any():
+        raise ValueError(f"{name} contains NaN; every label must be a class, not a missing value.")
+    if labels.dtype != object:
+        return
+    values = labels.ravel().tolist()
+    if any(value is None or (isinstance(value, float) and value != value) for value in values):
+        raise ValueError(
+            f"{name} contains missing values (None or NaN); every label must be a class."
+        )
+    kinds = sorted({_label_kind(value) for value in values})
+    if len(kinds) > 1:
+        raise ValueError(
+            f"{name} mixes labels of different types ({', '.join(kinds)}); classes "
+            "must be all strings or all numbers. Convert them, e.g. y.astype(str)."
+        )
+
+
+def _as_class_array(classes):
+    """``partial_fit``'s ``classes`` as an array of labels (a set or any sequence)."""
+    if isinstance(classes, set | frozenset | dict):
+        classes = list(classes)
+    _check_label_values(classes, "classes")
+    classes = np.asarray(classes)
+    if classes.ndim != 1:
+        raise ValueError(
+            f"classes must be a 1-D sequence of labels, got an array of shape {classes.shape}."
+        )
+    return classes
 
 
 class NeuralClassifier(ClassifierMixin, NeuralEstimator):
@@ -654,6 +819,9 @@ class NeuralClassifier(ClassifierMixin, NeuralEstimator):
         return self._fit(X, y, sample_weight=sample_weight, incremental=True, classes=classes)
 
     def _encode_targets(self, y, *, continuing, incremental, classes=None):
+        _check_label_values(y, "y")
+        if classes is not None:
+            classes = _as_class_array(classes)
         check_classification_targets(y)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
@@ -730,6 +898,17 @@ class NeuralClassifier(ClassifierMixin, NeuralEstimator):
     def _target_sample_weight(self, y):
         if self.class_weight is None:
             return None
+        if isinstance(self.class_weight, dict):
+            bad = {
+                label: weight
+                for label, weight in self.class_weight.items()
+                if not isinstance(weight, Real) or not np.isfinite(weight) or weight < 0
+            }
+            if bad:
+                raise ValueError(
+                    "class_weight must map classes to finite, non-negative numbers; got "
+                    f"{bad!r}. A negative or NaN weight would make the loss meaningless."
+                )
         return compute_sample_weight(self.class_weight, y)
 
     def _make_criterion(self):
@@ -1039,10 +1218,13 @@ class NeuralGenerator(_UnsupervisedEstimator):
             The samples, in the layout of one training sample.
         """
         check_is_fitted(self)
-        with torch_random_scope(seed_from_random_state(random_state), self.device_):
+        with (
+            torch_random_scope(seed_from_random_state(random_state), self.device_),
+            self.net_.model_lock.reading(),
+            torch.inference_mode(),
+        ):
             self.net_._set_training(False)
-            with torch.inference_mode():
-                samples = primary_output(self._sample_tensor(n_samples))
+            samples = primary_output(self._sample_tensor(n_samples))
         return _to_numpy(samples)
 
     def _score_tensor(self, X):

@@ -60,6 +60,8 @@ class ImageOrSeriesInput(InputAdapter):
         self._input_shape()
 
     def validate(self, X, y=None, *, reset, dtype, y_numeric=False):
+        if not reset:
+            self._check_layout(X)
         X, y = self._validate_data(
             X, y, y_numeric=y_numeric, reset=reset, accept_sparse=False, dtype=dtype, allow_nd=True
         )
@@ -71,6 +73,7 @@ class ImageOrSeriesInput(InputAdapter):
         return X, y
 
     def validate_predict(self, X, *, dtype):
+        self._check_layout(X)
         X = validate_data(
             self.estimator, X, reset=False, accept_sparse=False, dtype=dtype, allow_nd=True
         )
@@ -85,6 +88,37 @@ class ImageOrSeriesInput(InputAdapter):
             "in_channels": sample_shape[0],
             "spatial_dims": len(sample_shape) - 1,
         }
+
+    def _check_layout(self, X):
+        """Refuse an array whose samples are not shaped as at fit, naming both shapes.
+
+        Runs before scikit-learn's validation, whose feature-count message
+        ("X has 6 features, but ... is expecting 1 features") would speak
+        of features where a 3-D or 4-D array's second axis holds channels.
+        """
+        shape = getattr(X, "shape", None)
+        expected = getattr(self.estimator, "input_shape_", None)
+        if shape is None or expected is None or len(shape) < 3:
+            return
+        got = tuple(int(size) for size in shape[1:])
+        as_taken = (1, *got) if len(got) == 2 and self.kind == "images" else got
+        if as_taken == expected:
+            return
+        layout = (
+            "(n_samples, channels, height, width)"
+            if len(expected) == 3
+            else ("(n_samples, channels, timepoints)")
+        )
+        hint = ""
+        if len(got) == len(expected) and (got[-1], *got[:-1]) == expected:
+            axes = ", ".join(str(axis) for axis in (0, len(got), *range(1, len(got))))
+            hint = f" The channels look last: move them first, e.g. X.transpose({axes})."
+        raise ValueError(
+            f"{self.name} was fitted on samples of shape {expected}, so X must have the "
+            f"shape (n_samples, {', '.join(map(str, expected))}) in the layout {layout} "
+            f"(channels first), or be 2-D rows of {int(np.prod(expected))} values; got X "
+            f"of shape {tuple(shape)}.{hint}"
+        )
 
     def _check_fitted_shape(self, X):
         got = tuple(int(size) for size in X.shape[1:])

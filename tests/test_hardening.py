@@ -1,0 +1,232 @@
+"""Hostile and unlucky calls: Ctrl-C, failures mid-training, threads, bad labels."""
+
+import json
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
+
+from sknets import CNNClassifier, CNNRegressor, MLPClassifier, ResNetClassifier
+from sknets.exceptions import NonFiniteLossError
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+FAST = {"hidden_layer_sizes": (8,), "random_state": 0, "device": "cpu"}
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return (X / 16.0).astype(np.float32)[:300], y[:300]
+
+
+# ------------------------------------------------------------------ Ctrl-C
+@pytest.fixture(scope="module")
+def interrupt_results():
+    script = Path(__file__).with_name("_interrupt_scenarios.py")
+    completed = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=600
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    return json.loads(completed.stdout.strip().splitlines()[-1])
+
+
+def test_sigint_in_a_first_fit_propagates_and_leaves_it_unfitted(interrupt_results):
+    result = interrupt_results["first_fit"]
+    assert result["raised"]
+    assert not result["fitted"] and result["n_iter"] is None and result["classes"] == []
+
+
+@pytest.mark.parametrize("scenario", ["refit", "recalibration"])
+def test_sigint_in_a_refit_restores_the_previous_model(interrupt_results, scenario):
+    result = interrupt_results[scenario]
+    assert result["raised"]
+    assert result["after"] == result["before"]  # classes, counters and predictions
+
+
+def test_sigint_in_a_warm_start_keeps_the_completed_epochs(interrupt_results):
+    result = interrupt_results["warm_start"]
+    assert result["raised"]
+    before, after, resumed = result["before"], result["after"], result["resumed"]
+    assert after["n_iter"] == before["n_iter"] + 2 == after["curve"] == after["history"]
+    assert after["t"] == before["t"] * after["n_iter"] // before["n_iter"]
+    assert resumed["n_iter"] == after["n_iter"] + 5 == resumed["curve"] == resumed["history"]
+
+
+def test_sigint_in_partial_fit_rolls_the_call_back(interrupt_results):
+    result = interrupt_results["partial_fit"]
+    assert result["raised"]
+    assert result["after"] == result["before"]
+
+
+def test_sigint_stops_a_grid_search(interrupt_results):
+    assert interrupt_results["grid_search"]["raised"]
+
+
+# ------------------------------------------------- failures mid-training
+def test_a_failed_partial_fit_rolls_back_weights_and_counters(digits):
+    X, y = digits
+    est = MLPClassifier(**FAST)
+    for _ in range(3):
+        est.partial_fit(X, y, classes=np.arange(10))
+    proba = est.predict_proba(X)
+    state = (est.n_iter_, est.t_, list(est.loss_curve_), len(est.history_))
+    with pytest.raises(NonFiniteLossError):
+        est.partial_fit(np.full_like(X, 3e38), y)
+    assert (est.n_iter_, est.t_, list(est.loss_curve_), len(est.history_)) == state
+    np.testing.assert_array_equal(est.predict_proba(X), proba)
+    est.partial_fit(X, y)
+    assert est.n_iter_ == len(est.loss_curve_) == len(est.history_) == 4
+
+
+def test_a_failed_warm_start_rolls_back_the_schedule_and_early_stopping(digits):
+    X, y = digits
+    est = MLPClassifier(
+        max_iter=4, warm_start=True, early_stopping=True, learning_rate="invscaling", **FAST
+    ).fit(X, y)
+    monitor = est._monitor
+    carried = monitor.carried_state()
+    rates = [group["lr"] for group in est.net_.optimizer_.param_groups]
+    proba = est.predict_proba(X)
+    with pytest.raises(NonFiniteLossError):
+        est.fit(np.full_like(X, 3e38), y)
+    assert est._monitor.carried_state() == carried
+    assert [group["lr"] for group in est.net_.optimizer_.param_groups] == rates
+    np.testing.assert_array_equal(est.predict_proba(X), proba)
+
+
+# ------------------------------------------------------------------ threads
+def test_prediction_never_runs_in_training_mode_while_another_thread_trains(digits):
+    X, y = digits
+    est = MLPClassifier(hidden_layer_sizes=(64,), dropout=0.5, random_state=0, device="cpu")
+    est.partial_fit(X, y, classes=np.arange(10))
+    modes = []
+    main = threading.get_ident()
+
+    def record_mode(module, inputs, output):
+        if threading.get_ident() == main:
+            modes.append(module.training)
+
+    est.module_.register_forward_hook(record_mode)
+    stop = threading.Event()
+
+    def train():
+        while not stop.is_set():
+            est.partial_fit(X, y)
+
+    trainer = threading.Thread(target=train)
+    trainer.start()
+    try:
+        reference = None
+        for _ in range(40):
+            proba = est.predict_proba(X[:20])
+            assert np.isfinite(proba).all()
+            reference = proba if reference is None else reference
+    finally:
+        stop.set()
+        trainer.join()
+    assert modes and not any(modes)
+
+
+def test_model_lock_lets_the_training_thread_predict():
+    from sknets._training import ModelLock
+
+    lock = ModelLock()
+    with lock.writing(), lock.reading():
+        pass
+    with lock.reading(), lock.reading():
+        pass
+
+
+# -------------------------------------------------------------- bad values
+@pytest.mark.parametrize("bad", [-1.0, float("nan"), float("inf"), "2"])
+def test_bad_class_weights_are_refused_before_training(digits, bad):
+    X, y = digits
+    est = MLPClassifier(class_weight={0: bad, 1: 2.0}, **FAST)
+    with pytest.raises(ValueError, match="class_weight must map classes to finite"):
+        est.fit(X, y % 2)
+    assert not hasattr(est, "net_")
+
+
+@pytest.mark.parametrize(
+    "estimator",
+    [
+        MLPClassifier(**FAST),
+        CNNRegressor(filters=(4,), random_state=0, device="cpu"),
+        ResNetClassifier(layers=(1,), base_filters=4, random_state=0, device="cpu"),
+    ],
+    ids=lambda est: type(est).__name__,
+)
+def test_a_fit_that_does_not_learn_warns(estimator):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 4)) * 1e30
+    y = np.arange(60) % 2
+    with pytest.warns(ConvergenceWarning, match="did not learn"):
+        estimator.set_params(max_iter=5).fit(X, y)
+
+
+def test_a_fit_that_learns_does_not_warn_it_did_not(digits):
+    X, y = digits
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        MLPClassifier(max_iter=5, **FAST).fit(X, y)
+    assert not [w for w in caught if "did not learn" in str(w.message)]
+
+
+def test_channels_last_images_get_a_message_about_the_layout():
+    rng = np.random.default_rng(0)
+    X = rng.random((20, 3, 6, 6), dtype=np.float32)
+    y = np.arange(20) % 2
+    est = CNNClassifier(filters=(4,), max_iter=1, random_state=0, device="cpu").fit(X, y)
+    channels_last = X.transpose(0, 2, 3, 1)
+    with pytest.raises(ValueError, match=r"fitted on samples of shape \(3, 6, 6\)") as error:
+        est.predict(channels_last)
+    message = str(error.value)
+    assert "(n_samples, channels, height, width)" in message
+    assert "(20, 6, 6, 3)" in message and "transpose(0, 3, 1, 2)" in message
+    with pytest.raises(ValueError, match="channels first"):
+        est.partial_fit(channels_last, y)
+
+
+def test_mixed_type_labels_are_refused_clearly(digits):
+    X, y = digits
+    labels = np.array([1 if v % 2 else "odd" for v in y], dtype=object)
+    with pytest.raises(ValueError, match=r"mixes labels of different types \(number, str\)"):
+        MLPClassifier(**FAST).fit(X, labels)
+
+
+@pytest.mark.parametrize("bad", [np.array([0.0, np.nan, 1.0]), np.array([0, None, 1], object)])
+def test_missing_labels_are_refused(digits, bad):
+    X, _ = digits
+    y = np.resize(bad, X.shape[0])
+    with pytest.raises(ValueError, match="y contains"):
+        MLPClassifier(**FAST).fit(X, y)
+    with pytest.raises(ValueError, match="classes contains"):
+        MLPClassifier(**FAST).partial_fit(X, np.arange(X.shape[0]) % 2, classes=bad)
+
+
+def test_partial_fit_takes_classes_as_a_set(digits):
+    X, y = digits
+    est = MLPClassifier(**FAST).partial_fit(X, y % 2, classes={1, 0})
+    np.testing.assert_array_equal(est.classes_, [0, 1])
+    assert est.predict_proba(X).shape == (X.shape[0], 2)
+
+
+def test_early_stopping_without_a_validation_share_names_validation_fraction(digits):
+    X, y = digits
+    with pytest.raises(ValueError, match="validation_fraction must be above 0"):
+        MLPClassifier(early_stopping=True, validation_fraction=0.0, **FAST).fit(X, y)
+
+
+def test_resnet_with_negative_class_weights_refused(digits):
+    X, y = digits
+    est = ResNetClassifier(class_weight={0: -1.0, 1: 2.0}, max_iter=1, device="cpu")
+    with pytest.raises(ValueError, match="class_weight"):
+        est.fit(X.reshape(-1, 1, 8, 8), y % 2)
