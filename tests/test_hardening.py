@@ -189,7 +189,7 @@ def test_channels_last_images_get_a_message_about_the_layout():
     with pytest.raises(ValueError, match=r"fitted on samples of shape \(3, 6, 6\)") as error:
         est.predict(channels_last)
     message = str(error.value)
-    assert "(n_samples, channels, height, width)" in message
+    assert "(n_samples, channels, height, width) = (n_samples, 3, 6, 6)" in message
     assert "(20, 6, 6, 3)" in message and "transpose(0, 3, 1, 2)" in message
     with pytest.raises(ValueError, match="channels first"):
         est.partial_fit(channels_last, y)

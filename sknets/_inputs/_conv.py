@@ -114,10 +114,10 @@ class ImageOrSeriesInput(InputAdapter):
             axes = ", ".join(str(axis) for axis in (0, len(got), *range(1, len(got))))
             hint = f" The channels look last: move them first, e.g. X.transpose({axes})."
         raise ValueError(
-            f"{self.name} was fitted on samples of shape {expected}, so X must have the "
-            f"shape (n_samples, {', '.join(map(str, expected))}) in the layout {layout} "
-            f"(channels first), or be 2-D rows of {int(np.prod(expected))} values; got X "
-            f"of shape {tuple(shape)}.{hint}"
+            f"{self.name} was fitted on samples of shape {expected}, channels first: X "
+            f"must be {layout} = (n_samples, {', '.join(map(str, expected))}), or 2-D rows "
+            f"of {int(np.prod(expected))} values. Got X of shape {tuple(shape)}: "
+            f"expected {expected}, got {as_taken}.{hint}"
         )
 
     def _check_fitted_shape(self, X):
