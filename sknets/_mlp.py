@@ -62,7 +62,10 @@ _MLP_ATTRIBUTES = {
     ),
     "intercepts_": ("list of ndarray", "Bias vector of each layer."),
     "n_layers_": ("int", "Number of layers, input and output included."),
-    "out_activation_": ("str", 'Output activation ("logistic", "softmax" or "identity").'),
+    "out_activation_": (
+        "str",
+        'Output activation ("logistic", "softmax", "identity", or "exp" with loss="poisson").',
+    ),
     "module_": ("torch.nn.Module", "The trained :class:`sknets.networks.MLP`."),
 }
 
@@ -105,8 +108,10 @@ class _MLPMixin:
 
     @property
     def out_activation_(self):
-        """Output activation: "logistic", "softmax" or "identity", as in scikit-learn."""
+        """Output activation: "logistic", "softmax", "identity" or "exp", as in scikit-learn."""
         check_is_fitted(self)
+        if getattr(self, "_log_link", False):
+            return "exp"
         return {"binary": "logistic", "multilabel": "logistic", "multiclass": "softmax"}.get(
             getattr(self, "_target_type", None), "identity"
         )
@@ -156,7 +161,9 @@ class MLPRegressor(_MLPMixin, NeuralRegressor):
     A drop-in replacement for :class:`sklearn.neural_network.MLPRegressor`
     (same parameters and attributes) that trains on a CPU or GPU and adds
     ``dropout``, ``batch_norm``, ``device`` and more solvers and schedules.
-    It minimises half the squared error; a 2-D ``y`` fits several targets.
+    It minimises half the squared error or, with ``loss="poisson"``, the
+    half Poisson deviance of a log-link output (``predict`` returns
+    ``exp(output)``); a 2-D ``y`` fits several targets.
 
     Attributes
     ----------{attributes_doc(REGRESSOR_ATTRIBUTES, **_MLP_ATTRIBUTES)}

@@ -30,6 +30,7 @@ __all__ = [
     "install_parameters",
     "SHARED_TRAINING_PARAMS",
     "CLASS_WEIGHT_PARAM",
+    "REGRESSION_LOSS_PARAM",
     "DEVICE_PARAMS",
 ]
 
@@ -168,17 +169,35 @@ class PositiveIntTuples(_Custom):
 
 
 # ------------------------------------------------------- the shared parameters
-_OPTIMIZER_NAMES = ("adam", "adamw", "sgd")
+_OPTIMIZER_NAMES = ("adam", "adamw", "sgd", "lbfgs")
 
 SHARED_TRAINING_PARAMS = (
     Param(
         "solver",
         "adam",
-        '{"adam", "adamw", "sgd"}',
+        '{"adam", "adamw", "sgd", "lbfgs"}',
         """
-        Optimizer. ``"sgd"`` uses ``momentum`` and ``nesterovs_momentum``;
-        ``"adam"`` and ``"adamw"`` use ``beta_1``, ``beta_2`` and ``epsilon``.""",
+        Optimizer. ``"sgd"`` uses ``momentum`` and ``nesterovs_momentum``
+        (scikit-learn's update); ``"adam"`` and ``"adamw"`` use ``beta_1``,
+        ``beta_2`` and ``epsilon``. ``"lbfgs"`` is full-batch L-BFGS as in
+        scikit-learn: one epoch is one L-BFGS iteration over all training
+        rows (``max_iter`` iterations, ``max_fun`` loss evaluations, ``tol``
+        the gradient tolerance); ``batch_size``, ``learning_rate``,
+        ``learning_rate_init``, ``power_t``, ``momentum`` and ``shuffle``
+        are ignored and ``partial_fit`` is unavailable. L-BFGS expects a
+        deterministic objective, which dropout is not. Models with several
+        optimizers or their own training step refuse it.""",
         [StrOptions(set(_OPTIMIZER_NAMES))],
+    ),
+    Param(
+        "max_fun",
+        15000,
+        "int",
+        """
+        With ``solver="lbfgs"``, the maximum number of loss evaluations
+        (line-search steps included); training stops with a
+        ConvergenceWarning when it is reached. Ignored by the other solvers.""",
+        [Interval(Integral, 1, None, closed="left")],
     ),
     Param(
         "alpha",
@@ -205,9 +224,10 @@ SHARED_TRAINING_PARAMS = (
         "constant",
         '{"constant", "invscaling", "adaptive", "plateau", "cosine", "step"}',
         """
-        Learning-rate schedule, applied with every solver (scikit-learn
-        applies it to ``"sgd"`` only) and, where a model trains with several
-        optimizers, to each of them in proportion to its initial rate.
+        Learning-rate schedule, applied with every solver but ``"lbfgs"``
+        (scikit-learn applies it to ``"sgd"`` only) and, where a model
+        trains with several optimizers, to each of them in proportion to
+        its initial rate.
         ``"invscaling"``: ``learning_rate_init / (t + 1) ** power_t`` with
         ``t`` the samples seen; ``"adaptive"``: divide by 5 whenever
         ``n_iter_no_change`` epochs fail to improve by ``tol``, stop below
@@ -241,7 +261,7 @@ SHARED_TRAINING_PARAMS = (
         200,
         "int",
         """
-        Maximum number of epochs.""",
+        Maximum number of epochs (L-BFGS iterations with ``solver="lbfgs"``).""",
         [Interval(Integral, 1, None, closed="left")],
     ),
     Param(
@@ -269,7 +289,9 @@ SHARED_TRAINING_PARAMS = (
         "float",
         """
         Minimum improvement of the training loss (or of the validation
-        score with ``early_stopping``) that counts as progress.""",
+        score with ``early_stopping``) that counts as progress; with
+        ``solver="lbfgs"``, the gradient tolerance (training stops when no
+        gradient component exceeds it).""",
         [Interval(Real, 0, None, closed="left")],
     ),
     Param(
@@ -357,6 +379,18 @@ SHARED_TRAINING_PARAMS = (
         learning rate).""",
         [Interval(Integral, 1, None, closed="left")],
     ),
+)
+
+REGRESSION_LOSS_PARAM = Param(
+    "loss",
+    "squared_error",
+    '{"squared_error", "poisson"}',
+    """
+    Loss of the regressor: half the squared error, or the half Poisson
+    deviance of non-negative targets (counts, rates), for which the network
+    predicts the log of the mean and ``predict`` returns its exponential.
+    Both are averaged over the target columns.""",
+    [StrOptions({"squared_error", "poisson"})],
 )
 
 CLASS_WEIGHT_PARAM = Param(

@@ -35,6 +35,7 @@ from skorch.utils import TeeGenerator
 from torch import nn
 
 from ._batchnorm import batch_sample_weights, weighted_batch_norms
+from ._optim import LBFGS
 from .exceptions import NonFiniteLossError
 
 # Prediction batches are padded to a multiple of this many rows.  CPU matrix
@@ -386,6 +387,19 @@ class HalfSquaredErrorPerSample(nn.Module):
         return 0.5 * (primary_output(prediction) - target).pow(2).mean(dim=1)
 
 
+class HalfPoissonDeviancePerSample(nn.Module):
+    """Half the Poisson deviance of the mean ``exp(output)``, averaged over the output columns.
+
+    ``y * log(y / mu) - y + mu`` (scikit-learn's MLP Poisson loss), written
+    from the log-mean ``eta`` as ``exp(eta) - y * eta + y * log(y) - y`` so
+    that no ``log(exp(eta))`` under- or overflows.
+    """
+
+    def forward(self, log_mean, target):
+        eta = primary_output(log_mean)
+        return (torch.exp(eta) - target * eta + torch.xlogy(target, target) - target).mean(dim=1)
+
+
 def accuracy_from_outputs(logits, target, sample_weight=None):
     """(Weighted) accuracy of raw classifier outputs; subset accuracy for multilabel."""
     logits = primary_output(logits)
@@ -414,6 +428,11 @@ def r2_from_outputs(prediction, target, sample_weight=None):
     perfect = torch.where(residual == 0, 1.0, 0.0).to(torch.float64)
     score = torch.where(total > 0, 1 - residual / total.clamp_min(1e-300), perfect)
     return float(score.mean())
+
+
+def r2_from_log_outputs(log_mean, target, sample_weight=None):
+    """:func:`r2_from_outputs` of the means ``exp(output)`` of a Poisson model."""
+    return r2_from_outputs(torch.exp(primary_output(log_mean)), target, sample_weight)
 
 
 class NeuralNetCore(NeuralNet):
@@ -519,7 +538,10 @@ class NeuralNetCore(NeuralNet):
             weight_decay = kwargs.pop("weight_decay", 0.0)
             decayed = [p for _, p in named_parameters if p.ndim > 1]
             not_decayed = [p for _, p in named_parameters if p.ndim <= 1]
-            if weight_decay == 0:
+            if isinstance(optimizer, type) and issubclass(optimizer, LBFGS):
+                # L-BFGS takes one group; it adds the penalty to its objective itself.
+                groups = [{"params": decayed + not_decayed, "weight_decay": weight_decay}]
+            elif weight_decay == 0:
                 # Nothing to tell apart: one group, so that each step runs the
                 # update loop once instead of twice (same updates, same order).
                 groups = [{"params": decayed + not_decayed, "weight_decay": 0.0}]
@@ -625,8 +647,19 @@ class NeuralNetCore(NeuralNet):
                     hook(self, named_parameters=named_parameters, batch=batch, training=True)
             return step["loss"]
 
-        self._step_optimizer(step_fn)
-        return step_accumulator.get_step()
+        optimizer = self._full_batch_optimizer()
+        if optimizer is None:
+            self._step_optimizer(step_fn)
+            return step_accumulator.get_step()
+        # The loss at the weights after the L-BFGS iteration, not at the
+        # first or last point its line search tried.
+        loss = optimizer.step(step_fn)
+        return {**step_accumulator.get_step(), "loss": loss}
+
+    def _full_batch_optimizer(self):
+        """The net's :class:`~sknets._optim.LBFGS` (``solver="lbfgs"``), or None."""
+        optimizer = getattr(self, "optimizer_", None)
+        return optimizer if isinstance(optimizer, LBFGS) else None
 
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)
@@ -778,6 +811,7 @@ class EpochMonitor(Callback):
         self.schedule_epoch = 0
         self.samples_seen = 0
         self.converged = False
+        self.stop_message = None  # why a fit stopped unconverged before max_iter
         self.validation = None
         self.score_fn = None
         self.best_state = None
@@ -790,6 +824,7 @@ class EpochMonitor(Callback):
         self.validation = validation
         self.score_fn = score_fn
         self.converged = False
+        self.stop_message = None
         self.best_state = None
         self.best_validation_score = -np.inf
         self._best_loss_of_fit = np.inf
@@ -880,7 +915,10 @@ class EpochMonitor(Callback):
         history.record("lr", self._current_lr(net))
         history.record("dur", time.perf_counter() - self._epoch_start)
 
-        if self.no_improvement_count > self.n_iter_no_change:
+        full_batch = net._full_batch_optimizer()
+        if full_batch is not None:
+            self._full_batch_rules(full_batch)
+        elif self.no_improvement_count > self.n_iter_no_change:
             current = self._current_lr(net)
             floor = self.learning_rate_init * self.PLATEAU_FLOOR
             if self.learning_rate == "adaptive" and current > 1e-6:
@@ -898,6 +936,28 @@ class EpochMonitor(Callback):
                 raise StopTraining
         elif self.learning_rate in ("invscaling", "cosine", "step"):
             self._set_lr(net, self._scheduled_lr())
+
+    def _full_batch_rules(self, optimizer):
+        """L-BFGS's own stopping rules (scipy's, as scikit-learn's lbfgs solver).
+
+        No schedule and no training-loss plateau rule: the iteration stops
+        on its gradient and relative-decrease tolerances or its evaluation
+        budget; a validation set still stops it after ``n_iter_no_change``
+        epochs without improvement.
+        """
+        if self.validation is not None and self.no_improvement_count > self.n_iter_no_change:
+            self.converged = True
+        elif optimizer.converged:
+            self.converged = True
+        elif optimizer.n_evaluations >= optimizer.max_fun:
+            self.stop_message = (
+                f"lbfgs failed to converge after {self.n_iter} iteration(s): the number of "
+                f"loss evaluations reached max_fun={optimizer.max_fun}. Increase max_fun "
+                "(or max_iter) or scale the data."
+            )
+        else:
+            return
+        raise StopTraining
 
     def on_train_end(self, net, **kwargs):
         if self.best_state is not None:

@@ -55,9 +55,11 @@ from ._inputs import (
     TabularInput,
     TokenInput,
 )
+from ._optim import LBFGS, SCIPY_FTOL, SGD
 from ._params import (
     CLASS_WEIGHT_PARAM,
     DEVICE_PARAMS,
+    REGRESSION_LOSS_PARAM,
     SHARED_TRAINING_PARAMS,
     Param,
     PositiveInts,
@@ -69,12 +71,14 @@ from ._training import (
     BinaryCrossEntropyPerSample,
     CrossEntropyPerSample,
     EpochMonitor,
+    HalfPoissonDeviancePerSample,
     HalfSquaredErrorPerSample,
     NeuralNetCore,
     ProgressReporter,
     accuracy_from_outputs,
     n_rows,
     primary_output,
+    r2_from_log_outputs,
     r2_from_outputs,
     tree_leaves,
     tree_map,
@@ -107,7 +111,7 @@ __all__ = [
     "TokenInput",
 ]
 
-_OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}
+_OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": SGD, "lbfgs": LBFGS}
 
 # The floating-point types a network can train in, by every name ``dtype`` accepts.
 _DTYPES = {
@@ -127,6 +131,15 @@ def _numpy(dtype):
 
 def _to_numpy(tensor):
     return tensor.detach().cpu().numpy()
+
+
+def _stochastic_solver(estimator):
+    """``available_if`` check of ``partial_fit``: not with full-batch L-BFGS, as scikit-learn."""
+    if getattr(estimator, "solver", None) == "lbfgs":
+        raise AttributeError(
+            "partial_fit is only available for stochastic optimizers. lbfgs is not stochastic."
+        )
+    return True
 
 
 # Prediction batches hold about this many input values, so that memory
@@ -259,6 +272,19 @@ class NeuralEstimator(BaseEstimator, ABC):
                 f"validation_fraction={self.validation_fraction!r}."
             )
         self._input(self).check_params()
+        if self.solver == "lbfgs":
+            self._check_full_batch_solver()
+
+    def _check_full_batch_solver(self):
+        # L-BFGS steps through NeuralNetCore.train_step's closure, with one optimizer.
+        own_step = self._net_class.train_step is not NeuralNetCore.train_step
+        if own_step or len(self._optimized_modules) != 1:
+            why = "its own training step" if own_step else "several optimizers"
+            raise ValueError(
+                f"{type(self).__name__} trains with {why}, so it cannot use "
+                "solver='lbfgs' (full-batch L-BFGS needs one optimizer and the default "
+                "training step); use 'adam', 'adamw' or 'sgd'."
+            )
 
     # --------------------------------------------------------------- training
     def _fit(self, X, y, *, sample_weight, incremental, classes=None, **input_arguments):
@@ -409,8 +435,7 @@ class NeuralEstimator(BaseEstimator, ABC):
             self._warn_if_not_learned()
         if not incremental and not self._monitor.converged and self.max_iter == epochs:
             warnings.warn(
-                f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and "
-                "the optimization hasn't converged yet.",
+                self._monitor.stop_message or self._max_iter_message(),
                 ConvergenceWarning,
                 stacklevel=4,
             )
@@ -454,6 +479,18 @@ class NeuralEstimator(BaseEstimator, ABC):
                 ConvergenceWarning,
                 stacklevel=5,
             )
+
+    def _max_iter_message(self):
+        if self.solver == "lbfgs":
+            return (
+                f"lbfgs failed to converge after {self.n_iter_} iteration(s): the maximum "
+                f"number of iterations was reached (max_iter={self.max_iter}). Increase "
+                "max_iter or scale the data."
+            )
+        return (
+            f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and "
+            "the optimization hasn't converged yet."
+        )
 
     def _resolve_dtype(self, device):
         """The ``dtype`` parameter as a torch dtype that ``device`` can train in."""
@@ -515,6 +552,8 @@ class NeuralEstimator(BaseEstimator, ABC):
         return train_index, valid_index
 
     def _effective_batch_size(self, n_samples):
+        if self.solver == "lbfgs":
+            return n_samples  # full batch, as scikit-learn's lbfgs (batch_size ignored)
         if self.batch_size == "auto":
             return min(200, n_samples)
         if self.batch_size > n_samples:
@@ -535,6 +574,16 @@ class NeuralEstimator(BaseEstimator, ABC):
                 "momentum": self.momentum,
                 "nesterov": bool(self.nesterovs_momentum and self.momentum > 0),
             }
+        elif self.solver == "lbfgs":
+            # scipy's options as scikit-learn sets them: gtol=tol, the default
+            # ftol (but no finer than the dtype resolves), the first step 1.
+            eps = torch.finfo(_DTYPES[self.dtype]).eps
+            kwargs = {
+                "tolerance_grad": self.tol,
+                "tolerance_change": max(SCIPY_FTOL, eps),
+                "history_size": 10,
+                "max_fun": self.max_fun,
+            }
         else:
             kwargs = {"betas": (self.beta_1, self.beta_2), "eps": self.epsilon}
         # AdamW decays decoupled from the gradient, with alpha as its rate;
@@ -545,7 +594,7 @@ class NeuralEstimator(BaseEstimator, ABC):
             kwargs["weight_decay"] = self.alpha
         else:
             kwargs["weight_decay"] = self.alpha / (batch_size * mean_weight)
-        kwargs["lr"] = self.learning_rate_init
+        kwargs["lr"] = 1.0 if self.solver == "lbfgs" else self.learning_rate_init
         return _OPTIMIZERS[self.solver], kwargs
 
     def _optimizer_specs(self, batch_size, mean_weight):
@@ -597,7 +646,7 @@ class NeuralEstimator(BaseEstimator, ABC):
             train_split=None,
             device=str(device),
             verbose=0,
-            shuffle=self.shuffle,
+            shuffle=self._shuffles(),
             **self._net_kwargs(),
         )
         return net.initialize()
@@ -606,13 +655,17 @@ class NeuralEstimator(BaseEstimator, ABC):
         """Prepare the fitted net for another call (warm start or partial_fit)."""
         net = self.net_
         self._move_net(device, dtype)
-        net.batch_size, net.max_epochs, net.shuffle = batch_size, self.max_iter, self.shuffle
+        net.batch_size, net.max_epochs, net.shuffle = batch_size, self.max_iter, self._shuffles()
         for key, value in self._net_kwargs().items():
             setattr(net, key, value)
         vars(self._monitor).update(self._monitor_settings())
         dict(net.callbacks_)["progress"].verbose = self.verbose
         specs = self._optimizer_specs(batch_size, mean_weight)
-        if new_optimizer:
+        # A solver changed since the last fit (lbfgs, then partial_fit with sgd) needs its own.
+        if new_optimizer or any(
+            isinstance(specs[name][0], type) and not isinstance(optimizer, specs[name][0])
+            for name, optimizer in net.optimizers.items()
+        ):
             # As scikit-learn: a warm-started fit keeps the weights, not the optimizers.
             net.optimizer_specs = specs
             net.initialize_optimizer()
@@ -624,6 +677,10 @@ class NeuralEstimator(BaseEstimator, ABC):
             for group in getattr(net, name + "_").param_groups:
                 if group["weight_decay"]:
                     group["weight_decay"] = kwargs["weight_decay"]
+
+    def _shuffles(self):
+        # One full batch (lbfgs): shuffling would only reorder its sums.
+        return self.shuffle and self.solver != "lbfgs"
 
     def _move_net(self, device, dtype, *, keep_optimizers=True):
         net = self.net_
@@ -639,6 +696,10 @@ class NeuralEstimator(BaseEstimator, ABC):
             for name, state in optimizer_states.items():
                 getattr(net, name + "_").load_state_dict(state)
 
+    def _validation_score_fn(self):
+        """``score(outputs, target, sample_weight)`` for early stopping, from raw outputs."""
+        return type(self)._score_outputs
+
     @property
     def _monitor(self):
         return dict(self.net_.callbacks_)["monitor"]
@@ -650,7 +711,7 @@ class NeuralEstimator(BaseEstimator, ABC):
             self.net_,
             n_train=len(train),
             validation=valid,
-            score_fn=type(self)._score_outputs,
+            score_fn=self._validation_score_fn(),
             continuing=continuing,
         )
         if not incremental:
@@ -796,6 +857,7 @@ class NeuralClassifier(ClassifierMixin, NeuralEstimator):
     _shared_params = SHARED_TRAINING_PARAMS + (CLASS_WEIGHT_PARAM,) + DEVICE_PARAMS
     _score_outputs = staticmethod(accuracy_from_outputs)
 
+    @available_if(_stochastic_solver)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Run one epoch over (X, y), keeping the weights of earlier calls.
 
@@ -981,11 +1043,23 @@ class NeuralClassifier(ClassifierMixin, NeuralEstimator):
 
 
 class NeuralRegressor(RegressorMixin, NeuralEstimator):
-    """Base of the regressors: half squared error, single or multi-target."""
+    """Base of the regressors: single or multi-target, half squared error or Poisson.
 
+    With ``loss="poisson"`` the network's raw output is the log of the
+    predicted mean: ``predict`` returns its exponential and the loss is the
+    half Poisson deviance, as in scikit-learn's MLPRegressor.
+    """
+
+    _shared_params = SHARED_TRAINING_PARAMS + (REGRESSION_LOSS_PARAM,) + DEVICE_PARAMS
     _y_numeric = True
     _score_outputs = staticmethod(r2_from_outputs)
 
+    @property
+    def _log_link(self):
+        """Whether the fitted network outputs log-means (``loss="poisson"`` at fit time)."""
+        return getattr(self, "_fitted_loss", "squared_error") == "poisson"
+
+    @available_if(_stochastic_solver)
     def partial_fit(self, X, y, sample_weight=None):
         """Run one epoch over (X, y), keeping the weights of earlier calls.
 
@@ -1009,6 +1083,28 @@ class NeuralRegressor(RegressorMixin, NeuralEstimator):
         y = np.asarray(y, dtype=np.float32)
         if y.ndim == 1:
             y = y[:, None]
+        if self.loss == "poisson":
+            # Negative counts have no Poisson likelihood, and with an all-zero
+            # target the best log-mean is -inf.
+            if (y < 0).any():
+                raise ValueError(
+                    f"{type(self).__name__} with loss='poisson' requires non-negative y; "
+                    f"got a minimum of {float(y.min())!r}."
+                )
+            if not incremental and (y.sum(axis=0) <= 0).any():
+                raise ValueError(
+                    f"{type(self).__name__} with loss='poisson' requires the sum of y "
+                    "(of each target) to be positive."
+                )
+        if not continuing:
+            self._fitted_loss = self.loss
+        elif self.loss != getattr(self, "_fitted_loss", "squared_error"):
+            # The network's output means the fitted loss's quantity (a mean or a log-mean).
+            raise ValueError(
+                f"{type(self).__name__} was fitted with loss={self._fitted_loss!r}; a "
+                f"continued fit cannot change it to {self.loss!r}. Fit from scratch "
+                "(warm_start=False)."
+            )
         if not continuing:
             self.n_outputs_ = y.shape[1]
         elif y.shape[1] != self.n_outputs_:
@@ -1019,7 +1115,13 @@ class NeuralRegressor(RegressorMixin, NeuralEstimator):
         return y
 
     def _make_criterion(self):
+        if self.loss == "poisson":
+            return HalfPoissonDeviancePerSample()
         return HalfSquaredErrorPerSample()
+
+    def _validation_score_fn(self):
+        # R² of the predicted means, exp(output), not of the log-means.
+        return r2_from_log_outputs if self._log_link else r2_from_outputs
 
     def predict(self, X):
         """Predicted targets.
@@ -1034,7 +1136,10 @@ class NeuralRegressor(RegressorMixin, NeuralEstimator):
         y : ndarray of shape (n_samples,) or (n_samples, n_targets)
             Predictions; 1-D when the model has a single target.
         """
-        prediction = primary_output(self._forward(X)).to(torch.float64).numpy()
+        prediction = primary_output(self._forward(X)).to(torch.float64)
+        if self._log_link:
+            prediction = torch.exp(prediction)
+        prediction = prediction.numpy()
         return prediction.ravel() if prediction.shape[1] == 1 else prediction
 
     def __sklearn_tags__(self):
@@ -1072,6 +1177,7 @@ class _UnsupervisedEstimator(NeuralEstimator):
         """
         return self._fit(X, None, sample_weight=sample_weight, incremental=False)
 
+    @available_if(_stochastic_solver)
     def partial_fit(self, X, y=None, sample_weight=None):
         """Run one epoch over X, keeping the weights of earlier calls.
 

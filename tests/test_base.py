@@ -1072,7 +1072,8 @@ def test_bad_fit_input_is_refused_before_training(
 @pytest.mark.parametrize(
     "params, name",
     [
-        ({"solver": "lbfgs"}, "solver"),
+        ({"solver": "newton"}, "solver"),
+        ({"max_fun": 0}, "max_fun"),
         ({"hidden_layer_sizes": 0}, "hidden_layer_sizes"),
         ({"hidden_layer_sizes": (0,)}, "hidden_layer_sizes"),
         ({"hidden_layer_sizes": (4, -2)}, "hidden_layer_sizes"),
@@ -1119,7 +1120,9 @@ def test_invalid_regressor_parameter(regression, training_spy):
     ):
         MLPRegressor(hidden_layer_sizes=(0,), device="cpu").fit(X, y)
     with pytest.raises(InvalidParameterError, match="'solver' parameter of MLPRegressor"):
-        MLPRegressor(solver="lbfgs", device="cpu").fit(X, y)
+        MLPRegressor(solver="newton", device="cpu").fit(X, y)
+    with pytest.raises(InvalidParameterError, match="'loss' parameter of MLPRegressor"):
+        MLPRegressor(loss="absolute_error", device="cpu").fit(X, y)
     assert training_spy.calls == 0
 
 

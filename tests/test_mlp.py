@@ -23,6 +23,7 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 from torch import nn
 
+import sknets._optim
 from sknets import MLPClassifier, MLPRegressor
 from sknets.networks import MLP
 
@@ -38,19 +39,16 @@ def _sklearn(cls, **params):
 
 # ------------------------------------------------------------- parameters
 def test_parameters_follow_sklearn():
-    # sknets has no lbfgs solver (max_fun) and the regressor always minimises
-    # half the squared error (no loss parameter); see docs/getting_started.rst.
-    for ours, theirs, not_here in [
-        (MLPClassifier, SkMLPClassifier, {"max_fun"}),
-        (MLPRegressor, SkMLPRegressor, {"max_fun", "loss"}),
-    ]:
+    for ours, theirs in [(MLPClassifier, SkMLPClassifier), (MLPRegressor, SkMLPRegressor)]:
         sklearn_params = theirs().get_params()
         our_params = ours().get_params()
-        missing = set(sklearn_params) - set(our_params)
-        assert missing <= not_here, missing
-        shared = set(sklearn_params) & set(our_params)
-        for name in shared - {"solver"}:
+        assert set(sklearn_params) <= set(our_params)
+        for name in sklearn_params:
             assert our_params[name] == sklearn_params[name], name
+        for name in ("solver", "loss"):
+            if name in sklearn_params:
+                theirs_allowed = theirs._parameter_constraints[name][0].options
+                assert theirs_allowed <= ours._parameter_constraints[name][0].options
     assert {"dropout", "batch_norm", "device", "class_weight"} <= set(MLPClassifier().get_params())
 
 
@@ -241,7 +239,7 @@ def test_solver_settings_reach_the_optimizer(iris):
     X, y = iris
     est = _clf("cpu", solver="sgd", momentum=0.8, nesterovs_momentum=True, max_iter=1).fit(X, y)
     optimizer = est.net_.optimizer_
-    assert isinstance(optimizer, torch.optim.SGD)
+    assert isinstance(optimizer, sknets._optim.SGD)
     assert optimizer.defaults["momentum"] == 0.8 and optimizer.defaults["nesterov"]
     est = _clf("cpu", solver="adamw", beta_1=0.8, beta_2=0.99, epsilon=1e-6, alpha=0.05, max_iter=1)
     optimizer = est.fit(X, y).net_.optimizer_
@@ -364,3 +362,220 @@ def test_prediction_of_a_row_does_not_depend_on_the_rows_predicted_with_it(devic
         [est.predict(X[start : start + n_rows]) for start in range(0, len(X), n_rows)]
     )
     np.testing.assert_array_equal(in_pieces, full)
+
+
+# ------------------------------------------------------------------ lbfgs
+def test_lbfgs_reaches_sklearn_accuracy_on_iris_and_digits(device, iris):
+    X, y = iris
+    est = _clf(device, hidden_layer_sizes=(16,), solver="lbfgs", max_iter=300).fit(X, y)
+    assert est.score(X, y) >= 0.97
+    # One epoch is one iteration over the full batch; the loss falls throughout.
+    assert est.n_iter_ == len(est.loss_curve_) and est.t_ == est.n_iter_ * len(X)
+    X, y = load_digits(return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0, stratify=y)
+    scaler = StandardScaler().fit(X_train)
+    X_train, X_test = scaler.transform(X_train), scaler.transform(X_test)
+    params = {"hidden_layer_sizes": (32,), "solver": "lbfgs", "max_iter": 100, "random_state": 0}
+    with warnings.catch_warnings(), threadpool_limits(1):
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reference = SkMLPClassifier(**params).fit(X_train, y_train).score(X_test, y_test)
+        ours = MLPClassifier(**params, device=device).fit(X_train, y_train)
+    assert ours.score(X_test, y_test) >= reference - 0.02, (ours.score(X_test, y_test), reference)
+
+
+def test_lbfgs_loss_curve_is_the_data_loss_and_the_penalty_is_optimised(iris):
+    X, y = iris
+    strong = _clf("cpu", solver="lbfgs", alpha=10.0, max_iter=200, dtype="float64").fit(X, y)
+    weak = _clf("cpu", solver="lbfgs", alpha=1e-5, max_iter=200, dtype="float64").fit(X, y)
+    # The line search sees the L2 term: the penalty shrinks the weights ...
+    norm = [sum((c**2).sum() for c in est.coefs_) for est in (strong, weak)]
+    assert norm[0] < 0.2 * norm[1]
+    # ... and the recorded loss is the data loss at the final weights, without it.
+    from sklearn.metrics import log_loss
+
+    assert strong.loss_ == pytest.approx(log_loss(y, strong.predict_proba(X)), rel=1e-9)
+
+
+def test_lbfgs_converges_without_a_warning_and_caches_evaluations(iris):
+    X, y = iris
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        est = _clf("cpu", solver="lbfgs", max_iter=1000, tol=1e-3).fit(X, y)
+    optimizer = est.net_.optimizer_
+    assert est.n_iter_ < 1000 and optimizer.converged
+    # PyTorch's L-BFGS asks again for the point its last line search ended on;
+    # the cache answers, so fewer real evaluations than closure calls.
+    closure_calls = optimizer.state[optimizer._params[0]]["func_evals"]
+    assert est.n_iter_ <= optimizer.n_evaluations < closure_calls
+
+
+def test_lbfgs_stops_at_max_fun_and_max_iter_with_convergence_warnings(iris):
+    X, y = iris
+    with pytest.warns(ConvergenceWarning, match="max_fun=15"):
+        est = _clf("cpu", solver="lbfgs", max_fun=15, max_iter=1000).fit(X, y)
+    assert est.net_.optimizer_.n_evaluations >= 15 and est.n_iter_ < 15
+    with pytest.warns(ConvergenceWarning, match=r"lbfgs failed to converge .*max_iter=3"):
+        est = _clf("cpu", solver="lbfgs", max_iter=3).fit(X, y)
+    assert est.n_iter_ == 3
+
+
+def test_lbfgs_ignores_the_stochastic_settings(iris):
+    X, y = iris
+    params = {"solver": "lbfgs", "max_iter": 20, "dtype": "float64"}
+    reference = _clf("cpu", **params).fit(X, y)
+    other = _clf(
+        "cpu",
+        **params,
+        batch_size=7,
+        learning_rate="invscaling",
+        learning_rate_init=0.5,
+        momentum=0.1,
+        shuffle=False,
+    ).fit(X, y)
+    np.testing.assert_array_equal(reference.predict_proba(X), other.predict_proba(X))
+    assert reference.net_.batch_size == len(X)
+
+
+@pytest.mark.parametrize("cls", [MLPClassifier, MLPRegressor])
+def test_partial_fit_is_unavailable_with_lbfgs(cls):
+    est = cls(solver="lbfgs")
+    assert not hasattr(est, "partial_fit")
+    # scikit-learn's available_if wraps the reason, as for its own MLPs.
+    with pytest.raises(AttributeError, match="has no attribute 'partial_fit'") as error:
+        _ = est.partial_fit
+    assert "partial_fit is only available for stochastic optimizers. lbfgs is not stochastic." in (
+        str(error.value.__cause__)
+    )
+    assert hasattr(cls(solver="sgd"), "partial_fit")
+
+
+def test_lbfgs_warm_start_early_stopping_and_verbose(iris, capsys):
+    X, y = iris
+    est = _clf("cpu", solver="lbfgs", max_iter=5, warm_start=True).fit(X, y)
+    first = est.loss_
+    est.fit(X, y)
+    assert est.n_iter_ == 10 and est.loss_ < first
+    est = _clf("cpu", solver="lbfgs", max_iter=200, early_stopping=True, n_iter_no_change=3)
+    est.fit(X, y)
+    assert len(est.validation_scores_) == est.n_iter_ and est.best_validation_score_ >= 0.9
+    _clf("cpu", solver="lbfgs", max_iter=2, verbose=2).fit(X, y)
+    assert "train_loss" in capsys.readouterr().out
+
+
+def test_lbfgs_warm_start_moves_to_another_dtype(iris):
+    X, y = iris
+    est = _clf("cpu", solver="lbfgs", max_iter=5, warm_start=True).fit(X, y)
+    est.set_params(dtype="float64").fit(X, y)
+    assert est.coefs_[0].dtype == np.float64 and est.n_iter_ == 10
+    assert est.net_.optimizer_.param_groups[0]["params"][0].dtype == torch.float64
+
+
+def test_partial_fit_after_lbfgs_gets_a_stochastic_optimizer(iris):
+    X, y = iris
+    est = _clf("cpu", solver="lbfgs", max_iter=3).fit(X, y)
+    est.set_params(solver="sgd").partial_fit(X, y)
+    assert isinstance(est.net_.optimizer_, sknets._optim.SGD) and est.n_iter_ == 4
+
+
+def test_lbfgs_trains_a_convolutional_network():
+    from sknets import CNNClassifier
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 1, 8, 8)).astype(np.float32)
+    y = (X[:, 0, :4].mean(axis=(1, 2)) > 0).astype(int)
+    est = CNNClassifier(solver="lbfgs", max_iter=30, random_state=0, device="cpu")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        est.fit(X, y)
+    assert est.loss_curve_[-1] < 0.5 * est.loss_curve_[0]
+
+
+@pytest.mark.parametrize("solver", ["lbfgs", "sgd"])
+def test_fitted_lbfgs_and_sgd_models_pickle(solver, iris):
+    import pickle
+
+    X, y = iris
+    est = _clf("cpu", solver=solver, max_iter=5).fit(X, y)
+    copy = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(copy.predict_proba(X), est.predict_proba(X))
+    optimizer = copy.net_.optimizer_
+    assert type(optimizer) is type(est.net_.optimizer_)
+    if solver == "lbfgs":
+        assert optimizer._params[0] is copy.module_.linear_layers()[0].weight
+        copy.set_params(warm_start=True).fit(X, y)
+        assert copy.n_iter_ == 10
+    else:
+        assert optimizer.state_dict()["state"]
+        copy.partial_fit(X, y)
+        assert copy.n_iter_ == 6
+
+
+# ---------------------------------------------------------------- poisson
+def _counts(n=300, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n, 4))
+    mean = np.exp(1.5 + 0.8 * X[:, 0] - 0.6 * X[:, 1])
+    return X, rng.poisson(mean).astype(float), mean
+
+
+def test_poisson_regressor_predicts_positive_means(device):
+    X, y, mean = _counts()
+    est = _reg(device, loss="poisson", hidden_layer_sizes=(16,), max_iter=200)
+    est.set_params(learning_rate_init=0.01).fit(X, y)
+    predicted = est.predict(X)
+    assert predicted.shape == (300,) and (predicted > 0).all()
+    assert est.out_activation_ == "exp"
+    assert _reg(device).fit(X, y).out_activation_ == "identity"
+    assert np.corrcoef(predicted, mean)[0, 1] > 0.9
+    assert est.score(X, y) > 0.5  # R² of the counts, as scikit-learn's MLPRegressor.score
+
+
+def test_poisson_loss_is_sklearns_half_poisson_deviance():
+    from sklearn.neural_network._base import poisson_loss
+
+    from sknets._training import HalfPoissonDeviancePerSample
+
+    rng = np.random.RandomState(0)
+    eta = rng.normal(size=(50, 2))
+    y = rng.poisson(3.0, size=(50, 2)).astype(float)
+    ours = HalfPoissonDeviancePerSample()(torch.from_numpy(eta), torch.from_numpy(y))
+    # sklearn sums the per-column means; sknets averages over columns, as its squared error.
+    assert float(ours.mean()) * 2 == pytest.approx(poisson_loss(y, np.exp(eta)), rel=1e-12)
+
+
+def test_poisson_early_stopping_scores_the_predicted_means():
+    X, y, _ = _counts(400)
+    est = _reg("cpu", loss="poisson", hidden_layer_sizes=(16,), max_iter=100, early_stopping=True)
+    est.set_params(learning_rate_init=0.01).fit(X, y)
+    # R² of the log-means against the counts would be far below 0.
+    assert est.best_validation_score_ > 0.5
+
+
+@pytest.mark.parametrize(
+    "y, match", [(np.array([1.0, -1.0] * 10), "non-negative"), (np.zeros(20), "sum of y")]
+)
+def test_poisson_refuses_invalid_targets_before_training(y, match, training_spy, check_unfitted):
+    X = np.random.RandomState(0).normal(size=(20, 3))
+    est = _reg("cpu", loss="poisson")
+    with pytest.raises(ValueError, match=match):
+        est.fit(X, y)
+    assert training_spy.calls == 0
+    check_unfitted(est)
+
+
+def test_a_continued_fit_keeps_the_loss():
+    X, y, _ = _counts(60)
+    est = _reg("cpu", loss="poisson", max_iter=2, warm_start=True).fit(X, y)
+    with pytest.raises(ValueError, match="cannot change it to 'squared_error'"):
+        est.set_params(loss="squared_error").fit(X, y)
+    assert est.out_activation_ == "exp" and est.n_iter_ == 2
+    est.set_params(loss="poisson").partial_fit(X, y)
+    assert est.n_iter_ == 3
+
+
+def test_every_regressor_has_the_loss_parameter():
+    from sknets import CNNRegressor, ResNetRegressor
+
+    for cls in (MLPRegressor, CNNRegressor, ResNetRegressor):
+        assert cls().get_params()["loss"] == "squared_error"
+    assert "loss" not in MLPClassifier().get_params()
