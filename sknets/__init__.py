@@ -12,6 +12,7 @@ from ._cnn import (
     ResNetRegressor,
     VGGClassifier,
 )
+from ._config import config_context, get_config, set_config
 from ._mlp import MLPClassifier, MLPRegressor
 from ._module import ModuleClassifier, ModuleRegressor
 
@@ -34,4 +35,7 @@ __all__ = [
     "ResNetRegressor",
     "VGGClassifier",
     "__version__",
+    "config_context",
+    "get_config",
+    "set_config",
 ]

@@ -138,6 +138,18 @@ def tree_concat(trees):
     return torch.cat(trees)
 
 
+def _copy_rows(destination, source, start, count):
+    """Copy the first ``count`` rows of every leaf of ``source`` into ``destination``."""
+    if isinstance(destination, dict):
+        for key, value in destination.items():
+            _copy_rows(value, source[key], start, count)
+    elif isinstance(destination, tuple | list):
+        for part, source_part in zip(destination, source, strict=True):
+            _copy_rows(part, source_part, start, count)
+    else:
+        destination[start : start + count] = source[:count]
+
+
 def primary_output(outputs):
     """The prediction among a module's outputs: the tensor, or the first of a tuple or dict.
 
@@ -716,16 +728,19 @@ class NeuralNetCore(NeuralNet):
         ``X`` is a numpy array, scipy sparse matrix or tensor, a tuple or
         dict of them, or a :class:`Graph`; the output (a tensor, or the
         module's tuple or dict of them) stays on ``device``.  Memory use is
-        bounded by one batch.  With ``rows_independent=False`` (a graph)
-        the module sees all of X at once, with no padding rows.
+        bounded by one batch beside the output, which is allocated once
+        (after the first batch tells its shapes) and filled batch by batch.
+        With ``rows_independent=False`` (a graph) the module sees all of X
+        at once, with no padding rows.
         """
         with self.model_lock.reading(), torch.inference_mode():
             self._set_training(False)
             if not rows_independent:
                 return self.infer(as_device_tensor(X, device))
-            outputs = []
+            result = None
+            total = n_rows(X)
             batch_size = -(-batch_size // _ROW_BLOCK) * _ROW_BLOCK
-            for start in range(0, n_rows(X), batch_size):
+            for start in range(0, total, batch_size):
                 rows = as_device_tensor(
                     tree_map(lambda leaf, start=start: leaf[start : start + batch_size], X), device
                 )
@@ -738,8 +753,15 @@ class NeuralNetCore(NeuralNet):
                         ),
                         rows,
                     )
-                outputs.append(tree_map(lambda out, count=count: out[:count], self.infer(rows)))
-        return tree_concat(outputs)
+                outputs = self.infer(rows)
+                if count == total:  # one batch: its output is the result, no copy
+                    return tree_map(lambda out, count=count: out[:count], outputs)
+                if result is None:
+                    # One output array filled in place: a list of batches
+                    # joined at the end would hold the output twice.
+                    result = tree_map(lambda out: out.new_empty((total, *out.shape[1:])), outputs)
+                _copy_rows(result, outputs, start, count)
+        return result
 
     def evaluate(self, dataset, score_fn=None):
         """Weighted validation loss and score of the model on a dataset.

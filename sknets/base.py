@@ -42,6 +42,7 @@ from sklearn.utils.validation import (
 )
 
 from ._batchnorm import recalibrate_batch_norm, use_sample_weighted_batch_norm
+from ._config import get_config
 from ._inputs import (
     DataSpec,
     DictInput,
@@ -66,7 +67,14 @@ from ._params import (
     PositiveIntTuples,
     install_parameters,
 )
+from ._resources import (
+    choose_threads,
+    intra_op_threads,
+    predict_batch_rows,
+    probe_forward,
+)
 from ._training import (
+    _ROW_BLOCK,
     BatchIterator,
     BinaryCrossEntropyPerSample,
     CrossEntropyPerSample,
@@ -76,6 +84,7 @@ from ._training import (
     NeuralNetCore,
     ProgressReporter,
     accuracy_from_outputs,
+    as_device_tensor,
     n_rows,
     primary_output,
     r2_from_log_outputs,
@@ -140,11 +149,6 @@ def _stochastic_solver(estimator):
             "partial_fit is only available for stochastic optimizers. lbfgs is not stochastic."
         )
     return True
-
-
-# Prediction batches hold about this many input values, so that memory
-# stays flat for any number of rows (never fewer rows than a training batch).
-_PREDICT_BATCH_VALUES = 1 << 22
 
 
 class NeuralEstimator(BaseEstimator, ABC):
@@ -256,6 +260,12 @@ class NeuralEstimator(BaseEstimator, ABC):
         """Per-epoch record (a skorch ``History``: ``history_[:, "train_loss"]``)."""
         check_is_fitted(self)
         return self.net_.history
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        # Measured again on first use: the pickle may be loaded on another device.
+        state.pop("_forward_costs", None)
+        return state
 
     def __setstate__(self, state):
         super().__setstate__(state)
@@ -409,6 +419,8 @@ class NeuralEstimator(BaseEstimator, ABC):
             if continuing:
                 net = self.net_
             else:
+                # A new network: what its batches cost is measured anew.
+                self._forward_costs = {}
                 spec = DataSpec(**adapter.sizes(X), n_outputs=getattr(self, "n_outputs_", None))
                 net = self._make_net(spec, device, dtype, batch_size, mean_weight)
             # Predictions in other threads wait for this call (ModelLock).
@@ -424,9 +436,11 @@ class NeuralEstimator(BaseEstimator, ABC):
                 valid = None if valid_index is None else data.subset(valid_index)
                 net.batch_generator = torch.Generator().manual_seed(seed)
                 epochs = 1 if incremental else self.max_iter
-                self._run_epochs(
-                    train, valid, epochs, incremental=incremental, continuing=continuing
-                )
+                self._n_threads_fit = self._training_threads(train, adapter, device, batch_size)
+                with intra_op_threads(self._n_threads_fit):
+                    self._run_epochs(
+                        train, valid, epochs, incremental=incremental, continuing=continuing
+                    )
 
         self.device_ = device
         self._set_fitted_attributes()
@@ -765,15 +779,77 @@ class NeuralEstimator(BaseEstimator, ABC):
 
     def _forward_network(self, X, call=None, *, rows_independent=True):
         """``_forward`` on X already in the network's layout (numpy, tensors or a nest)."""
-        values_per_row = sum(max(1, int(np.prod(leaf.shape[1:]))) for leaf in tree_leaves(X))
-        batch_size = max(self.net_.batch_size, _PREDICT_BATCH_VALUES // values_per_row)
         net = self.net_
         if call is not None:
             net = _CallingNet(net, call)
-        outputs = net.forward_batches(
-            X, batch_size, self.device_, rows_independent=rows_independent
-        )
+        if rows_independent:
+            batch_size = self._predict_batch_size(X, call)
+            rows = min(batch_size, -(-n_rows(X) // _ROW_BLOCK) * _ROW_BLOCK)
+            threads = choose_threads(self._forward_cost(X, call).flops * rows, self.device_)
+        else:
+            # A graph runs whole; only a configured thread count applies.
+            batch_size, threads = n_rows(X), choose_threads(None, self.device_)
+        with intra_op_threads(threads):
+            outputs = net.forward_batches(
+                X, batch_size, self.device_, rows_independent=rows_independent
+            )
         return tree_map(lambda output: output.cpu(), outputs)
+
+    def _predict_batch_size(self, X, call=None):
+        """Rows per prediction batch: as many as the ``working_memory`` budget allows."""
+        return predict_batch_rows(self._forward_cost(X, call))
+
+    def _forward_cost(self, X, call=None, device=None):
+        """What one row of X costs in a forward pass of ``call`` (a ForwardCost).
+
+        Measured on the first rows of X once per fitted network, kind of
+        call and row layout (per-row shapes and dtypes), then cached.
+        """
+        key = (
+            getattr(call, "__name__", "forward"),
+            tuple(
+                (tuple(leaf.shape[1:]), str(leaf.dtype).removeprefix("torch."))
+                for leaf in tree_leaves(X)
+            ),
+        )
+        costs = self.__dict__.setdefault("_forward_costs", {})
+        if key not in costs:
+            device = self.device_ if device is None else device
+            rows = as_device_tensor(tree_map(lambda leaf: leaf[:_ROW_BLOCK], X), device)
+            costs[key] = self._probe(rows, call, device)
+        return costs[key]
+
+    def _probe(self, rows, call, device):
+        """Probe one forward pass over ``rows`` (on ``device``) in evaluation mode."""
+        # Forked: a network that samples in its forward pass (a VAE) must not
+        # move the random streams of the fit or prediction around the probe.
+        if device.type == "cuda":
+            index = torch.cuda.current_device() if device.index is None else device.index
+            fork = torch.random.fork_rng(devices=[index])
+        else:
+            fork = torch.random.fork_rng(devices=[])
+        with fork, self.net_.model_lock.reading():
+            self.net_._set_training(False)
+            return probe_forward(
+                self.net_.infer if call is None else call, rows, self._modules().values()
+            )
+
+    def _training_threads(self, train, adapter, device, batch_size):
+        """The intra-op thread count of the training loop (None: left as the caller has it)."""
+        if device.type != "cpu":
+            return None
+        forced = get_config()["n_threads"]
+        if forced is not None:
+            return forced
+        if torch.get_num_threads() == 1 or not adapter.rows_independent:
+            # Nothing to decide (one thread already), or each batch runs the
+            # whole graph: the caller's count.
+            return None
+        rows = train.take(slice(0, _ROW_BLOCK))[0]
+        cost = self._forward_cost(rows, device=device)
+        # A training step is about three forward passes: forward, and the
+        # backward pass's two products per layer.
+        return choose_threads(3 * cost.flops * batch_size, device)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

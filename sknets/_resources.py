@@ -1,0 +1,175 @@
+"""What one batch costs, and the memory and threads spent on it.
+
+A fitted network is probed once (:func:`probe_forward`): one forward pass
+over a block of rows counts its floating-point operations
+(:class:`torch.utils.flop_counter.FlopCounterMode`) and records, through
+forward hooks on the leaf modules, the bytes per row of each layer's input,
+output and workspace.  From that, prediction sizes its batches to the
+``working_memory`` budget (:func:`predict_batch_rows`), and fit and
+prediction choose their intra-op thread count (:func:`choose_threads`,
+applied by :func:`intra_op_threads`).
+"""
+
+import math
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+from torch.utils.flop_counter import FlopCounterMode
+
+from ._config import get_config
+from ._training import _ROW_BLOCK, n_rows, tree_leaves
+
+# The peak temporary memory of a forward pass, per row, is estimated as
+#
+#     input + output + PEAK_FACTOR * (largest layer step),
+#
+# a layer step being one leaf module's input, output and workspace (the
+# im2col buffer of a convolution with a kernel wider than 1, which
+# PyTorch's float64 CPU kernels build; oneDNN's float32 kernels need none,
+# so the estimate is generous there).  Why 3: measured peak RSS per row over
+# four 2048-row batches (fresh process each), divided by the largest step,
+# was 1.0-2.6 for MLPs (glibc keeps freed activations in its heap between
+# batches; a second thread adds its own buffers), 1.0-1.6 for CNNs, 0.6-1.2
+# for a ResNet, whose skip tensor stays alive beside the block's output,
+# and 1.7 for MobileNetV2; the table is in benchmarks/README.md.
+PEAK_FACTOR = 3
+
+# Below this many floating-point operations per batch (a multiply-add counts
+# two; a training step counts three forward passes), one intra-op thread.
+# The threads of a parallel region wait for each other at its end, and on a
+# machine whose cores are busy a waiting thread is descheduled: measured on
+# 2 cores, 2 threads took 1.5-3.7x (beside 3 spinning processes) and up to
+# 10-40x (beside two test suites) the time of 1 thread on batches of 1-1000
+# MFLOP, whereas on the quiet machine they gained from 10-20 MFLOP on (0.6x
+# above 50).  1e8 keeps one thread for small batches (the digits MLP with
+# 256 units trains at 23 MFLOP per batch) and the caller's count for
+# mlp_speed's problem (a), at 142 MFLOP.  Table: benchmarks/README.md.
+MIN_FLOPS_PER_THREAD_BATCH = 1e8
+
+
+@dataclass(frozen=True)
+class ForwardCost:
+    """What one row of input costs in a forward pass."""
+
+    flops: float  # floating-point operations
+    input_bytes: float
+    output_bytes: float
+    step_bytes: float  # the largest layer step: input + output + workspace
+
+    @property
+    def peak_bytes(self):
+        """Estimated peak temporary memory of a forward pass, per row."""
+        return self.input_bytes + self.output_bytes + PEAK_FACTOR * self.step_bytes
+
+
+def _nbytes(tree):
+    return sum(
+        leaf.nelement() * leaf.element_size()
+        for leaf in tree_leaves(tree)
+        if isinstance(leaf, torch.Tensor)
+    )
+
+
+def _workspace_bytes(module, output):
+    """The im2col buffer a convolution may build: one column per output position."""
+    if not isinstance(module, nn.modules.conv._ConvNd) or not isinstance(output, torch.Tensor):
+        return 0
+    kernel = math.prod(module.kernel_size)
+    if kernel == 1:
+        return 0
+    positions = math.prod(output.shape[2:]) * output.shape[0]
+    return module.in_channels // module.groups * kernel * positions * output.element_size()
+
+
+def leaf_modules(modules):
+    """The modules without children of every network in ``modules``."""
+    return [
+        leaf
+        for module in modules
+        if isinstance(module, nn.Module)
+        for leaf in module.modules()
+        if next(leaf.children(), None) is None
+    ]
+
+
+def probe_forward(forward, rows, modules):
+    """Measure one forward pass of ``forward`` over ``rows`` (a small batch on the device).
+
+    ``modules`` are the networks whose leaf modules are hooked.  Returns a
+    :class:`ForwardCost` per row.  Runs under :func:`torch.inference_mode`;
+    the caller puts the networks in evaluation mode, so no random numbers
+    are drawn and no running statistics change.
+    """
+    count = max(n_rows(rows), 1)
+    largest_step = 0
+
+    def record(module, inputs, output):
+        nonlocal largest_step
+        step = _nbytes(inputs) + _nbytes(output) + _workspace_bytes(module, output)
+        largest_step = max(largest_step, step)
+
+    hooks = [leaf.register_forward_hook(record) for leaf in leaf_modules(modules)]
+    try:
+        with torch.inference_mode(), FlopCounterMode(display=False) as counter:
+            output = forward(rows)
+    finally:
+        for hook in hooks:
+            hook.remove()
+    return ForwardCost(
+        flops=counter.get_total_flops() / count,
+        input_bytes=_nbytes(rows) / count,
+        output_bytes=_nbytes(output) / count,
+        step_bytes=largest_step / count,
+    )
+
+
+def predict_batch_rows(cost, working_memory=None):
+    """Rows per prediction batch that keep ``cost.peak_bytes`` within ``working_memory`` MiB.
+
+    A multiple of the row block, at least one block.  ``working_memory``
+    defaults to the configured one (:func:`sknets.get_config`).
+    """
+    if working_memory is None:
+        working_memory = get_config()["working_memory"]
+    rows = int(working_memory * 2**20 // max(cost.peak_bytes, 1.0))
+    return max(_ROW_BLOCK, rows // _ROW_BLOCK * _ROW_BLOCK)
+
+
+def choose_threads(flops_per_batch, device, n_threads=None):
+    """The intra-op thread count for batches of ``flops_per_batch`` on ``device``.
+
+    None where the setting is left alone: other devices than the CPU (their
+    host threads only launch kernels), or no cost known.  ``n_threads``
+    (the configured one by default) forces a count; automatic chooses one
+    thread below :data:`MIN_FLOPS_PER_THREAD_BATCH`, otherwise the caller's
+    ``torch.get_num_threads()``.
+    """
+    if torch.device(device).type != "cpu":
+        return None
+    if n_threads is None:
+        n_threads = get_config()["n_threads"]
+    if n_threads is not None:
+        return n_threads
+    if flops_per_batch is None:
+        return None
+    return 1 if flops_per_batch < MIN_FLOPS_PER_THREAD_BATCH else torch.get_num_threads()
+
+
+@contextmanager
+def intra_op_threads(n_threads):
+    """Run the block with ``n_threads`` intra-op threads, then restore the caller's count.
+
+    Changes nothing where ``n_threads`` is None or already the count; the
+    caller's count comes back also on errors and KeyboardInterrupt.
+    """
+    previous = torch.get_num_threads()
+    if n_threads is None or n_threads == previous:
+        yield
+        return
+    torch.set_num_threads(n_threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
