@@ -797,7 +797,7 @@ class NeuralEstimator(BaseEstimator, ABC):
 
     def _predict_batch_size(self, X, call=None):
         """Rows per prediction batch: as many as the ``working_memory`` budget allows."""
-        return predict_batch_rows(self._forward_cost(X, call))
+        return predict_batch_rows(self._forward_cost(X, call), device=self.device_)
 
     def _forward_cost(self, X, call=None, device=None):
         """What one row of X costs in a forward pass of ``call`` (a ForwardCost).

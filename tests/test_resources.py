@@ -299,3 +299,15 @@ def test_predict_keeps_the_callers_threads(wide_mlp, caller_threads):
     # One row of a 2000-unit layer is far below the threshold: one thread.
     flops = wide_mlp._forward_cost(X).flops * _ROW_BLOCK
     assert choose_threads(flops, torch.device("cpu")) == 1
+
+
+def test_cpu_batches_stay_under_the_cpu_cap_whatever_the_budget(wide_mlp):
+    from sknets._resources import CPU_BATCH_MIB
+
+    X = np.zeros((10, 20), dtype=np.float32)
+    cost = wide_mlp._forward_cost(X)
+    with config_context(working_memory=4096):
+        rows = wide_mlp._predict_batch_size(X)
+    assert rows * cost.peak_bytes <= CPU_BATCH_MIB * MiB
+    # Elsewhere (a GPU) the budget alone decides.
+    assert predict_batch_rows(cost, 4096, device="cuda") > rows
