@@ -48,6 +48,15 @@ PEAK_FACTOR = 3
 # mlp_speed's problem (a), at 142 MFLOP.  Table: benchmarks/README.md.
 MIN_FLOPS_PER_THREAD_BATCH = 1e8
 
+# The same threshold for a prediction batch (a forward pass only).  There
+# the trade is even: on the quiet machine a second thread took 0.41-0.65x
+# the time from 8 MFLOP per batch on, and beside 3 spinning processes
+# 1.3-2.4x (not training's 2-4x), so prediction uses the caller's threads
+# wherever they gain on a quiet machine (a 32-filter CNN predicting 8x8
+# images in 64 MiB batches, 50 MFLOP each: 1.52x the plain 2-thread loop
+# with one thread).
+MIN_FLOPS_PER_THREAD_PREDICT_BATCH = 1e7
+
 
 @dataclass(frozen=True)
 class ForwardCost:
@@ -152,14 +161,15 @@ def predict_batch_rows(cost, working_memory=None, device="cpu"):
     return max(_ROW_BLOCK, rows // _ROW_BLOCK * _ROW_BLOCK)
 
 
-def choose_threads(flops_per_batch, device, n_threads=None):
+def choose_threads(flops_per_batch, device, n_threads=None, threshold=MIN_FLOPS_PER_THREAD_BATCH):
     """The intra-op thread count for batches of ``flops_per_batch`` on ``device``.
 
     None where the setting is left alone: other devices than the CPU (their
     host threads only launch kernels), or no cost known.  ``n_threads``
     (the configured one by default) forces a count; automatic chooses one
-    thread below :data:`MIN_FLOPS_PER_THREAD_BATCH`, otherwise the caller's
-    ``torch.get_num_threads()``.
+    thread below ``threshold`` (:data:`MIN_FLOPS_PER_THREAD_BATCH` for a
+    training step, :data:`MIN_FLOPS_PER_THREAD_PREDICT_BATCH` for a
+    prediction batch), otherwise the caller's ``torch.get_num_threads()``.
     """
     if torch.device(device).type != "cpu":
         return None
@@ -169,7 +179,7 @@ def choose_threads(flops_per_batch, device, n_threads=None):
         return n_threads
     if flops_per_batch is None:
         return None
-    return 1 if flops_per_batch < MIN_FLOPS_PER_THREAD_BATCH else torch.get_num_threads()
+    return 1 if flops_per_batch < threshold else torch.get_num_threads()
 
 
 @contextmanager

@@ -68,6 +68,7 @@ from ._params import (
     install_parameters,
 )
 from ._resources import (
+    MIN_FLOPS_PER_THREAD_PREDICT_BATCH,
     choose_threads,
     intra_op_threads,
     predict_batch_rows,
@@ -785,7 +786,11 @@ class NeuralEstimator(BaseEstimator, ABC):
         if rows_independent:
             batch_size = self._predict_batch_size(X, call)
             rows = min(batch_size, -(-n_rows(X) // _ROW_BLOCK) * _ROW_BLOCK)
-            threads = choose_threads(self._forward_cost(X, call).flops * rows, self.device_)
+            threads = choose_threads(
+                self._forward_cost(X, call).flops * rows,
+                self.device_,
+                threshold=MIN_FLOPS_PER_THREAD_PREDICT_BATCH,
+            )
         else:
             # A graph runs whole; only a configured thread count applies.
             batch_size, threads = n_rows(X), choose_threads(None, self.device_)

@@ -21,6 +21,7 @@ import sknets
 from sknets import CNNClassifier, MLPClassifier, MLPRegressor, config_context, get_config
 from sknets._resources import (
     MIN_FLOPS_PER_THREAD_BATCH,
+    MIN_FLOPS_PER_THREAD_PREDICT_BATCH,
     choose_threads,
     intra_op_threads,
     predict_batch_rows,
@@ -296,9 +297,15 @@ def test_predict_keeps_the_callers_threads(wide_mlp, caller_threads):
     X = np.zeros((3, 20), dtype=np.float32)
     wide_mlp.predict(X)
     assert torch.get_num_threads() == caller_threads
-    # One row of a 2000-unit layer is far below the threshold: one thread.
+    # One block of rows of a 2000-unit layer is far below the threshold: one thread.
     flops = wide_mlp._forward_cost(X).flops * _ROW_BLOCK
-    assert choose_threads(flops, torch.device("cpu")) == 1
+    cpu = torch.device("cpu")
+    assert choose_threads(flops, cpu, threshold=MIN_FLOPS_PER_THREAD_PREDICT_BATCH) == 1
+    # A prediction batch of 20 MFLOP gains from a second thread; a training step not yet.
+    assert choose_threads(2e7, cpu, threshold=MIN_FLOPS_PER_THREAD_PREDICT_BATCH) == (
+        torch.get_num_threads()
+    )
+    assert choose_threads(2e7, cpu) == 1
 
 
 def test_cpu_batches_stay_under_the_cpu_cap_whatever_the_budget(wide_mlp):
