@@ -304,7 +304,8 @@ class NeuralEstimator(BaseEstimator, ABC):
         # and counters.  A Ctrl-C does the same, except that a continued fit
         # (warm_start, partial_fit) keeps the epochs it completed.
         previous_state = self.__dict__.copy()
-        continuing = hasattr(self, "net_") and (incremental or self.warm_start is True)
+        warm_start = isinstance(self.warm_start, bool | np.bool_) and bool(self.warm_start)
+        continuing = hasattr(self, "net_") and (incremental or warm_start)
         snapshot = self._training_snapshot() if continuing else None
         try:
             return self._fit_checked(
@@ -351,17 +352,18 @@ class NeuralEstimator(BaseEstimator, ABC):
         if snapshot is not None:
             net = previous_state["net_"]
             self.__dict__["net_"] = net
-            self._move_net(snapshot["device"], snapshot["dtype"], keep_optimizers=False)
-            for name, module in self._modules().items():
-                module.load_state_dict(snapshot["modules"][name])
-            net.optimizer_specs = snapshot["optimizer_specs"]
-            net.initialize_optimizer()
-            for name, state in snapshot["optimizers"].items():
-                getattr(net, name + "_").load_state_dict(state)
-            self._monitor.restore(snapshot["monitor"])
-            self._monitor.release()
-            del net.history[snapshot["history"] :]
-            net.batch_size, net.max_epochs, net.shuffle = snapshot["settings"]
+            with net.model_lock.writing():
+                self._move_net(snapshot["device"], snapshot["dtype"], keep_optimizers=False)
+                for name, module in self._modules().items():
+                    module.load_state_dict(snapshot["modules"][name])
+                net.optimizer_specs = snapshot["optimizer_specs"]
+                net.initialize_optimizer()
+                for name, state in snapshot["optimizers"].items():
+                    getattr(net, name + "_").load_state_dict(state)
+                self._monitor.restore(snapshot["monitor"])
+                self._monitor.release()
+                del net.history[snapshot["history"] :]
+                net.batch_size, net.max_epochs, net.shuffle = snapshot["settings"]
         self.__dict__.clear()
         self.__dict__.update(previous_state)
 
