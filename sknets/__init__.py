@@ -15,6 +15,7 @@ from ._cnn import (
 from ._config import config_context, get_config, set_config
 from ._mlp import MLPClassifier, MLPRegressor
 from ._module import ModuleClassifier, ModuleRegressor
+from .text import TextTokenizer
 
 try:
     __version__ = version("sknets")
@@ -33,6 +34,7 @@ __all__ = [
     "ModuleRegressor",
     "ResNetClassifier",
     "ResNetRegressor",
+    "TextTokenizer",
     "VGGClassifier",
     "__version__",
     "config_context",
