@@ -15,6 +15,15 @@ from ._cnn import (
 from ._config import config_context, get_config, set_config
 from ._mlp import MLPClassifier, MLPRegressor
 from ._module import ModuleClassifier, ModuleRegressor
+from ._rnn import (
+    GRUClassifier,
+    GRURegressor,
+    LSTMClassifier,
+    LSTMRegressor,
+    RNNClassifier,
+    RNNRegressor,
+)
+from ._transformer import TransformerClassifier, TransformerRegressor
 from .text import TextTokenizer
 
 try:
@@ -23,6 +32,12 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
 __all__ = [
+    "RNNRegressor",
+    "RNNClassifier",
+    "LSTMRegressor",
+    "LSTMClassifier",
+    "GRURegressor",
+    "GRUClassifier",
     "CNNClassifier",
     "CNNRegressor",
     "FCNClassifier",
@@ -35,6 +50,8 @@ __all__ = [
     "ResNetClassifier",
     "ResNetRegressor",
     "TextTokenizer",
+    "TransformerClassifier",
+    "TransformerRegressor",
     "VGGClassifier",
     "__version__",
     "config_context",

@@ -12,6 +12,7 @@ from ._conv import ImageInput, ImageOrSeriesInput, SeriesInput
 from ._graph import Graph, GraphInput
 from ._ids import IdInput, IdPairInput, TokenInput
 from ._multi import DictInput
+from ._sequence import PaddedSeriesInput, sequence_input
 
 __all__ = [
     "DataSpec",
@@ -23,7 +24,9 @@ __all__ = [
     "ImageInput",
     "ImageOrSeriesInput",
     "InputAdapter",
+    "PaddedSeriesInput",
     "SeriesInput",
     "TabularInput",
     "TokenInput",
+    "sequence_input",
 ]

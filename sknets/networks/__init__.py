@@ -8,9 +8,21 @@ Every network takes its input and output sizes as keyword arguments
 from ._cnn import FCN, VGG, ConvNet, LeNet5, MobileNetV2, ResNet, TimeSeriesResNet
 from ._layers import ACTIVATIONS, HeadedNetwork, make_activation
 from ._mlp import MLP
+from ._rnn import CELLS, POOLINGS, RecurrentNetwork
+from ._sequence import AttentionPooling, SequenceInput, masked_mean, sequence_mask
+from ._transformer import SinusoidalPositionalEncoding, TransformerEncoderNetwork
 
 __all__ = [
     "ACTIVATIONS",
+    "CELLS",
+    "POOLINGS",
+    "AttentionPooling",
+    "RecurrentNetwork",
+    "SequenceInput",
+    "SinusoidalPositionalEncoding",
+    "TransformerEncoderNetwork",
+    "masked_mean",
+    "sequence_mask",
     "FCN",
     "HeadedNetwork",
     "MLP",
