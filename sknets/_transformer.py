@@ -8,6 +8,7 @@ from ._rnn import (
     POSITIVE_INT,
     PROBABILITY,
     SEQUENCE_ATTRIBUTES,
+    SEQUENCE_DEFAULTS,
     SEQUENCE_INPUT_DOC,
     SERIES_SHAPE_PARAM,
     VOCAB_SIZE_PARAM,
@@ -73,6 +74,7 @@ _ARCHITECTURE = """
 
 class _TransformerMixin:
     _params = _TRANSFORMER_PARAMS
+    _defaults = SEQUENCE_DEFAULTS
     _input = staticmethod(sequence_input)
 
     def _validate_params(self):

@@ -28,6 +28,14 @@ _RUNS = {
         ["--max-iter", "2"],
         ["GunPoint: train (50, 1, 150)", "FCNClassifier: test accuracy", "after 2 epochs"],
     ),
+    "text_classification.py": (
+        ["--max-iter", "1"],
+        ["rotten_tomatoes: 3892 training", "LSTMClassifier: test accuracy", "predictions:"],
+    ),
+    "series_classification_lstm.py": (
+        ["--max-iter", "2"],
+        ["ItalyPowerDemand: train (67, 1, 24)", "TransformerClassifier: test accuracy"],
+    ),
 }
 
 

@@ -39,7 +39,8 @@ class RecurrentNetwork(HeadedNetwork):
     bidirectional : bool, default=False
         Run a second layer stack from the end of each sequence backwards.
     dropout : float, default=0.0
-        Dropout between stacked layers and before the head.
+        Dropout between stacked layers and before the head, and on the
+        token embeddings (series channels are not dropped).
     pooling : {"last", "mean", "attention"}, default="last"
         ``"last"``: the final hidden state of each direction (the last real
         step forwards, the first backwards); ``"mean"``: the mean of the
@@ -85,11 +86,14 @@ class RecurrentNetwork(HeadedNetwork):
         self.num_features = hidden_size * self.n_directions
         self.attention = AttentionPooling(self.num_features) if pooling == "attention" else None
         self.dropout = nn.Dropout(dropout)
+        self.embedding_dropout = nn.Dropout(dropout) if vocab_size is not None else None
         self.head = nn.Linear(self.num_features, n_outputs)
 
     def forward_steps(self, x):
         """Outputs of the last layer at every step ``(n, T, num_features)``, the mask, the state."""
         steps, mask = self.inputs(x)
+        if self.embedding_dropout is not None:
+            steps = self.embedding_dropout(steps)
         if mask is None:
             outputs, state = self.rnn(steps)
             return outputs, None, state
