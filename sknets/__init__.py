@@ -23,6 +23,7 @@ from ._rnn import (
     RNNClassifier,
     RNNRegressor,
 )
+from ._seq2seq import Seq2SeqRegressor
 from ._transformer import TransformerClassifier, TransformerRegressor
 from .text import TextTokenizer
 
@@ -49,6 +50,7 @@ __all__ = [
     "ModuleRegressor",
     "ResNetClassifier",
     "ResNetRegressor",
+    "Seq2SeqRegressor",
     "TextTokenizer",
     "TransformerClassifier",
     "TransformerRegressor",

@@ -24,6 +24,10 @@ _RUNS = {
         ["--max-iter", "2"],
         ["ModuleClassifier(ResidualMLP): test accuracy", "codes of shape (450, 16)"],
     ),
+    "forecasting_seq2seq.py": (
+        ["--max-iter", "2"],
+        ["Seq2SeqRegressor: forecast (341, 12)", "seasonal naive", "noise floor"],
+    ),
     "series_classification_gunpoint.py": (
         ["--max-iter", "2"],
         ["GunPoint: train (50, 1, 150)", "FCNClassifier: test accuracy", "after 2 epochs"],

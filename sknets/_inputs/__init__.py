@@ -12,11 +12,12 @@ from ._conv import ImageInput, ImageOrSeriesInput, SeriesInput
 from ._graph import Graph, GraphInput
 from ._ids import IdInput, IdPairInput, TokenInput
 from ._multi import DictInput
-from ._sequence import PaddedSeriesInput, sequence_input
+from ._sequence import ForecastInput, PaddedSeriesInput, sequence_input
 
 __all__ = [
     "DataSpec",
     "DictInput",
+    "ForecastInput",
     "Graph",
     "GraphInput",
     "IdInput",

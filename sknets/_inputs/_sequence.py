@@ -9,15 +9,18 @@ Series may be of different lengths: a shorter series is padded at its end
 with NaN in every channel, and the network masks those steps. NaN anywhere
 else (inside a series, or in some channels of a step only) and infinite
 values are refused before any training.
+
+Forecasters take the same series with targets that may be 3-D (the next
+``horizon`` steps of several channels): :class:`ForecastInput`.
 """
 
 import numpy as np
-from sklearn.utils.validation import validate_data
+from sklearn.utils.validation import check_array, validate_data
 
 from ._conv import SeriesInput
 from ._ids import TokenInput
 
-__all__ = ["PaddedSeriesInput", "sequence_input"]
+__all__ = ["ForecastInput", "PaddedSeriesInput", "sequence_input"]
 
 
 def sequence_input(estimator):
@@ -102,4 +105,80 @@ class PaddedSeriesInput(SeriesInput):
             raise ValueError(
                 f"Input X contains NaN in every time step of sample {np.flatnonzero(empty)[0]}"
                 f": {self.name} needs at least one observed step per series."
+            )
+
+
+def _target_layout_text(layout):
+    ndim, horizon, channels = layout
+    return {1: "(n_samples,)", 2: f"(n_samples, {horizon})"}.get(
+        ndim, f"(n_samples, {horizon}, {channels})"
+    )
+
+
+def _ndim(y):
+    ndim = getattr(y, "ndim", None)
+    if ndim is None:
+        try:
+            ndim = np.asarray(y).ndim
+        except (TypeError, ValueError):
+            return 0  # left to scikit-learn's validation, and its message
+    return ndim
+
+
+class ForecastInput(PaddedSeriesInput):
+    """Input windows as series, and the values that follow them as targets.
+
+    X is taken as by :class:`PaddedSeriesInput`.  y holds the next
+    ``horizon`` values of each window: 1-D ``(n,)`` (one step), 2-D ``(n,
+    horizon)`` (one channel) or 3-D ``(n, horizon, n_channels)``; a 3-D y
+    is validated and flattened step-major to ``(n, horizon * n_channels)``,
+    the layout the network's output and the regression losses take.  A fit
+    sets ``horizon_``, ``n_target_channels_`` and ``_target_ndim`` (the
+    layout predict returns); a continued fit (``warm_start``,
+    ``partial_fit``) refuses targets of another horizon or number of
+    channels.
+    """
+
+    def validate(self, X, y=None, *, reset, dtype, y_numeric=False):
+        shape = None
+        if y is not None and _ndim(y) >= 3:
+            y = check_array(
+                y,
+                ensure_2d=False,
+                allow_nd=True,
+                dtype="numeric",
+                input_name="y",
+                estimator=self.estimator,
+            )
+            if y.ndim > 3:
+                raise ValueError(
+                    f"{self.name} takes y of shape (n_samples,), (n_samples, horizon) or "
+                    f"(n_samples, horizon, n_channels); got a {y.ndim}-D array of shape "
+                    f"{y.shape}."
+                )
+            shape = y.shape[1:]
+            y = y.reshape(y.shape[0], -1)
+        X, y = super().validate(X, y, reset=reset, dtype=dtype, y_numeric=y_numeric)
+        if y is not None:
+            if shape is not None:
+                layout = (3, *shape)
+            else:
+                layout = (y.ndim, 1 if y.ndim == 1 else y.shape[1], 1)
+            self._record_targets(layout, reset)
+        return X, y
+
+    def _record_targets(self, layout, reset):
+        estimator = self.estimator
+        if reset:
+            estimator._target_ndim, estimator.horizon_, estimator.n_target_channels_ = layout
+            return
+        fitted = (estimator._target_ndim, estimator.horizon_, estimator.n_target_channels_)
+        if layout[1:] != fitted[1:]:
+            raise ValueError(
+                f"y of shape {_target_layout_text(layout)} does not match the targets "
+                f"{self.name} was fitted on, {_target_layout_text(fitted)}: horizon "
+                f"{fitted[1]} with {fitted[2]} channel(s), and the network forecasts "
+                f"exactly that. A continued fit (warm_start=True or partial_fit) needs "
+                f"targets of the same horizon and channels; fit from scratch "
+                f"(warm_start=False) to change them."
             )

@@ -9,6 +9,7 @@ from ._cnn import FCN, VGG, ConvNet, LeNet5, MobileNetV2, ResNet, TimeSeriesResN
 from ._layers import ACTIVATIONS, HeadedNetwork, make_activation
 from ._mlp import MLP
 from ._rnn import CELLS, POOLINGS, RecurrentNetwork
+from ._seq2seq import SEQ2SEQ_CELLS, AdditiveAttention, Seq2SeqNetwork
 from ._sequence import AttentionPooling, SequenceInput, masked_mean, sequence_mask
 from ._transformer import SinusoidalPositionalEncoding, TransformerEncoderNetwork
 
@@ -16,8 +17,11 @@ __all__ = [
     "ACTIVATIONS",
     "CELLS",
     "POOLINGS",
+    "SEQ2SEQ_CELLS",
+    "AdditiveAttention",
     "AttentionPooling",
     "RecurrentNetwork",
+    "Seq2SeqNetwork",
     "SequenceInput",
     "SinusoidalPositionalEncoding",
     "TransformerEncoderNetwork",
