@@ -27,7 +27,7 @@ Two parts, each printed as a table and, with ``--write-docs``, written to
     mean and standard deviation over ``--seeds`` seeds.
 ``covid``
     Covid3Month, from the time-series extrinsic regression archive
-    (``benchmarks/data/Covid3Month.npz``, its official split: 140 training
+    (``data/ucr/Covid3Month.npz``, its official split: 140 training
     and 61 test countries): the daily confirmed COVID-19 cases of a
     country over three months (84 steps, WHO data) -> its death rate on
     1 April 2020.  Contenders: :class:`sknets.LSTMRegressor` (hidden size
@@ -72,7 +72,7 @@ from sknets import LSTMRegressor, Seq2SeqRegressor
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import DOCS_DIR, describe_machine, environment, rst_table, text_table  # noqa: E402
 
-DATA = Path(__file__).resolve().parent / "data" / "Covid3Month.npz"
+DATA = Path(__file__).resolve().parents[1] / "data" / "ucr" / "Covid3Month.npz"
 PARTS = ("seasonal", "covid")
 SEEDS = 3
 
@@ -284,7 +284,7 @@ def run_covid(args):
     ]
     note = (
         "Covid3Month (time-series extrinsic regression archive, Tan et al. 2021; "
-        "``benchmarks/data/Covid3Month.npz``, official split): 140 training and 61 test "
+        "``data/ucr/Covid3Month.npz``, official split): 140 training and 61 test "
         "countries, the daily confirmed COVID-19 cases over 84 days -> the death rate on "
         "1 April 2020 (test targets: mean "
         f"{y_test.mean():.3f}, standard deviation {y_test.std():.3f}).  The LSTM (hidden "
