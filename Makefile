@@ -33,6 +33,9 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/mlp_speed.py
 	$(PY) benchmarks/cnn_quality.py
+	$(PY) benchmarks/sequence_speed.py
+	$(PY) benchmarks/sequence_quality.py
+	$(PY) benchmarks/forecasting.py
 
 clean:
 	rm -rf $(VENV) docs/_build build *.egg-info
