@@ -231,9 +231,39 @@ class Seq2SeqRegressor(NeuralRegressor):
             )
 
     def predict(self, X):
+        """Forecasts for the windows of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_channels, n_timepoints) or (n_samples, n_timepoints)
+            Input windows.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, horizon_[, n_target_channels_])
+            The forecast of each window, decoded from the network's own
+            forecasts, in the layout of the y the model was fitted on.
+        """
         return _in_target_layout(self, super().predict(X))
 
     def score(self, X, y, sample_weight=None):
+        """R² of the forecasts, averaged over the steps and channels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_channels, n_timepoints) or (n_samples, n_timepoints)
+            Input windows.
+        y : array-like of shape (n_samples,) or (n_samples, horizon[, n_channels])
+            True future values, in the layout of the fitted y.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            :func:`sklearn.metrics.r2_score` of the forecasts, each step and
+            channel a target of its own (``multioutput="uniform_average"``).
+        """
         prediction = self.predict(X)
         if prediction.ndim == 3:  # r2_score takes 2-D targets: one column per value
             y, prediction = (a.reshape(len(a), -1) for a in (np.asarray(y), prediction))
@@ -242,38 +272,3 @@ class Seq2SeqRegressor(NeuralRegressor):
     @classmethod
     def _get_test_params(cls):
         return dict(_TEST_PARAMS)
-
-
-Seq2SeqRegressor.predict.__doc__ = """Forecasts for the windows of X.
-
-    Parameters
-    ----------
-    X : array-like of shape (n_samples, n_channels, n_timepoints) or (n_samples, n_timepoints)
-        Input windows.
-
-    Returns
-    -------
-    y : ndarray of shape (n_samples,), (n_samples, horizon_) or \
-(n_samples, horizon_, n_target_channels_)
-        The forecast of each window, decoded from the network's own
-        forecasts, in the layout of the y the model was fitted on.
-    """
-
-Seq2SeqRegressor.score.__doc__ = """R² of the forecasts, averaged over the steps and channels.
-
-    Parameters
-    ----------
-    X : array-like of shape (n_samples, n_channels, n_timepoints) or (n_samples, n_timepoints)
-        Input windows.
-    y : array-like of shape (n_samples,), (n_samples, horizon) or \
-(n_samples, horizon, n_channels)
-        True future values, in the layout of the fitted y.
-    sample_weight : array-like of shape (n_samples,), default=None
-        Sample weights.
-
-    Returns
-    -------
-    score : float
-        :func:`sklearn.metrics.r2_score` of the forecasts, each step and
-        channel a target of its own (``multioutput="uniform_average"``).
-    """

@@ -102,6 +102,7 @@ class _TransformerMixin:
     @classmethod
     def _get_test_params(cls):
         return {
+            "batch_size": "auto",  # full batches, as the sample-weight check needs
             "d_model": 16,
             "n_heads": 2,
             "n_layers": 1,

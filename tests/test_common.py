@@ -13,6 +13,7 @@ import pytest
 from _factories import run_sklearn_check
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
+from sknets import TextTokenizer
 from sknets.utils import all_estimators
 
 # SKNETS_TEST_DEVICE=cuda runs the same checks on a GPU.
@@ -29,7 +30,9 @@ def test_estimators_are_discovered():
     assert {"MLPClassifier", "MLPRegressor"} <= names
 
 
-@parametrize_with_checks(list(_instances()))
+# TextTokenizer takes strings: scikit-learn runs the checks it has for text
+# (as for its own CountVectorizer); tests/test_text.py covers the rest.
+@parametrize_with_checks([*_instances(), TextTokenizer()])
 def test_sklearn_compatible_estimator(estimator, check):
     run_sklearn_check(estimator, check)
 

@@ -138,7 +138,8 @@ def test_an_explicit_init_is_kept():
 
 
 def _code_lines(cls):
-    """Lines of code of a class body, without its docstring, comments and blank lines."""
+    """Lines of code of a class body, without docstrings (its own and its methods'),
+    comments and blank lines."""
     tree = ast.parse(textwrap.dedent(inspect.getsource(cls))).body[0]
     body = tree.body
     first = body[0] if body else None
@@ -148,11 +149,16 @@ def _code_lines(cls):
     if is_docstring:
         body = body[1:]
     source = textwrap.dedent(inspect.getsource(cls)).splitlines()
+    docstrings = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and ast.get_docstring(node) is not None:
+            docstring = node.body[0]
+            docstrings.update(range(docstring.lineno, docstring.end_lineno + 1))
     lines = set()
     for node in body:
         for number in range(node.lineno, node.end_lineno + 1):
             text = source[number - 1].strip()
-            if text and not text.startswith("#"):
+            if text and not text.startswith("#") and number not in docstrings:
                 lines.add(number)
     return len(lines)
 

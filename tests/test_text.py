@@ -128,3 +128,19 @@ def test_declares_text_input_tags():
     tags = TextTokenizer().__sklearn_tags__()
     assert tags.input_tags.string and tags.input_tags.one_d_array
     assert not tags.input_tags.two_d_array
+
+
+# scikit-learn runs only check_estimator_cloneable on estimators of text
+# (as on its own CountVectorizer, tests/test_common.py); these are the
+# other API checks that apply, written for strings.
+def test_sklearn_api_checks_on_text():
+    tokenizer = TextTokenizer()
+    assert tokenizer.fit(TEXTS) is tokenizer
+    first = tokenizer.transform(TEXTS)
+    np.testing.assert_array_equal(tokenizer.fit(TEXTS).transform(TEXTS), first)  # idempotent
+    np.testing.assert_array_equal(TextTokenizer().fit_transform(TEXTS), first)
+    assert not [name for name in vars(TextTokenizer()) if name.endswith("_")]
+    with pytest.raises(NotFittedError):
+        TextTokenizer().transform(TEXTS)
+    assert clone(tokenizer).get_params() == tokenizer.get_params()
+    assert tokenizer.set_params(max_len=3) is tokenizer and tokenizer.max_len == 3

@@ -89,8 +89,12 @@ class RecurrentNetwork(HeadedNetwork):
         self.embedding_dropout = nn.Dropout(dropout) if vocab_size is not None else None
         self.head = nn.Linear(self.num_features, n_outputs)
 
-    def forward_steps(self, x):
-        """Outputs of the last layer at every step ``(n, T, num_features)``, the mask, the state."""
+    def forward_steps(self, x, *, outputs=True):
+        """Outputs of the last layer at every step ``(n, T, num_features)``, the mask, the state.
+
+        With ``outputs=False`` the packed outputs are not unpacked (None is
+        returned for them): the final state is all that ``"last"`` pooling reads.
+        """
         steps, mask = self.inputs(x)
         if self.embedding_dropout is not None:
             steps = self.embedding_dropout(steps)
@@ -99,12 +103,16 @@ class RecurrentNetwork(HeadedNetwork):
             return outputs, None, state
         lengths = mask.sum(dim=1).cpu()
         packed = pack_padded_sequence(steps, lengths, batch_first=True, enforce_sorted=False)
-        outputs, state = self.rnn(packed)
-        outputs, _ = pad_packed_sequence(outputs, batch_first=True, total_length=steps.shape[1])
-        return outputs, mask, state
+        packed_outputs, state = self.rnn(packed)
+        if not outputs:
+            return None, mask, state
+        unpacked, _ = pad_packed_sequence(
+            packed_outputs, batch_first=True, total_length=steps.shape[1]
+        )
+        return unpacked, mask, state
 
     def forward_features(self, x):
-        outputs, mask, state = self.forward_steps(x)
+        outputs, mask, state = self.forward_steps(x, outputs=self.pooling != "last")
         if self.pooling == "last":
             hidden = state[0] if isinstance(state, tuple) else state
             # (layers * directions, n, H) -> the last layer's directions, (n, directions * H).
