@@ -68,7 +68,13 @@ import sknets
 from sknets.networks import MLP
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import DOCS_DIR, describe_machine, environment, load_average, rst_table  # noqa: E402
+from _report import (  # noqa: E402
+    DOCS_DIR,
+    describe_machine,
+    load_average,
+    rst_table,
+    start_timed_run,
+)
 
 DOCS_PATH = DOCS_DIR / "mlp_speed.rst"
 N_PREDICT = 50_000
@@ -564,18 +570,7 @@ def main(argv=None):
     def log(message):
         print(message, file=sys.stderr, flush=True)
 
-    env = environment(threads)
-    print(
-        f"torch {env['torch']}, skorch {env['skorch']}, sklearn {env['sklearn']}, "
-        f"{env['cores']} cores, {threads} threads, load average {env['load']:.1f}, "
-        f"median of {repeats} repeat(s)" + (" [QUICK smoke run]" if args.quick else "")
-    )
-    if env["load"] + threads > (env["cores"] or 1) + 0.5:
-        log(
-            "warning: other processes are using the CPU; timings will be noisy, and "
-            "with more than one thread OpenMP waits can slow every contender down "
-            "erratically (--threads 1 is the robust choice on a busy machine)."
-        )
+    env = start_timed_run(threads, repeats, args.quick, log)
     results = []
     with threadpool_limits(limits=threads):
         for case in make_cases(args.quick):

@@ -46,6 +46,7 @@ from ._config import get_config
 from ._inputs import (
     DataSpec,
     DictInput,
+    ForecastInput,
     GraphInput,
     IdInput,
     IdPairInput,
@@ -102,6 +103,7 @@ from .utils._random import seed_from_random_state, torch_random_scope
 __all__ = [
     "DataSpec",
     "DictInput",
+    "ForecastInput",
     "GraphInput",
     "IdInput",
     "IdPairInput",

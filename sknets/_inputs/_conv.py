@@ -59,13 +59,28 @@ class ImageOrSeriesInput(InputAdapter):
     def check_params(self):
         self._input_shape()
 
+    # scikit-learn's ensure_all_finite; a subclass that reads NaN as padding
+    # allows them and checks where they stand in _check_values.
+    ensure_all_finite = True
+
+    def _check_values(self, X):
+        """Checks of X in the network's layout, beyond scikit-learn's (none here)."""
+
     def validate(self, X, y=None, *, reset, dtype, y_numeric=False):
         if not reset:
             self._check_layout(X)
         X, y = self._validate_data(
-            X, y, y_numeric=y_numeric, reset=reset, accept_sparse=False, dtype=dtype, allow_nd=True
+            X,
+            y,
+            y_numeric=y_numeric,
+            reset=reset,
+            accept_sparse=False,
+            dtype=dtype,
+            allow_nd=True,
+            ensure_all_finite=self.ensure_all_finite,
         )
         X = self._network_layout(X)
+        self._check_values(X)
         if reset:
             self.estimator.input_shape_ = tuple(int(size) for size in X.shape[1:])
         else:
@@ -75,9 +90,16 @@ class ImageOrSeriesInput(InputAdapter):
     def validate_predict(self, X, *, dtype):
         self._check_layout(X)
         X = validate_data(
-            self.estimator, X, reset=False, accept_sparse=False, dtype=dtype, allow_nd=True
+            self.estimator,
+            X,
+            reset=False,
+            accept_sparse=False,
+            dtype=dtype,
+            allow_nd=True,
+            ensure_all_finite=self.ensure_all_finite,
         )
         X = self._network_layout(X)
+        self._check_values(X)
         self._check_fitted_shape(X)
         return X
 

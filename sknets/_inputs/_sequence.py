@@ -15,7 +15,7 @@ Forecasters take the same series with targets that may be 3-D (the next
 """
 
 import numpy as np
-from sklearn.utils.validation import check_array, validate_data
+from sklearn.utils.validation import check_array
 
 from ._conv import SeriesInput
 from ._ids import TokenInput
@@ -37,44 +37,9 @@ class PaddedSeriesInput(SeriesInput):
     padding mask (see :func:`sknets.networks.sequence_mask`).
     """
 
-    def validate(self, X, y=None, *, reset, dtype, y_numeric=False):
-        if not reset:
-            self._check_layout(X)
-        X, y = self._validate_data(
-            X,
-            y,
-            y_numeric=y_numeric,
-            reset=reset,
-            accept_sparse=False,
-            dtype=dtype,
-            allow_nd=True,
-            ensure_all_finite="allow-nan",
-        )
-        X = self._network_layout(X)
-        self._check_padding(X)
-        if reset:
-            self.estimator.input_shape_ = tuple(int(size) for size in X.shape[1:])
-        else:
-            self._check_fitted_shape(X)
-        return X, y
+    ensure_all_finite = "allow-nan"
 
-    def validate_predict(self, X, *, dtype):
-        self._check_layout(X)
-        X = validate_data(
-            self.estimator,
-            X,
-            reset=False,
-            accept_sparse=False,
-            dtype=dtype,
-            allow_nd=True,
-            ensure_all_finite="allow-nan",
-        )
-        X = self._network_layout(X)
-        self._check_padding(X)
-        self._check_fitted_shape(X)
-        return X
-
-    def _check_padding(self, X):
+    def _check_values(self, X):
         """Refuse NaN that are not trailing padding, and infinite values."""
         if np.isinf(X).any():
             raise ValueError(f"Input X contains infinity; {self.name} takes finite values.")
