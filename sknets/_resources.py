@@ -92,6 +92,33 @@ def _workspace_bytes(module, output):
     return module.in_channels // module.groups * kernel * positions * output.element_size()
 
 
+# Gates per step of each recurrent cell: one weight product per gate.
+_RECURRENT_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+def _recurrent_flops(module, steps):
+    """Multiply-adds of a recurrent layer stack over ``steps`` (a tensor or PackedSequence).
+
+    FlopCounterMode misses what PyTorch runs as a fused kernel (oneDNN's
+    LSTM on a CPU, cuDNN's recurrent layers on a GPU) and counts the layers
+    it decomposes into matrix products (a GRU on a CPU): the probe adds
+    what the counter did not see.
+    """
+    if isinstance(steps, nn.utils.rnn.PackedSequence):
+        row_steps = steps.data.shape[0]
+    elif isinstance(steps, torch.Tensor) and steps.dim() == 3:
+        row_steps = steps.shape[0] * steps.shape[1]
+    else:
+        return 0
+    gates = _RECURRENT_GATES.get(module.mode, 4) * module.hidden_size
+    directions = 2 if module.bidirectional else 1
+    flops = 0
+    for layer in range(module.num_layers):
+        inputs = module.input_size if layer == 0 else module.hidden_size * directions
+        flops += 2 * row_steps * gates * (inputs + module.hidden_size) * directions
+    return flops
+
+
 def leaf_modules(modules):
     """The modules without children of every network in ``modules``."""
     return [
@@ -113,21 +140,36 @@ def probe_forward(forward, rows, modules):
     """
     count = max(n_rows(rows), 1)
     largest_step = 0
+    uncounted_flops = 0
+    counter = FlopCounterMode(display=False)
+    counted_before = {}
+
+    def note_counted(module, inputs):
+        counted_before[module] = counter.get_total_flops()
 
     def record(module, inputs, output):
-        nonlocal largest_step
+        nonlocal largest_step, uncounted_flops
         step = _nbytes(inputs) + _nbytes(output) + _workspace_bytes(module, output)
         largest_step = max(largest_step, step)
+        if isinstance(module, nn.RNNBase) and inputs:
+            counted = counter.get_total_flops() - counted_before.pop(module, 0)
+            uncounted_flops += max(0, _recurrent_flops(module, inputs[0]) - counted)
 
-    hooks = [leaf.register_forward_hook(record) for leaf in leaf_modules(modules)]
+    leaves = leaf_modules(modules)
+    hooks = [leaf.register_forward_hook(record) for leaf in leaves]
+    hooks += [
+        leaf.register_forward_pre_hook(note_counted)
+        for leaf in leaves
+        if isinstance(leaf, nn.RNNBase)
+    ]
     try:
-        with torch.inference_mode(), FlopCounterMode(display=False) as counter:
+        with torch.inference_mode(), counter:
             output = forward(rows)
     finally:
         for hook in hooks:
             hook.remove()
     return ForwardCost(
-        flops=counter.get_total_flops() / count,
+        flops=(counter.get_total_flops() + uncounted_flops) / count,
         input_bytes=_nbytes(rows) / count,
         output_bytes=_nbytes(output) / count,
         step_bytes=largest_step / count,

@@ -22,9 +22,11 @@ from sknets import CNNClassifier, MLPClassifier, MLPRegressor, config_context, g
 from sknets._resources import (
     MIN_FLOPS_PER_THREAD_BATCH,
     MIN_FLOPS_PER_THREAD_PREDICT_BATCH,
+    _recurrent_flops,
     choose_threads,
     intra_op_threads,
     predict_batch_rows,
+    probe_forward,
 )
 from sknets._training import _ROW_BLOCK, NeuralNetCore
 
@@ -318,3 +320,21 @@ def test_cpu_batches_stay_under_the_cpu_cap_whatever_the_budget(wide_mlp):
     assert rows * cost.peak_bytes <= CPU_BATCH_MIB * MiB
     # Elsewhere (a GPU) the budget alone decides.
     assert predict_batch_rows(cost, 4096, device="cuda") > rows
+
+
+@pytest.mark.parametrize(
+    "layer, gates",
+    [(torch.nn.LSTM, 4), (torch.nn.GRU, 3), (torch.nn.RNN, 1)],
+)
+def test_recurrent_layers_are_counted(layer, gates):
+    # FlopCounterMode sees no FLOP in PyTorch's fused recurrent kernels.
+    network = layer(3, 8, num_layers=2, bidirectional=True, batch_first=True).eval()
+    rows = torch.randn(4, 10, 3)
+    cost = probe_forward(lambda x: network(x)[0], rows, [network])
+    per_step = gates * 8 * ((3 + 8) + (16 + 8)) * 2  # two layers, two directions
+    assert cost.flops == pytest.approx(2 * 10 * per_step)
+    packed = torch.nn.utils.rnn.pack_padded_sequence(
+        rows, torch.tensor([10, 5, 5, 5]), batch_first=True
+    )
+    # Packed sequences count their real steps only (10 + 3 x 5).
+    assert _recurrent_flops(network, packed) == 2 * 25 * per_step
