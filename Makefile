@@ -24,7 +24,7 @@ test: $(STAMP)
 	$(PY) -m pytest -n 2 --dist loadgroup -q
 
 docs: $(STAMP)
-	$(PY) -m sphinx -W --keep-going -b html docs docs/_build/html
+	$(PY) -m sphinx -E -W --keep-going -b html docs docs/_build/html
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check sknets tests examples benchmarks

@@ -3,6 +3,8 @@
 import datetime
 import os
 import platform
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -110,3 +112,70 @@ def quality_page(script, part, result, env):
     if result["verdicts"]:
         lines += ["Targets:", ""] + [f"- {v}" for v in result["verdicts"]] + [""]
     return "\n".join(lines)
+
+
+def fit_and_score_ucr(model, data, label):
+    """Fit on a UCR training split, score on its test split, log one line.
+
+    Returns the test accuracy in percent, the epochs trained and the fit time
+    in seconds.
+    """
+    start = time.perf_counter()
+    model.fit(data["X_train"], data["y_train"])
+    elapsed = time.perf_counter() - start
+    accuracy = 100 * model.score(data["X_test"], data["y_test"])
+    print(
+        f"  ucr {label}: {accuracy:.2f} % after {model.n_iter_} epochs, {elapsed:.0f} s",
+        file=sys.stderr,
+        flush=True,
+    )
+    return accuracy, model.n_iter_, elapsed
+
+
+def run_parts(runners, parts, env, format_rst, docs_prefix, write_docs):
+    """Run each benchmark part, print its table and verdicts, write its page.
+
+    ``runners`` maps a part to a function returning a dict with ``title``,
+    ``header``, ``rows`` and ``verdicts``; ``format_rst(part, result, env)``
+    renders the page written to ``docs/_bench/{docs_prefix}_{part}.rst``.
+    """
+    for part in parts:
+        result = runners[part]()
+        print(f"\n{result['title']}\n")
+        print(text_table(result["header"], result["rows"]))
+        for verdict in result["verdicts"]:
+            print(f"  [{verdict}]")
+        print(flush=True)
+        if write_docs:
+            path = DOCS_DIR / f"{docs_prefix}_{part}.rst"
+            path.write_text(format_rst(part, result, env))
+            print(f"wrote {path}")
+
+
+def selected_parts(parser, args, all_parts):
+    """The parts named by ``--parts`` (comma-separated), refused if unknown."""
+    parts = [p.strip() for p in args.parts.split(",") if p.strip()]
+    unknown = set(parts) - set(all_parts)
+    if unknown or not parts:
+        parser.error(f"unknown part(s) {sorted(unknown)}; choose from {', '.join(all_parts)}")
+    return parts
+
+
+def interleaved_samples(contenders, run_once, repeats, seed, log, title):
+    """One warm-up fit per contender, then ``repeats`` rounds in rotated order.
+
+    ``run_once(contender_class, seed)`` returns one measurement; round ``r``
+    uses ``seed + r`` for every contender and starts with a different one, so
+    that neither load drifting over the run nor the order favours anyone.
+    Returns the measurements of each contender by name, in round order.
+    """
+    log(f"{title}: warm-up")
+    for contender_class in contenders:
+        run_once(contender_class, seed)
+    samples = {c.name: [] for c in contenders}
+    for repeat in range(repeats):
+        shift = repeat % len(contenders)
+        for contender_class in contenders[shift:] + contenders[:shift]:
+            samples[contender_class.name].append(run_once(contender_class, seed + repeat))
+        log(f"{title}: repeat {repeat + 1}/{repeats} done")
+    return samples

@@ -37,6 +37,7 @@ Usage::
 """
 
 import argparse
+import functools
 import gzip
 import statistics
 import sys
@@ -77,8 +78,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import (  # noqa: E402
     DOCS_DIR,
     environment,
+    fit_and_score_ucr,
     quality_page,
-    text_table,
+    run_parts,
+    selected_parts,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -328,17 +331,8 @@ def _ucr_run(dataset, model_name, seed, max_iter):
         random_state=seed,
         device="cpu",
     )
-    start = time.perf_counter()
-    model.fit(data["X_train"], data["y_train"])
-    elapsed = time.perf_counter() - start
-    accuracy = 100 * model.score(data["X_test"], data["y_test"])
-    print(
-        f"  ucr {dataset} {model_name} seed {seed}: {accuracy:.2f} % after "
-        f"{model.n_iter_} epochs, {elapsed:.0f} s",
-        file=sys.stderr,
-        flush=True,
-    )
-    return dataset, model_name, seed, accuracy, model.n_iter_, elapsed
+    scores = fit_and_score_ucr(model, data, f"{dataset} {model_name} seed {seed}")
+    return dataset, model_name, seed, *scores
 
 
 def run_ucr(args):
@@ -615,10 +609,7 @@ def main(argv=None):
         help=f"write each part's table to {DOCS_DIR}/cnn_<part>.rst",
     )
     args = parser.parse_args(argv)
-    parts = [p.strip() for p in args.parts.split(",") if p.strip()]
-    unknown = set(parts) - set(PARTS)
-    if unknown or not parts:
-        parser.error(f"unknown part(s) {sorted(unknown)}; choose from {', '.join(PARTS)}")
+    parts = selected_parts(parser, args, PARTS)
     if args.write_docs and (
         args.fashion_subset
         or args.seeds < 5
@@ -630,17 +621,8 @@ def main(argv=None):
         torch.set_num_threads(args.threads)
     _quiet()
     env = environment(torch.get_num_threads())
-    for part in parts:
-        result = RUNNERS[part](args)
-        print(f"\n{result['title']}\n")
-        print(text_table(result["header"], result["rows"]))
-        for verdict in result["verdicts"]:
-            print(f"  [{verdict}]")
-        print(flush=True)
-        if args.write_docs:
-            path = DOCS_DIR / f"cnn_{part}.rst"
-            path.write_text(format_rst(part, result, env))
-            print(f"wrote {path}")
+    runners = {part: functools.partial(RUNNERS[part], args) for part in parts}
+    run_parts(runners, parts, env, format_rst, "cnn", args.write_docs)
 
 
 if __name__ == "__main__":

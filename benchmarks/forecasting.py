@@ -70,7 +70,14 @@ from sklearn.preprocessing import FunctionTransformer, StandardScaler
 from sknets import LSTMRegressor, Seq2SeqRegressor
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import DOCS_DIR, describe_machine, environment, rst_table, text_table  # noqa: E402
+from _report import (  # noqa: E402
+    DOCS_DIR,
+    describe_machine,
+    environment,
+    rst_table,
+    selected_parts,
+    text_table,
+)
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "ucr" / "Covid3Month.npz"
 PARTS = ("seasonal", "covid")
@@ -336,10 +343,7 @@ def main(argv=None):
         help=f"write each part's table to {DOCS_DIR}/forecasting_<part>.rst",
     )
     args = parser.parse_args(argv)
-    parts = [p.strip() for p in args.parts.split(",") if p.strip()]
-    unknown = set(parts) - set(PARTS)
-    if unknown or not parts:
-        parser.error(f"unknown part(s) {sorted(unknown)}; choose from {', '.join(PARTS)}")
+    parts = selected_parts(parser, args, PARTS)
     if args.write_docs and (args.seeds < SEEDS or args.max_iter != 100):
         parser.error(f"--write-docs needs the full settings (at least {SEEDS} seeds, 100 epochs)")
     torch.set_num_threads(args.threads)

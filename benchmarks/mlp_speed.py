@@ -71,6 +71,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import (  # noqa: E402
     DOCS_DIR,
     describe_machine,
+    interleaved_samples,
     load_average,
     rst_table,
     start_timed_run,
@@ -349,18 +350,14 @@ def _fit_and_predict(contender, case, X_train, y_train, X_test, y_test, X_predic
 def run_case(case, repeats, seed, log):
     data = make_data(case, seed)
     contenders = case.contenders
-    log(f"{case.title}: warm-up")
-    for contender_class in contenders:
-        run_once(contender_class, case, data, seed)
-    samples = {c.name: [] for c in contenders}
-    for repeat in range(repeats):
-        shift = repeat % len(contenders)
-        order = contenders[shift:] + contenders[:shift]
-        for contender_class in order:
-            samples[contender_class.name].append(
-                run_once(contender_class, case, data, seed + repeat)
-            )
-        log(f"{case.title}: repeat {repeat + 1}/{repeats} done")
+    samples = interleaved_samples(
+        contenders,
+        lambda contender_class, run_seed: run_once(contender_class, case, data, run_seed),
+        repeats,
+        seed,
+        log,
+        case.title,
+    )
     # Ratios are paired: each repeat's time over the hand loop's in the same
     # repeat, then the median, which cancels load that drifts between repeats.
     base = samples[contenders[0].name]

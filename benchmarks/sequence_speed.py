@@ -93,6 +93,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import (  # noqa: E402
     DOCS_DIR,
     describe_machine,
+    interleaved_samples,
     load_average,
     rst_table,
     start_timed_run,
@@ -367,18 +368,14 @@ def run_once(contender_class, case, data, seed):
 
 def run_case(case, data, repeats, seed, log):
     title = case.title(data)
-    log(f"{title}: warm-up")
-    for contender_class in CONTENDERS:
-        run_once(contender_class, case, data, seed)
-    samples = {c.name: [] for c in CONTENDERS}
-    for repeat in range(repeats):
-        shift = repeat % len(CONTENDERS)
-        order = CONTENDERS[shift:] + CONTENDERS[:shift]
-        for contender_class in order:
-            samples[contender_class.name].append(
-                run_once(contender_class, case, data, seed + repeat)
-            )
-        log(f"{title}: repeat {repeat + 1}/{repeats} done")
+    samples = interleaved_samples(
+        CONTENDERS,
+        lambda contender_class, run_seed: run_once(contender_class, case, data, run_seed),
+        repeats,
+        seed,
+        log,
+        title,
+    )
     # Ratios are paired: each repeat's time over the hand loop's in the same
     # repeat, then the median, which cancels load that drifts between repeats.
     base = samples[HandLoop.name]

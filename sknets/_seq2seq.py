@@ -240,7 +240,7 @@ class Seq2SeqRegressor(NeuralRegressor):
 
         Returns
         -------
-        y : ndarray of shape (n_samples,) or (n_samples, horizon_[, n_target_channels_])
+        y : ndarray of shape (n_samples,), (n_samples, horizon) or (n_samples, horizon, n_channels)
             The forecast of each window, decoded from the network's own
             forecasts, in the layout of the y the model was fitted on.
         """
