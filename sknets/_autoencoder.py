@@ -14,13 +14,14 @@ from numbers import Integral, Real
 import numpy as np
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.metaestimators import available_if
 from torch import nn
 
 from ._cnn import INPUT_SHAPE_PARAM, _activation_param, _dropout_param
 from ._inputs import ImageInput, InputAdapter, TabularInput
 from ._params import REGRESSOR_ATTRIBUTES, Param, PositiveInts, as_positive_ints, attributes_doc
 from ._training import NeuralNetCore
-from .base import NeuralGenerator, NeuralTransformer, _to_numpy
+from .base import NeuralGenerator, NeuralTransformer, _stochastic_solver, _to_numpy
 from .networks import LIKELIHOODS, Autoencoder, VariationalAutoencoder
 
 __all__ = ["AutoencoderTransformer", "VAEGenerator"]
@@ -45,7 +46,7 @@ class CodecInput(InputAdapter):
         self.inner.check_params()
 
     def validate(self, X, y=None, *, reset, dtype, y_numeric=False):
-        n_dims = getattr(X, "ndim", None) or np.ndim(X)
+        n_dims = len(X.shape) if hasattr(X, "shape") else np.asarray(X).ndim
         if isinstance(self.inner, TabularInput) and n_dims > 2:
             raise ValueError(
                 f"{self.name} got X with {n_dims} dimensions; images need "
@@ -142,6 +143,39 @@ def _codec_params(hidden_layer_sizes, n_components):
         INPUT_SHAPE_PARAM,
     )
 
+
+_AUTOENCODER_PARAMS = (
+    *_codec_params((256, 128), 16),
+    Param(
+        "noise_std",
+        0.0,
+        "float",
+        "Standard deviation of the Gaussian noise added to the training inputs.",
+        [Interval(Real, 0, None, closed="left")],
+    ),
+)
+
+_VAE_PARAMS = (
+    *_codec_params((512,), 16),
+    Param(
+        "beta",
+        1.0,
+        "float",
+        """
+        Weight of the KL term of the loss: 1 is the ELBO; above 1, a
+        beta-VAE's more disentangled, blurrier codes.""",
+        [Interval(Real, 0, None, closed="left")],
+    ),
+    Param(
+        "likelihood",
+        "gaussian",
+        '{"gaussian", "bernoulli"}',
+        """
+        The decoder's distribution: a Gaussian with a learnt variance per
+        feature (real-valued data), or Bernoulli (data in [0, 1]).""",
+        [StrOptions(set(LIKELIHOODS))],
+    ),
+)
 
 _UNSUPERVISED_ATTRIBUTES = tuple(name for name in REGRESSOR_ATTRIBUTES if name != "n_outputs_")
 _CODEC_ATTRIBUTES = {
@@ -255,16 +289,7 @@ class AutoencoderTransformer(_CodecEstimator, NeuralTransformer):
     (5,)
     """
 
-    _params = (
-        *_codec_params((256, 128), 16),
-        Param(
-            "noise_std",
-            0.0,
-            "float",
-            "Standard deviation of the Gaussian noise added to the training inputs.",
-            [Interval(Real, 0, None, closed="left")],
-        ),
-    )
+    _params = _AUTOENCODER_PARAMS
     _net_class = DenoisingNet
 
     def _build_module(self, spec):
@@ -358,28 +383,47 @@ class VAEGenerator(_CodecEstimator, NeuralTransformer, NeuralGenerator):
     (5,)
     """
 
-    _params = (
-        *_codec_params((512,), 16),
-        Param(
-            "beta",
-            1.0,
-            "float",
-            """
-            Weight of the KL term of the loss: 1 is the ELBO; above 1, a
-            beta-VAE's more disentangled, blurrier codes.""",
-            [Interval(Real, 0, None, closed="left")],
-        ),
-        Param(
-            "likelihood",
-            "gaussian",
-            '{"gaussian", "bernoulli"}',
-            """
-            The decoder's distribution: a Gaussian with a learnt variance per
-            feature (real-valued data), or Bernoulli (data in [0, 1]).""",
-            [StrOptions(set(LIKELIHOODS))],
-        ),
-    )
+    _params = _VAE_PARAMS
     _has_likelihood = True
+
+    def fit(self, X, y=None):
+        """Train the model on X (y is ignored).
+
+        Unlike most sknets estimators it takes no ``sample_weight``: each
+        sample gets its own random latent draw, so a weight of 2 would not
+        train as the sample given twice (two draws), as scikit-learn requires.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : None
+            Ignored; present for the scikit-learn API.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, None, sample_weight=None, incremental=False)
+
+    @available_if(_stochastic_solver)
+    def partial_fit(self, X, y=None):
+        """Run one epoch over X, keeping the weights of earlier calls.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        return self._fit(X, None, sample_weight=None, incremental=True)
 
     def _build_module(self, spec):
         return VariationalAutoencoder(**self._codec_arguments(spec), likelihood=self.likelihood)
