@@ -90,6 +90,38 @@ class DenoisingNet(NeuralNetCore):
         return super().train_step_single((noisy, X, weight), **fit_params)
 
 
+class VariationalNet(NeuralNetCore):
+    """The beta-VAE step, its KL weight warmed up from 0 over the first epochs.
+
+    Over ``n_warmup_epochs`` epochs the weight of the KL term rises
+    linearly from ``beta / n_warmup_epochs`` to ``beta`` (Bowman et al.,
+    2016; Sonderby et al., 2016), so that the decoder learns to use the
+    codes before the KL term pulls the posterior onto the prior (the
+    "posterior collapse" of a VAE that ignores its codes).  The epochs are
+    counted over warm starts and ``partial_fit`` calls.  The loss reported
+    (and followed by the convergence and early-stopping rules) is always
+    the full objective.
+    """
+
+    def __init__(self, *args, n_warmup_epochs=0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.n_warmup_epochs = n_warmup_epochs
+        self.kl_ramp = 1.0
+
+    def on_epoch_begin(self, net, **kwargs):
+        super().on_epoch_begin(net, **kwargs)
+        epoch = len(self.history)  # this epoch's row is open: counted from 1
+        self.kl_ramp = min(1.0, epoch / self.n_warmup_epochs) if self.n_warmup_epochs else 1.0
+
+    def train_step_single(self, batch, **fit_params):
+        self._set_training(True)
+        X, _, _ = batch
+        negative_log_likelihood, kl = self.infer(X)
+        beta = self.criterion_.beta
+        (negative_log_likelihood + self.kl_ramp * beta * kl).mean().backward()
+        return {"loss": (negative_log_likelihood + beta * kl).mean().detach(), "y_pred": None}
+
+
 class HalfSquaredReconstructionError(nn.Module):
     """Half the squared error per sample, averaged over features (or pixels)."""
 
@@ -156,7 +188,7 @@ _AUTOENCODER_PARAMS = (
 )
 
 _VAE_PARAMS = (
-    *_codec_params((512,), 16),
+    *_codec_params((512,), 8),
     Param(
         "beta",
         1.0,
@@ -165,6 +197,16 @@ _VAE_PARAMS = (
         Weight of the KL term of the loss: 1 is the ELBO; above 1, a
         beta-VAE's more disentangled, blurrier codes.""",
         [Interval(Real, 0, None, closed="left")],
+    ),
+    Param(
+        "n_warmup_epochs",
+        20,
+        "int",
+        """
+        Epochs over which the weight of the KL term rises linearly to
+        ``beta`` (KL warm-up), so that the decoder learns to use the codes
+        before the KL term pulls them onto the prior; 0 for none.""",
+        [Interval(Integral, 0, None, closed="left")],
     ),
     Param(
         "likelihood",
@@ -358,9 +400,11 @@ class VAEGenerator(_CodecEstimator, NeuralTransformer, NeuralGenerator):
     lower bound of the log-probability of binary data (for grey levels, a
     score rather than a density), and ``sample`` returns the probabilities,
     the mean images.  The default network follows Kingma and Welling's
-    (one hidden layer of 512 units, Adam at 1e-3) with ReLU and a
-    16-dimensional latent space; latent dimensions the data do not need
-    stay at the prior.
+    (one hidden layer of 512 units, mini-batches of 100) with ReLU, Adam at
+    3e-3, an 8-dimensional latent space (latent dimensions the data do not
+    need stay at the prior) and a KL warm-up over the first 20 epochs.
+    On a ring of 8 Gaussians its samples cover all 8 modes, with some mass
+    between them (a VAE is blurrier than a GAN or a diffusion model).
 
     References
     ----------
@@ -385,6 +429,11 @@ class VAEGenerator(_CodecEstimator, NeuralTransformer, NeuralGenerator):
 
     _params = _VAE_PARAMS
     _has_likelihood = True
+    _defaults = {"batch_size": 100, "learning_rate_init": 3e-3}
+    _net_class = VariationalNet
+
+    def _net_kwargs(self):
+        return {"n_warmup_epochs": self.n_warmup_epochs}
 
     def fit(self, X, y=None):
         """Train the model on X (y is ignored).
