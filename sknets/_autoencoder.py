@@ -375,8 +375,8 @@ class VAEGenerator(_CodecEstimator, NeuralTransformer, NeuralGenerator):
     decodes them, ``transform`` gives the posterior means,
     ``inverse_transform`` the decoder's means, and ``score_samples`` the
     ELBO of each sample (with ``beta=1`` whatever ``beta`` trained), a
-    lower bound of its log-likelihood, estimated with the same 16
-    antithetic draws for every sample so that it is deterministic.
+    lower bound of its log-likelihood, estimated with the same 32
+    quasi-random draws for every sample so that it is deterministic.
 {_INPUT_DOC}
 
     Attributes
