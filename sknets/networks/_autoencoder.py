@@ -232,15 +232,14 @@ class VariationalAutoencoder(Codec):
 
     def forward(self, X):
         mean, log_var = self.encode_distribution(X)
-        if self.training:
-            noise = torch.randn_like(mean)[None]
-        else:
-            noise = self.eval_draws.to(mean.dtype)[:, None, :].expand(-1, *mean.shape)
-        n_draws, n_samples = noise.shape[:2]
-        Z = (mean + torch.exp(0.5 * log_var) * noise).reshape(n_draws * n_samples, -1)
-        repeated = X.expand(n_draws, *X.shape).reshape(n_draws * n_samples, *X.shape[1:])
-        log_likelihood = self.log_likelihood(repeated, Z).reshape(n_draws, n_samples).mean(dim=0)
-        kl = 0.5 * (mean.pow(2) + torch.exp(log_var) - 1.0 - log_var).sum(dim=1)
+        std = torch.exp(0.5 * log_var)
+        draws = torch.randn_like(mean)[None] if self.training else self.eval_draws[:, None, :]
+        # One decoder pass per draw, each over the rows alone: a row's
+        # result then does not depend on how many rows come with it.
+        log_likelihood = torch.stack(
+            [self.log_likelihood(X, mean + std * noise) for noise in draws]
+        ).mean(dim=0)
+        kl = 0.5 * (mean.pow(2) + std.pow(2) - 1.0 - log_var).sum(dim=1)
         return -log_likelihood, kl
 
     def generate(self, n_samples):
