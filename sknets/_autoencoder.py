@@ -4,9 +4,10 @@ Both wrap a network of :mod:`sknets.networks._autoencoder`: a dense
 encoder/decoder on rows, or a convolutional one on images when
 ``input_shape`` is given (:class:`CodecInput` picks the input adapter).
 The denoising step of the autoencoder is :class:`DenoisingNet`; the
-variational autoencoder trains through the default step, its network's
-``forward`` returning the two terms of the negative ELBO (the
-reparameterised draw comes from the fit's seeded random stream).
+variational autoencoder's network returns the two terms of the negative
+ELBO from its ``forward`` (the reparameterised draw comes from the fit's
+seeded random stream), and its step, :class:`VariationalNet`, weighs the
+KL term with a warm-up.
 """
 
 from numbers import Integral, Real
