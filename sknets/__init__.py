@@ -2,6 +2,7 @@
 
 from importlib.metadata import PackageNotFoundError, version
 
+from ._autoencoder import AutoencoderTransformer, VAEGenerator
 from ._cnn import (
     CNNClassifier,
     CNNRegressor,
@@ -33,6 +34,8 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
 __all__ = [
+    "AutoencoderTransformer",
+    "VAEGenerator",
     "RNNRegressor",
     "RNNClassifier",
     "LSTMRegressor",

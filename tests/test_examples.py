@@ -16,6 +16,10 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 # script -> (arguments, a line each of its outputs must contain)
 _RUNS = {
     "quickstart.py": ([], ["cross-validated accuracy:", "held-out accuracy:"]),
+    "anomaly_detection_autoencoder.py": (
+        ["--max-iter", "2"],
+        ["digits 0-4: 630 training images", "digits 5-9: AutoencoderTransformer: ROC AUC"],
+    ),
     "image_classification_digits.py": (
         ["--max-iter", "2"],
         ["CNNClassifier:", "MLPClassifier:", "LogisticRegression:"],

@@ -5,6 +5,7 @@ Every network takes its input and output sizes as keyword arguments
 ``forward`` into ``forward_features`` and ``forward_head``.
 """
 
+from ._autoencoder import LIKELIHOODS, Autoencoder, Codec, VariationalAutoencoder
 from ._cnn import FCN, VGG, ConvNet, LeNet5, MobileNetV2, ResNet, TimeSeriesResNet
 from ._layers import ACTIVATIONS, HeadedNetwork, make_activation
 from ._mlp import MLP
@@ -14,6 +15,10 @@ from ._sequence import AttentionPooling, SequenceInput, masked_mean, sequence_ma
 from ._transformer import SinusoidalPositionalEncoding, TransformerEncoderNetwork
 
 __all__ = [
+    "LIKELIHOODS",
+    "Autoencoder",
+    "Codec",
+    "VariationalAutoencoder",
     "ACTIVATIONS",
     "CELLS",
     "POOLINGS",
