@@ -15,6 +15,7 @@ from ._cnn import (
 from ._config import config_context, get_config, set_config
 from ._mlp import MLPClassifier, MLPRegressor
 from ._module import ModuleClassifier, ModuleRegressor
+from ._rbm import DBNClassifier, DBNTransformer, RBMTransformer
 from ._rnn import (
     GRUClassifier,
     GRURegressor,
@@ -33,6 +34,9 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
 __all__ = [
+    "DBNClassifier",
+    "DBNTransformer",
+    "RBMTransformer",
     "RNNRegressor",
     "RNNClassifier",
     "LSTMRegressor",
