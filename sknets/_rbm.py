@@ -37,7 +37,8 @@ class NonNegativeInput(TabularInput):
         values = X.data if sp.issparse(X) else X
         if values.size and values.min() < 0:
             raise ValueError(
-                f"{self.name} models binary units: X must hold values in [0, 1] (binary "
+                f"Negative values in data passed to {self.name}, which models binary "
+                "units: X must hold values in [0, 1] (binary "
                 f"data or probabilities), but its minimum is {float(values.min())!r}. "
                 "Scale it with MinMaxScaler instead of StandardScaler."
             )
@@ -137,9 +138,10 @@ class ContrastiveDivergenceNet(NeuralNetCore):
             # Plain SGD (scikit-learn's update) applied directly, at the
             # group's current rate (so schedules apply): torch.optim's step
             # costs as much as the update itself on 10-row batches.
-            torch._foreach_add_(
-                group["params"], [p.grad for p in group["params"]], alpha=-group["lr"]
-            )
+            with torch.no_grad():
+                torch._foreach_add_(
+                    group["params"], [p.grad for p in group["params"]], alpha=-group["lr"]
+                )
         else:
             optimizer.step()
         return (error if weight is None else error * weight).sum()
@@ -243,6 +245,8 @@ class _ContrastiveDivergenceMixin:
         return dict(_CD_TEST_PARAMS)
 
 
+# The shared attributes but n_outputs_.
+_TRANSFORMER_ATTRIBUTES = REGRESSOR_ATTRIBUTES[:2] + REGRESSOR_ATTRIBUTES[3:]
 _RBM_ATTRIBUTES = {
     "components_": (
         "ndarray of shape (n_components, n_features)",
@@ -279,7 +283,7 @@ class RBMTransformer(_ContrastiveDivergenceMixin, NeuralTransformer):
     them, but a Bernoulli unit has no meaning for them.
 
     Attributes
-    ----------{attributes_doc(REGRESSOR_ATTRIBUTES[:2] + REGRESSOR_ATTRIBUTES[3:], **_CD_LOSS, **_RBM_ATTRIBUTES)}
+    ----------{attributes_doc(_TRANSFORMER_ATTRIBUTES, **_CD_LOSS, **_RBM_ATTRIBUTES)}
 
     See Also
     --------
@@ -436,7 +440,7 @@ class DBNTransformer(_DeepBeliefMixin, NeuralTransformer):
     for :class:`RBMTransformer`.
 
     Attributes
-    ----------{attributes_doc(REGRESSOR_ATTRIBUTES[:2] + REGRESSOR_ATTRIBUTES[3:], **_CD_LOSS, **_PRETRAIN_CURVES)}
+    ----------{attributes_doc(_TRANSFORMER_ATTRIBUTES, **_CD_LOSS, **_PRETRAIN_CURVES)}
     module_ : torch.nn.Module
         The trained :class:`sknets.networks.DeepBeliefNetwork`.
 

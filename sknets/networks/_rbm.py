@@ -62,10 +62,11 @@ class BernoulliRBM(nn.Module):
         return self.decode(self.encode(v))
 
     def free_energy(self, v):
-        """``F(v) = -log sum_h exp(-E(v, h))`` of each row."""
-        return -v @ self.visible_bias - F.softplus(F.linear(v, self.weight, self.hidden_bias)).sum(
-            dim=1
+        """``F(v) = -log sum_h exp(-E(v, h))`` of each row, in ``v``'s dtype."""
+        weight, visible_bias, hidden_bias = (
+            tensor.to(v.dtype) for tensor in (self.weight, self.visible_bias, self.hidden_bias)
         )
+        return -v @ visible_bias - F.softplus(F.linear(v, weight, hidden_bias)).sum(dim=1)
 
     def gibbs(self, v):
         """One Gibbs step: sample ``h ~ P(h | v)``, then ``v ~ P(v | h)``."""
@@ -78,6 +79,9 @@ class BernoulliRBM(nn.Module):
         with the value at ``flip_index`` (one per row) replaced by one minus
         it.
         """
+        # In float64: the difference of two free energies loses the digits
+        # that would make a row's score depend on its batch's size.
+        v = v.to(torch.float64)
         rows = torch.arange(v.shape[0], device=v.device)
         flipped = v.clone()
         flipped[rows, flip_index] = 1 - flipped[rows, flip_index]
@@ -130,12 +134,14 @@ class BernoulliRBM(nn.Module):
                 chains = sample(negative_hidden)
             if persistent:
                 self.chain = chains
+            # Each product of the update carries a row's weight once.
             positive_visible, positive_hidden = v, hidden
+            weighted_negative_visible = negative_visible
             if weight is not None:
                 positive_visible = v * weight[:, None]
                 positive_hidden = hidden * weight[:, None]
                 if not persistent:  # chains from the rows carry the rows' weights
-                    negative_visible = negative_visible * weight[:, None]
+                    weighted_negative_visible = negative_visible * weight[:, None]
                     negative_hidden = negative_hidden * weight[:, None]
             self.weight.grad = torch.addmm(
                 negative_hidden.t() @ negative_visible,
@@ -144,7 +150,7 @@ class BernoulliRBM(nn.Module):
                 beta=1 / negative_visible.shape[0],
                 alpha=-1 / v.shape[0],
             )
-            self.visible_bias.grad = negative_visible.mean(0) - positive_visible.mean(0)
+            self.visible_bias.grad = weighted_negative_visible.mean(0) - positive_visible.mean(0)
             self.hidden_bias.grad = negative_hidden.mean(0) - positive_hidden.mean(0)
             return (self.decode(hidden) - v).square_().mean(dim=1).mul_(0.5)
 
