@@ -473,6 +473,22 @@ class DBNTransformer(_DeepBeliefMixin, NeuralTransformer):
         return HalfSquaredErrorPerSample()
 
 
+_N_PRETRAIN_EPOCHS = Param(
+    "n_pretrain_epochs",
+    10,
+    "int",
+    "Epochs of contrastive divergence of each RBM before fine-tuning; 0 for none.",
+    [Interval(Integral, 0, None, closed="left")],
+)
+_PRETRAIN_LEARNING_RATE = Param(
+    "pretrain_learning_rate",
+    0.1,
+    "float",
+    "Rate of the plain-SGD contrastive-divergence updates of pre-training.",
+    [Interval(Real, 0, None, closed="neither")],
+)
+
+
 class DBNClassifier(_DeepBeliefMixin, NeuralClassifier):
     __doc__ = f"""Deep belief network classifier: greedy RBM pre-training, then backpropagation.
 
@@ -485,8 +501,10 @@ class DBNClassifier(_DeepBeliefMixin, NeuralClassifier):
     backpropagation for ``max_iter`` epochs with ``solver`` at
     ``learning_rate_init`` (Hinton & Salakhutdinov, 2006). Pre-training
     runs on a fresh fit only (not on ``warm_start`` or ``partial_fit``
-    calls that continue one). X holds values in [0, 1], as for
-    :class:`RBMTransformer`.
+    calls that continue one). Pre-training reads X as the probabilities
+    of binary units, so X should hold values in [0, 1] (scale it with
+    MinMaxScaler); unlike the transformers it also takes other real
+    values, which only the fine-tuned network makes sense of.
 
     Attributes
     ----------{attributes_doc(CLASSIFIER_ATTRIBUTES, **_PRETRAIN_CURVES)}
@@ -517,27 +535,23 @@ class DBNClassifier(_DeepBeliefMixin, NeuralClassifier):
 
     _params = (
         _HIDDEN_LAYER_SIZES,
-        Param(
-            "n_pretrain_epochs",
-            10,
-            "int",
-            "Epochs of contrastive divergence of each RBM before fine-tuning; 0 for none.",
-            [Interval(Integral, 0, None, closed="left")],
-        ),
-        Param(
-            "pretrain_learning_rate",
-            0.1,
-            "float",
-            "Rate of the plain-SGD contrastive-divergence updates of pre-training.",
-            [Interval(Real, 0, None, closed="neither")],
-        ),
+        _N_PRETRAIN_EPOCHS,
+        _PRETRAIN_LEARNING_RATE,
         _N_GIBBS_STEPS,
         _PERSISTENT,
         _MEAN_FIELD,
     )
     _defaults = {"solver": "sgd", "momentum": 0.9, "learning_rate_init": 0.1, "batch_size": 10}
     _fine_tune = True
+    # scikit-learn's class-weight check feeds classifiers negative values
+    # whatever their tags say; the backpropagated network takes any values.
+    _input = TabularInput
 
     @classmethod
     def _get_test_params(cls):
-        return {**_CD_TEST_PARAMS, "n_pretrain_epochs": 2, "max_iter": 100}
+        return {
+            **_CD_TEST_PARAMS,
+            "hidden_layer_sizes": (16,),
+            "n_pretrain_epochs": 2,
+            "max_iter": 100,
+        }
