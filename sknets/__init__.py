@@ -16,6 +16,7 @@ from ._cnn import (
 from ._config import config_context, get_config, set_config
 from ._mlp import MLPClassifier, MLPRegressor
 from ._module import ModuleClassifier, ModuleRegressor
+from ._rbm import DBNClassifier, DBNTransformer, RBMTransformer
 from ._rnn import (
     GRUClassifier,
     GRURegressor,
@@ -36,6 +37,9 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 __all__ = [
     "AutoencoderTransformer",
     "VAEGenerator",
+    "DBNClassifier",
+    "DBNTransformer",
+    "RBMTransformer",
     "RNNRegressor",
     "RNNClassifier",
     "LSTMRegressor",

@@ -9,6 +9,7 @@ from ._autoencoder import LIKELIHOODS, Autoencoder, Codec, VariationalAutoencode
 from ._cnn import FCN, VGG, ConvNet, LeNet5, MobileNetV2, ResNet, TimeSeriesResNet
 from ._layers import ACTIVATIONS, HeadedNetwork, make_activation
 from ._mlp import MLP
+from ._rbm import BernoulliRBM, DeepBeliefNetwork
 from ._rnn import CELLS, POOLINGS, RecurrentNetwork
 from ._seq2seq import SEQ2SEQ_CELLS, AdditiveAttention, Seq2SeqNetwork
 from ._sequence import AttentionPooling, SequenceInput, masked_mean, sequence_mask
@@ -25,6 +26,8 @@ __all__ = [
     "SEQ2SEQ_CELLS",
     "AdditiveAttention",
     "AttentionPooling",
+    "BernoulliRBM",
+    "DeepBeliefNetwork",
     "RecurrentNetwork",
     "Seq2SeqNetwork",
     "SequenceInput",
