@@ -6,6 +6,14 @@ Every network takes its input and output sizes as keyword arguments
 """
 
 from ._cnn import FCN, VGG, ConvNet, LeNet5, MobileNetV2, ResNet, TimeSeriesResNet
+from ._diffusion import (
+    BETA_SCHEDULES,
+    GaussianDiffusion,
+    MLPDenoiser,
+    UNetDenoiser,
+    noise_schedule,
+)
+from ._gan import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
 from ._layers import ACTIVATIONS, HeadedNetwork, make_activation
 from ._mlp import MLP
 from ._rnn import CELLS, POOLINGS, RecurrentNetwork
@@ -14,6 +22,15 @@ from ._sequence import AttentionPooling, SequenceInput, masked_mean, sequence_ma
 from ._transformer import SinusoidalPositionalEncoding, TransformerEncoderNetwork
 
 __all__ = [
+    "BETA_SCHEDULES",
+    "DCGANDiscriminator",
+    "DCGANGenerator",
+    "GaussianDiffusion",
+    "MLPDenoiser",
+    "MLPDiscriminator",
+    "MLPGenerator",
+    "UNetDenoiser",
+    "noise_schedule",
     "ACTIVATIONS",
     "CELLS",
     "POOLINGS",
