@@ -186,10 +186,11 @@ class DiffusionGenerator(_GenerativeMixin, NeuralGenerator):
             denoiser = MLPDenoiser(spec.n_features, as_positive_ints(self.hidden_layer_sizes))
         else:
             denoiser = UNetDenoiser(spec.in_channels, as_positive_ints(self.filters))
-        # Images are mapped to [-1, 1]: the sampler keeps its estimates there.
-        clip_range = None if self.input_shape is None else 1.0
+        # The sampler keeps its estimates of clean samples within the scaled
+        # data's range ([-1, 1] for images): at the last steps, where almost
+        # no signal is left, they are otherwise unbounded.
         return GaussianDiffusion(
-            denoiser, spec.sample_shape, self.n_timesteps, self.beta_schedule, clip_range
+            denoiser, spec.sample_shape, self.n_timesteps, self.beta_schedule, self._data_bound
         )
 
     def _sample_tensor(self, n_samples):

@@ -41,7 +41,11 @@ class _ScaledInput:
             shift, scale = self.statistics(X)
             self.estimator._data_scaling = (shift, scale, tuple(raw_shape[1:]))
         shift, scale, _ = self.estimator._data_scaling
-        return ((X - shift) / scale).astype(X.dtype, copy=False), y
+        X = ((X - shift) / scale).astype(X.dtype, copy=False)
+        if reset:
+            # The largest scaled value, which a sampler may keep its estimates within.
+            self.estimator._data_bound = float(np.abs(X).max()) if X.size else 1.0
+        return X, y
 
 
 class _ScaledRows(_ScaledInput, TabularInput):
