@@ -63,7 +63,9 @@ def main(argv=None):
     gan.fit(X_train, y_train)
     wanted = np.repeat(np.arange(10), 50)
     generated = np.clip(gan.sample(len(wanted), y=wanted, random_state=0), 0, 1)
-    per_class = [reader.score(generated[wanted == digit], wanted[wanted == digit]) for digit in range(10)]
+    per_class = [
+        reader.score(generated[wanted == digit], wanted[wanted == digit]) for digit in range(10)
+    ]
     print(
         f"GANGenerator (conditional, {gan.n_iter_} epochs): the classifier recognises "
         f"{reader.score(generated, wanted):.3f} of 500 generated digits as the digit asked for"

@@ -133,9 +133,11 @@ class DiffusionGenerator(_GenerativeMixin, NeuralGenerator):
     at fixed steps and noise. ``sample_weight`` weighs each sample's error.
 
     Attributes
-    ----------{generator_attributes(
-        module_=("torch.nn.Module", "The trained :class:`sknets.networks.GaussianDiffusion`."),
-    )}
+    ----------{
+        generator_attributes(
+            module_=("torch.nn.Module", "The trained :class:`sknets.networks.GaussianDiffusion`."),
+        )
+    }
 
     See Also
     --------

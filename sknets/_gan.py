@@ -53,7 +53,9 @@ class _ScaledRows(_ScaledInput, TabularInput):
 
     def _validate_data(self, X, y, *, y_numeric, **arguments):
         # Dense only: the samples are dense, and so is the scaling.
-        return super()._validate_data(X, y, y_numeric=y_numeric, **arguments | {"accept_sparse": False})
+        return super()._validate_data(
+            X, y, y_numeric=y_numeric, **arguments | {"accept_sparse": False}
+        )
 
     @staticmethod
     def statistics(X):
@@ -248,10 +250,12 @@ class GANGenerator(_GenerativeMixin, NeuralGenerator):
     discriminator's loss.
 
     Attributes
-    ----------{generator_attributes(
-        classes_=("ndarray of shape (n_classes,)", "The labels of y, when fit with y."),
-        module_=("torch.nn.Module", "The trained generator."),
-    )}
+    ----------{
+        generator_attributes(
+            classes_=("ndarray of shape (n_classes,)", "The labels of y, when fit with y."),
+            module_=("torch.nn.Module", "The trained generator."),
+        )
+    }
 
     See Also
     --------
@@ -300,7 +304,11 @@ class GANGenerator(_GenerativeMixin, NeuralGenerator):
                 "module": MLPGenerator(self.n_components, spec.n_features, sizes, n_classes),
                 "discriminator": MLPDiscriminator(spec.n_features, sizes, n_classes),
             }
-        channels, size, filters = spec.in_channels, spec.sample_shape[1:], as_positive_ints(self.filters)
+        channels, size, filters = (
+            spec.in_channels,
+            spec.sample_shape[1:],
+            as_positive_ints(self.filters),
+        )
         return {
             "module": DCGANGenerator(self.n_components, channels, size, filters, n_classes),
             "discriminator": DCGANDiscriminator(channels, size, filters, n_classes),

@@ -38,7 +38,12 @@ _RUNS = {
     ),
     "generate_digits.py": (
         ["--max-iter", "2"],
-        ["MLPClassifier on real held-out digits", "GANGenerator (conditional, 2 epochs)", "per digit:", "DiffusionGenerator (2 epochs"],
+        [
+            "MLPClassifier on real held-out digits",
+            "GANGenerator (conditional, 2 epochs)",
+            "per digit:",
+            "DiffusionGenerator (2 epochs",
+        ],
     ),
     "series_classification_lstm.py": (
         ["--max-iter", "2"],

@@ -80,7 +80,9 @@ class MLPDenoiser(nn.Module):
         super().__init__()
         self.time = SinusoidalTimeEmbedding(time_embedding_dim)
         widths = [n_features, *hidden_layer_sizes]
-        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths, widths[1:]))
+        self.layers = nn.ModuleList(
+            nn.Linear(a, b) for a, b in zip(widths, widths[1:], strict=False)
+        )
         self.time_layers = nn.ModuleList(
             nn.Linear(time_embedding_dim, b) for b in hidden_layer_sizes
         )
@@ -256,7 +258,7 @@ class GaussianDiffusion(nn.Module):
         return noise, clean
 
     def generate(self, n_samples, sampling_steps=None):
-        """``n_samples`` samples: ancestral DDPM over every step, or DDIM over ``sampling_steps``."""
+        """``n_samples`` samples: ancestral DDPM over all steps, or DDIM over ``sampling_steps``."""
         reference = self.betas
         X = torch.randn(n_samples, *self.sample_shape, device=reference.device)
         X = X.to(next(self.parameters()).dtype)
