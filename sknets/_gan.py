@@ -193,6 +193,23 @@ def _requested_labels(estimator, n_samples, y):
     return codes
 
 
+def _adversarial_pair(estimator, spec):
+    """The generator ("module") and the discriminator: MLPs for rows, DCGAN's for images."""
+    n_classes = len(getattr(estimator, "classes_", ()))
+    if estimator.input_shape is None:
+        sizes = as_positive_ints(estimator.hidden_layer_sizes, allow_empty=True)
+        return {
+            "module": MLPGenerator(estimator.n_components, spec.n_features, sizes, n_classes),
+            "discriminator": MLPDiscriminator(spec.n_features, sizes, n_classes),
+        }
+    channels, size = spec.in_channels, spec.sample_shape[1:]
+    filters = as_positive_ints(estimator.filters)
+    return {
+        "module": DCGANGenerator(estimator.n_components, channels, size, filters, n_classes),
+        "discriminator": DCGANDiscriminator(channels, size, filters, n_classes),
+    }
+
+
 _GAN_PARAMS = (
     Param(
         "n_components",
@@ -297,22 +314,7 @@ class GANGenerator(_GenerativeMixin, NeuralGenerator):
     _fixed_epochs = True
 
     def _build_module(self, spec):
-        n_classes = len(getattr(self, "classes_", ()))
-        if self.input_shape is None:
-            sizes = as_positive_ints(self.hidden_layer_sizes, allow_empty=True)
-            return {
-                "module": MLPGenerator(self.n_components, spec.n_features, sizes, n_classes),
-                "discriminator": MLPDiscriminator(spec.n_features, sizes, n_classes),
-            }
-        channels, size, filters = (
-            spec.in_channels,
-            spec.sample_shape[1:],
-            as_positive_ints(self.filters),
-        )
-        return {
-            "module": DCGANGenerator(self.n_components, channels, size, filters, n_classes),
-            "discriminator": DCGANDiscriminator(channels, size, filters, n_classes),
-        }
+        return _adversarial_pair(self, spec)
 
     def _encode_targets(self, y, *, continuing, incremental, classes=None):
         return _encode_labels(self, y, continuing)
