@@ -14,6 +14,8 @@ from ._cnn import (
     VGGClassifier,
 )
 from ._config import config_context, get_config, set_config
+from ._diffusion import DiffusionGenerator
+from ._gan import GANGenerator
 from ._mlp import MLPClassifier, MLPRegressor
 from ._module import ModuleClassifier, ModuleRegressor
 from ._rbm import DBNClassifier, DBNTransformer, RBMTransformer
@@ -44,6 +46,8 @@ __all__ = [
     "RNNClassifier",
     "LSTMRegressor",
     "LSTMClassifier",
+    "DiffusionGenerator",
+    "GANGenerator",
     "GRURegressor",
     "GRUClassifier",
     "CNNClassifier",

@@ -206,6 +206,13 @@ class NeuralEstimator(BaseEstimator, ABC):
     # Kind hooks, implemented by the kind bases.
     _y_numeric = False
     _requires_y = True
+    # An unsupervised model that conditions on labels when fit is given y
+    # (a conditional GAN); others ignore y, as scikit-learn's transformers.
+    _uses_y = False
+    # Trains for max_iter epochs whatever its loss does (an adversarial game
+    # has no loss that falls as it converges): no stop on a training-loss
+    # plateau, no early stopping, no ConvergenceWarning.
+    _fixed_epochs = False
 
     def _encode_targets(self, y, *, continuing, incremental, classes=None):
         """Check y against the fitted targets and return it as the loss expects it."""
@@ -285,6 +292,11 @@ class NeuralEstimator(BaseEstimator, ABC):
                 "early_stopping=True holds out validation_fraction of the training data "
                 "to decide when to stop, so validation_fraction must be above 0; got "
                 f"validation_fraction={self.validation_fraction!r}."
+            )
+        if self.early_stopping and self._fixed_epochs:
+            raise ValueError(
+                f"{type(self).__name__} trains for max_iter epochs: it has no validation "
+                "loss that early stopping could follow, so early_stopping must be False."
             )
         self._input(self).check_params()
         if self.solver == "lbfgs":
@@ -389,7 +401,8 @@ class NeuralEstimator(BaseEstimator, ABC):
         np_dtype = _numpy(dtype)
         continuing = hasattr(self, "net_") and (incremental or self.warm_start)
         if not self._requires_y:
-            y = None  # unsupervised: y is ignored, as in scikit-learn's transformers
+            if not self._uses_y:
+                y = None  # unsupervised: y is ignored, as in scikit-learn's transformers
         elif y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
@@ -452,9 +465,14 @@ class NeuralEstimator(BaseEstimator, ABC):
         self.device_ = device
         self._set_fitted_attributes()
         self._after_fit(X)
-        if not continuing:
+        if not continuing and not self._fixed_epochs:
             self._warn_if_not_learned()
-        if not incremental and not self._monitor.converged and self.max_iter == epochs:
+        if (
+            not incremental
+            and not self._fixed_epochs
+            and not self._monitor.converged
+            and self.max_iter == epochs
+        ):
             warnings.warn(
                 self._monitor.stop_message or self._max_iter_message(),
                 ConvergenceWarning,
@@ -634,7 +652,7 @@ class NeuralEstimator(BaseEstimator, ABC):
     def _monitor_settings(self):
         return {
             "tol": self.tol,
-            "n_iter_no_change": self.n_iter_no_change,
+            "n_iter_no_change": np.inf if self._fixed_epochs else self.n_iter_no_change,
             "learning_rate": self.learning_rate,
             "learning_rate_init": self.learning_rate_init,
             "power_t": self.power_t,
@@ -1241,19 +1259,22 @@ class _UnsupervisedEstimator(NeuralEstimator):
     The family's loss is a module called as ``criterion(outputs, X)``
     (``_make_criterion``); early stopping follows the negative validation
     loss, which a family's net may compute its own way (``validation_step``).
+    y is ignored, except by a family that sets ``_uses_y`` (a conditional
+    GAN): its ``_encode_targets`` receives y and the batches carry it.
     """
 
     _requires_y = False
 
     def fit(self, X, y=None, sample_weight=None):
-        """Train the model on X (y is ignored).
+        """Train the model on X (y is ignored unless the model conditions on labels).
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Training data.
-        y : None
-            Ignored; present for the scikit-learn API.
+        y : None or array-like of shape (n_samples,)
+            Ignored, present for the scikit-learn API; a conditional model
+            (GANGenerator) learns to generate each class of y.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights of the loss.
 
@@ -1262,7 +1283,7 @@ class _UnsupervisedEstimator(NeuralEstimator):
         self : object
             The fitted estimator.
         """
-        return self._fit(X, None, sample_weight=sample_weight, incremental=False)
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
 
     @available_if(_stochastic_solver)
     def partial_fit(self, X, y=None, sample_weight=None):
@@ -1272,8 +1293,8 @@ class _UnsupervisedEstimator(NeuralEstimator):
         ----------
         X : array-like of shape (n_samples, n_features)
             Training data.
-        y : None
-            Ignored.
+        y : None or array-like of shape (n_samples,)
+            Ignored, except by a conditional model (the labels of X).
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights of the loss.
 
@@ -1282,7 +1303,7 @@ class _UnsupervisedEstimator(NeuralEstimator):
         self : object
             The updated estimator.
         """
-        return self._fit(X, None, sample_weight=sample_weight, incremental=True)
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -1410,6 +1431,10 @@ class NeuralGenerator(_UnsupervisedEstimator):
         X : ndarray of shape (n_samples, ...)
             The samples, in the layout of one training sample.
         """
+        return self._draw(n_samples, random_state)
+
+    def _draw(self, n_samples, random_state, **conditions):
+        """``sample``'s work: ``_sample_tensor(n_samples, **conditions)`` under the seed."""
         check_is_fitted(self)
         with (
             torch_random_scope(seed_from_random_state(random_state), self.device_),
@@ -1417,7 +1442,7 @@ class NeuralGenerator(_UnsupervisedEstimator):
             torch.inference_mode(),
         ):
             self.net_._set_training(False)
-            samples = primary_output(self._sample_tensor(n_samples))
+            samples = primary_output(self._sample_tensor(n_samples, **conditions))
         return _to_numpy(samples)
 
     def _score_tensor(self, X):

@@ -40,6 +40,15 @@ _RUNS = {
         ["--max-iter", "1"],
         ["rotten_tomatoes: 3892 training", "LSTMClassifier: test accuracy", "predictions:"],
     ),
+    "generate_digits.py": (
+        ["--max-iter", "2"],
+        [
+            "MLPClassifier on real held-out digits",
+            "GANGenerator (conditional, 2 epochs)",
+            "per digit:",
+            "DiffusionGenerator (2 epochs",
+        ],
+    ),
     "series_classification_lstm.py": (
         ["--max-iter", "2"],
         ["ItalyPowerDemand: train (67, 1, 24)", "TransformerClassifier: test accuracy"],

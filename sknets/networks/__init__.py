@@ -7,6 +7,14 @@ Every network takes its input and output sizes as keyword arguments
 
 from ._autoencoder import LIKELIHOODS, Autoencoder, Codec, VariationalAutoencoder
 from ._cnn import FCN, VGG, ConvNet, LeNet5, MobileNetV2, ResNet, TimeSeriesResNet
+from ._diffusion import (
+    BETA_SCHEDULES,
+    GaussianDiffusion,
+    MLPDenoiser,
+    UNetDenoiser,
+    noise_schedule,
+)
+from ._gan import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
 from ._layers import ACTIVATIONS, HeadedNetwork, make_activation
 from ._mlp import MLP
 from ._rbm import BernoulliRBM, DeepBeliefNetwork
@@ -20,6 +28,15 @@ __all__ = [
     "Autoencoder",
     "Codec",
     "VariationalAutoencoder",
+    "BETA_SCHEDULES",
+    "DCGANDiscriminator",
+    "DCGANGenerator",
+    "GaussianDiffusion",
+    "MLPDenoiser",
+    "MLPDiscriminator",
+    "MLPGenerator",
+    "UNetDenoiser",
+    "noise_schedule",
     "ACTIVATIONS",
     "CELLS",
     "POOLINGS",

@@ -1,0 +1,361 @@
+"""Generative adversarial networks as scikit-learn generators.
+
+Also what the generators that learn the data's values (GAN, diffusion)
+share: the input adapters that scale X for the network and the mapping of
+samples back to the data's scale and layout.
+"""
+
+from numbers import Integral
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.utils._param_validation import Interval, validate_params
+from sklearn.utils.validation import check_is_fitted, column_or_1d
+
+from ._cnn import INPUT_SHAPE_PARAM
+from ._inputs import ImageInput, TabularInput
+from ._params import REGRESSOR_ATTRIBUTES, Param, PositiveInts, as_positive_ints, attributes_doc
+from ._training import NeuralNetCore, n_rows
+from .base import NeuralGenerator
+from .networks import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
+
+__all__ = ["GANGenerator"]
+
+
+# ------------------------------------------------ shared by the generators
+class _ScaledInput:
+    """Mixin of the generators' adapters: X as the network learns it.
+
+    Rows are standardised per feature and images mapped from their range
+    of values to [-1, 1] (a tanh output, DDPM's clipping), with the
+    statistics of the first fit, so that the defaults work on data of any
+    scale.  The statistics and the layout of one training sample (2-D rows
+    stay rows) are kept for ``sample``, which maps back.
+    """
+
+    def validate(self, X, y=None, *, reset, dtype, y_numeric=False):
+        raw_shape = X.shape if hasattr(X, "shape") else np.asarray(X, dtype=object).shape
+        X, y = super().validate(X, y, reset=reset, dtype=dtype, y_numeric=y_numeric)
+        if reset:
+            shift, scale = self.statistics(X)
+            self.estimator._data_scaling = (shift, scale, tuple(raw_shape[1:]))
+        shift, scale, _ = self.estimator._data_scaling
+        X = ((X - shift) / scale).astype(X.dtype, copy=False)
+        if reset:
+            # The largest scaled value, which a sampler may keep its estimates within.
+            self.estimator._data_bound = float(np.abs(X).max()) if X.size else 1.0
+        return X, y
+
+
+class _ScaledRows(_ScaledInput, TabularInput):
+    sparse = False
+
+    def _validate_data(self, X, y, *, y_numeric, **arguments):
+        # Dense only: the samples are dense, and so is the scaling.
+        return super()._validate_data(
+            X, y, y_numeric=y_numeric, **arguments | {"accept_sparse": False}
+        )
+
+    @staticmethod
+    def statistics(X):
+        mean, std = X.mean(axis=0), X.std(axis=0)
+        constant = std <= 1e-6 * np.maximum(1.0, np.abs(mean))
+        return mean, np.where(constant, 1.0, std).astype(X.dtype)
+
+
+class _ScaledImages(_ScaledInput, ImageInput):
+    @staticmethod
+    def statistics(X):
+        low, high = X.min(), X.max()
+        half_range = (high - low) / 2
+        return (high + low) / 2, half_range if half_range > 0 else X.dtype.type(1.0)
+
+
+def generator_input(estimator):
+    """The adapter of a generator: images with ``input_shape``, else rows of features."""
+    if getattr(estimator, "input_shape", None) is None:
+        return _ScaledRows(estimator)
+    return _ScaledImages(estimator)
+
+
+def generator_attributes(**entries):
+    """The Attributes section of a generator: the shared training attributes and ``entries``."""
+    names = [name for name in REGRESSOR_ATTRIBUTES if name != "n_outputs_"]
+    return attributes_doc(
+        names,
+        input_shape_=(
+            "tuple of int",
+            "With ``input_shape``: the shape of one image as the network takes it, "
+            "``(channels, height, width)``.",
+        ),
+        **entries,
+    )
+
+
+class _GenerativeMixin:
+    """What the GAN and the diffusion model share: their input and their samples' layout."""
+
+    _input = staticmethod(generator_input)
+    _defaults = {"alpha": 0.0}  # neither paper decays the weights
+
+    def _make_criterion(self):
+        # Unused: the family's net computes its losses in its own train step.
+        return torch.nn.Identity()
+
+    def _in_data_layout(self, samples):
+        """Network samples in the data's scale, shaped as one training sample."""
+        shift, scale, layout = self._data_scaling
+        samples = samples * torch.as_tensor(scale).to(samples) + torch.as_tensor(shift).to(samples)
+        return samples.reshape(samples.shape[0], *layout)
+
+
+# ----------------------------------------------------------------------- GAN
+class AdversarialNet(NeuralNetCore):
+    """Goodfellow et al.'s alternating updates, with the non-saturating generator loss.
+
+    Each batch: one discriminator step on the real rows (their loss
+    weighted by ``sample_weight``) and as many generated ones, then one
+    generator step that maximises ``log D(G(z))``.  A conditional GAN
+    generates the batch's labels.  The recorded loss is the
+    discriminator's: about ``2 log 2 = 1.39`` when it cannot tell generated
+    samples from data, near 0 when it always can.
+    """
+
+    def infer(self, x, **fit_params):
+        # The generator takes noise, not data: one generated sample per row
+        # of x (the batch-norm recalibration after training, the cost probe).
+        generator = self.module_
+        return generator(generator.noise(n_rows(x)), generator.random_labels(n_rows(x)))
+
+    def train_step(self, batch, **fit_params):
+        self._set_training(True)
+        X, labels, weight = batch
+        generator, discriminator = self.module_, self.discriminator_
+        fake = generator(generator.noise(X.shape[0]), labels)
+        real_loss = F.softplus(-discriminator(X, labels))  # -log D(x)
+        if weight is not None:
+            real_loss = real_loss * weight
+        fake_loss = F.softplus(discriminator(fake.detach(), labels))  # -log(1 - D(G(z)))
+        discriminator_loss = real_loss.mean() + fake_loss.mean()
+        self.optimizer_discriminator_.zero_grad(set_to_none=True)
+        discriminator_loss.backward()
+        self.optimizer_discriminator_.step()
+        generator_loss = F.softplus(-discriminator(fake, labels)).mean()  # -log D(G(z))
+        self.optimizer_.zero_grad(set_to_none=True)
+        generator_loss.backward()
+        self.optimizer_.step()
+        return {"loss": discriminator_loss.detach(), "y_pred": None}
+
+
+def _encode_labels(estimator, y, continuing):
+    """y as class indices (None unconditioned); sets ``classes_`` on a fresh fit."""
+    if not continuing:
+        estimator.__dict__.pop("classes_", None)
+        if y is None:
+            return None
+        y = column_or_1d(y, warn=True)
+        estimator.classes_, codes, counts = np.unique(y, return_inverse=True, return_counts=True)
+        estimator._class_frequencies = counts / counts.sum()
+        return codes.astype(np.int64)
+    if (y is None) == hasattr(estimator, "classes_"):
+        fitted = "with" if y is None else "without"
+        raise ValueError(
+            f"{type(estimator).__name__} was fitted {fitted} class labels y; a continued fit "
+            "must pass them the same way (or fit from scratch)."
+        )
+    return None if y is None else _label_codes(estimator, y)
+
+
+def _label_codes(estimator, y):
+    y = column_or_1d(y, warn=True)
+    unseen = np.setdiff1d(y, estimator.classes_)
+    if unseen.size:
+        raise ValueError(
+            f"y contains labels not seen in fit: {unseen[:5].tolist()}; "
+            f"{type(estimator).__name__} generates the classes {estimator.classes_.tolist()}."
+        )
+    return np.searchsorted(estimator.classes_, y).astype(np.int64)
+
+
+def _requested_labels(estimator, n_samples, y):
+    """The class indices ``sample`` was asked for, checked (None: drawn as in the data)."""
+    if y is None:
+        return None
+    if not hasattr(estimator, "classes_"):
+        raise ValueError(
+            f"{type(estimator).__name__} was fitted without class labels, so it cannot "
+            "generate given classes; fit it with y for conditional generation."
+        )
+    codes = _label_codes(estimator, y)
+    if codes.shape[0] != n_samples:
+        raise ValueError(f"y has {codes.shape[0]} labels, but n_samples={n_samples}.")
+    return codes
+
+
+def _adversarial_pair(estimator, spec):
+    """The generator ("module") and the discriminator: MLPs for rows, DCGAN's for images."""
+    n_classes = len(getattr(estimator, "classes_", ()))
+    if estimator.input_shape is None:
+        sizes = as_positive_ints(estimator.hidden_layer_sizes, allow_empty=True)
+        return {
+            "module": MLPGenerator(estimator.n_components, spec.n_features, sizes, n_classes),
+            "discriminator": MLPDiscriminator(spec.n_features, sizes, n_classes),
+        }
+    channels, size = spec.in_channels, spec.sample_shape[1:]
+    filters = as_positive_ints(estimator.filters)
+    return {
+        "module": DCGANGenerator(estimator.n_components, channels, size, filters, n_classes),
+        "discriminator": DCGANDiscriminator(channels, size, filters, n_classes),
+    }
+
+
+_GAN_PARAMS = (
+    Param(
+        "n_components",
+        100,
+        "int",
+        "Width of the noise vector the generator maps to a sample (the latent space).",
+        [Interval(Integral, 1, None, closed="left")],
+    ),
+    Param(
+        "hidden_layer_sizes",
+        (256, 256),
+        "int or sequence of int",
+        """
+        Rows of features: width of each hidden layer of the generator
+        (ReLU) and of the discriminator (LeakyReLU(0.2)).""",
+        [PositiveInts(allow_empty=True)],
+    ),
+    Param(
+        "filters",
+        (64, 128),
+        "int or sequence of int",
+        """
+        Images (``input_shape``): feature maps of each strided convolution of
+        the discriminator, and in reverse order of each transposed
+        convolution of the generator.""",
+        [PositiveInts()],
+    ),
+    INPUT_SHAPE_PARAM,
+)
+
+
+class GANGenerator(_GenerativeMixin, NeuralGenerator):
+    __doc__ = f"""Generative adversarial network on PyTorch, optionally conditional.
+
+    A generator maps Gaussian noise to samples; a discriminator learns to
+    tell them from the training data and the generator to fool it
+    (Goodfellow et al., 2014, with the non-saturating generator loss).
+    Rows of features use a pair of MLPs
+    (:class:`sknets.networks.MLPGenerator`,
+    :class:`sknets.networks.MLPDiscriminator`); with ``input_shape``,
+    images use the DCGAN pair (Radford et al., 2016:
+    :class:`sknets.networks.DCGANGenerator`,
+    :class:`sknets.networks.DCGANDiscriminator`). Fit with class labels
+    ``y``, it is a conditional GAN (Mirza & Osindero, 2014: a label
+    embedding enters both networks) and ``sample(n, y=labels)`` generates
+    the classes asked for. Rows are standardised and images mapped to
+    [-1, 1] inside, so any scale works; samples come back in the data's
+    scale and in the layout of one training sample.
+
+    An adversarial game has no loss that falls as it converges: the model
+    trains for ``max_iter`` epochs (``tol`` and ``n_iter_no_change`` do
+    not stop it, and ``early_stopping`` is refused). ``loss_curve_`` is the
+    discriminator's loss, about 1.39 (``2 log 2``) when it cannot tell
+    samples from data. ``sample_weight`` weighs the real rows in the
+    discriminator's loss.
+
+    Attributes
+    ----------{
+        generator_attributes(
+            classes_=("ndarray of shape (n_classes,)", "The labels of y, when fit with y."),
+            module_=("torch.nn.Module", "The trained generator."),
+        )
+    }
+
+    See Also
+    --------
+    DiffusionGenerator : A denoising diffusion model.
+
+    Notes
+    -----
+    The defaults are Radford et al.'s: Adam at ``learning_rate_init=2e-4``
+    with ``beta_1=0.5``, no weight decay, weights initialised from N(0,
+    0.02) in the convolutional pair.
+
+    References
+    ----------
+    Goodfellow et al. (2014), Generative adversarial nets. NeurIPS.
+    Mirza & Osindero (2014), Conditional generative adversarial nets. arXiv:1411.1784.
+    Radford, Metz & Chintala (2016), Unsupervised representation learning with
+    deep convolutional generative adversarial networks. ICLR.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknets import GANGenerator
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.r_[rng.normal(-3, 0.5, (200, 2)), rng.normal(3, 0.5, (200, 2))]
+    >>> y = np.repeat([0, 1], 200)
+    >>> gan = GANGenerator(hidden_layer_sizes=(64, 64), max_iter=3, random_state=0,
+    ...                    device="cpu").fit(X, y)
+    >>> gan.sample(5, random_state=0).shape
+    (5, 2)
+    >>> gan.sample(3, y=[1, 1, 1], random_state=0).dtype
+    dtype('float32')
+    """
+
+    _params = _GAN_PARAMS
+    _defaults = {"learning_rate_init": 2e-4, "beta_1": 0.5}
+    _net_class = AdversarialNet
+    _optimized_modules = {"optimizer": ("module",), "optimizer_discriminator": ("discriminator",)}
+    _uses_y = True
+    _fixed_epochs = True
+
+    def _build_module(self, spec):
+        return _adversarial_pair(self, spec)
+
+    def _encode_targets(self, y, *, continuing, incremental, classes=None):
+        return _encode_labels(self, y, continuing)
+
+    @validate_params(
+        {
+            "n_samples": [Interval(Integral, 1, None, closed="left")],
+            "random_state": ["random_state"],
+            "y": ["array-like", None],
+        },
+        prefer_skip_nested_validation=True,
+    )
+    def sample(self, n_samples=1, random_state=None, *, y=None):
+        """Draw new samples, of the classes ``y`` for a GAN fit with labels.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of samples.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draw: an int gives the same samples every time.
+        y : array-like of shape (n_samples,), default=None
+            The class of each sample (labels seen in fit); None draws the
+            classes with their frequencies in the training data.
+
+        Returns
+        -------
+        X : ndarray of shape (n_samples, ...)
+            The samples, in the layout of one training sample.
+        """
+        check_is_fitted(self)
+        return self._draw(n_samples, random_state, labels=_requested_labels(self, n_samples, y))
+
+    def _sample_tensor(self, n_samples, labels=None):
+        generator = self.module_
+        if labels is None and hasattr(self, "classes_"):
+            labels = generator.random_labels(n_samples, torch.as_tensor(self._class_frequencies))
+        elif labels is not None:
+            labels = torch.as_tensor(labels, device=self.device_)
+        return self._in_data_layout(generator(generator.noise(n_samples), labels))
+
+    @classmethod
+    def _get_test_params(cls):
+        return {"n_components": 2, "hidden_layer_sizes": (8,), "max_iter": 5, "random_state": 0}
