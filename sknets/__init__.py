@@ -13,6 +13,7 @@ from ._cnn import (
     VGGClassifier,
 )
 from ._config import config_context, get_config, set_config
+from ._gpt import GPTGenerator
 from ._mlp import MLPClassifier, MLPRegressor
 from ._module import ModuleClassifier, ModuleRegressor
 from ._rnn import (
@@ -42,6 +43,7 @@ __all__ = [
     "CNNClassifier",
     "CNNRegressor",
     "FCNClassifier",
+    "GPTGenerator",
     "LeNetClassifier",
     "MLPClassifier",
     "MLPRegressor",

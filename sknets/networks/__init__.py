@@ -6,6 +6,7 @@ Every network takes its input and output sizes as keyword arguments
 """
 
 from ._cnn import FCN, VGG, ConvNet, LeNet5, MobileNetV2, ResNet, TimeSeriesResNet
+from ._gpt import CausalSelfAttention, GPTBlock, GPTNetwork
 from ._layers import ACTIVATIONS, HeadedNetwork, make_activation
 from ._mlp import MLP
 from ._rnn import CELLS, POOLINGS, RecurrentNetwork
@@ -20,6 +21,9 @@ __all__ = [
     "SEQ2SEQ_CELLS",
     "AdditiveAttention",
     "AttentionPooling",
+    "CausalSelfAttention",
+    "GPTBlock",
+    "GPTNetwork",
     "RecurrentNetwork",
     "Seq2SeqNetwork",
     "SequenceInput",
