@@ -336,6 +336,14 @@ _NANOGPT_DEFAULTS = {
     "max_iter": 10,
 }
 
+# The parameters that shape the network.
+_NETWORK = ("block_size", "d_model", "n_heads", "n_layers", "dropout")
+
+_NO_SAMPLE_WEIGHT = (
+    "GPTGenerator takes no sample_weight: it trains on windows that run across the texts. "
+    "Repeat a text to give it more weight."
+)
+
 _GENERATE_CONSTRAINTS = {
     "prompt": [str, "array-like"],
     "max_new_tokens": [Interval(Integral, 0, None, closed="left")],
@@ -346,6 +354,71 @@ _GENERATE_CONSTRAINTS = {
 
 
 class GPTGenerator(NeuralGenerator):
+    __doc__ = f"""Generative pre-trained transformer: a character-level language model.
+
+    A decoder-only transformer (GPT, Radford et al., 2019; written after
+    Karpathy's nanoGPT, :class:`sknets.networks.GPTNetwork`): token and
+    learned position embeddings, ``n_layers`` pre-LayerNorm blocks of
+    causal multi-head self-attention and a feed-forward block, and an
+    output layer tied to the token embedding, trained to predict each next
+    token from the ``block_size`` tokens before it.
+
+    X is a collection of texts (a list, 1-D array or Series of strings):
+    the model learns their characters (``vocabulary_``). Or, with
+    ``vocab_size``, a 2-D integer array of token ids padded with 0, as
+    :class:`sknets.TextTokenizer` makes it. The texts (rows) are joined
+    into one stream, each preceded by a boundary token (id 0) that also
+    ends the last one, so the model learns where texts start and end.
+
+    One epoch (``max_iter`` counts them) is one pass over the stream in
+    windows of ``block_size + 1`` tokens, every token a target once; each
+    epoch shifts the windows by a random offset. ``batch_size`` counts
+    windows. ``sample`` draws texts from the boundary token;
+    ``generate`` continues a prompt; ``score_samples`` and ``score`` are
+    log-likelihoods per token (perplexity is ``exp(-score)``). Characters
+    unseen in fit are read as the unknown id (1), which the model has
+    learnt to be very unlikely. ``sample_weight`` is refused: windows run
+    across texts.
+
+    Attributes
+    ----------{_GPT_ATTRIBUTES}
+    module_ : torch.nn.Module
+        The trained :class:`sknets.networks.GPTNetwork`.
+
+    See Also
+    --------
+    TextTokenizer : Word-level token ids for ``vocab_size`` input.
+    TransformerClassifier : A transformer encoder that classifies texts.
+
+    Notes
+    -----
+    The defaults are nanoGPT's "baby GPT" for character-level Shakespeare
+    on a CPU (``config/train_shakespeare_char.py`` with the README's CPU
+    settings: 4 layers, 4 heads, 128 features, a context of 64 characters,
+    batches of 12, AdamW at 1e-3 with weight decay 0.1, beta_2 0.99 and a
+    cosine decay); attention runs through
+    :func:`torch.nn.functional.scaled_dot_product_attention`.
+
+    References
+    ----------
+    A. Radford, J. Wu, R. Child, D. Luan, D. Amodei and I. Sutskever,
+    "Language models are unsupervised multitask learners", OpenAI, 2019.
+    A. Karpathy, nanoGPT, https://github.com/karpathy/nanoGPT, 2023.
+
+    Examples
+    --------
+    >>> from sknets import GPTGenerator
+    >>> texts = ["to be or not to be", "that is the question"] * 20
+    >>> gpt = GPTGenerator(block_size=16, d_model=32, n_heads=2, n_layers=1,
+    ...                    learning_rate_init=0.01, max_iter=20, random_state=0,
+    ...                    device="cpu").fit(texts)
+    >>> gpt.generate("to be", max_new_tokens=10, random_state=0)
+    'to be...'
+    >>> gpt.sample(2, random_state=0).shape
+    (2,)
+    >>> gpt.score(texts) > -1.5
+    True
+    """
     _params = _GPT_PARAMS
     _defaults = _NANOGPT_DEFAULTS
     _input = TokenStreamInput
@@ -353,18 +426,14 @@ class GPTGenerator(NeuralGenerator):
     _has_likelihood = True
 
     def _build_module(self, spec):
-        names = ("block_size", "d_model", "n_heads", "n_layers", "dropout")
-        return GPTNetwork(vocab_size=spec.vocab_size, **{n: getattr(self, n) for n in names})
+        return GPTNetwork(vocab_size=spec.vocab_size, **{n: getattr(self, n) for n in _NETWORK})
 
     def _make_criterion(self):
         return NextTokenLoss()
 
     def _combined_sample_weight(self, sample_weight, n_samples, y):
         if sample_weight is not None:
-            raise ValueError(
-                "GPTGenerator takes no sample_weight: it trains on windows that run across "
-                "the texts. Repeat a text to give it more weight."
-            )
+            raise ValueError(_NO_SAMPLE_WEIGHT)
         return None, 1.0
 
     def _sample_tensor(self, n_samples):
