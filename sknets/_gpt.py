@@ -237,7 +237,7 @@ class TokenStreamInput(InputAdapter):
         return np.array([BOUNDARY_ID, *self._rows(TokenInput(self.estimator)._check(ids))[0]])
 
     def decode(self, ids):
-        """Rows of generated ids (after the start token), each cut at its end token.
+        """Rows of generated ids, each cut at its first boundary id (its end).
 
         Texts: an object array of strings (the unknown id reads as U+FFFD);
         token ids: an int64 array padded with 0 to ``n_features_in_`` columns
@@ -254,6 +254,13 @@ class TokenStreamInput(InputAdapter):
         for index, row in enumerate(rows):
             out[index, : len(row)] = row
         return out
+
+    def extend(self, prompt, continuation):
+        """The prompt as given (without padding ids) followed by one decoded continuation."""
+        decoded = self.decode(continuation[None])[0]
+        if self.text:
+            return prompt + decoded
+        return np.concatenate([self.prompt(prompt)[1:], decoded[np.cumsum(decoded == 0) == 0]])
 
     def sizes(self, X):
         window = _window_layout(len(X), self.estimator.block_size)[1]
@@ -488,8 +495,9 @@ class GPTGenerator(NeuralGenerator):
         check_is_fitted(self)
         adapter = self._input(self)
         options = {"temperature": temperature, "top_k": top_k, "random_state": random_state}
-        ids = self.net_.generate(adapter.prompt(prompt)[None], max_new_tokens, **options)
-        return adapter.decode(ids)[0]
+        start = adapter.prompt(prompt)
+        ids = self.net_.generate(start[None], max_new_tokens, **options)
+        return adapter.extend(prompt, ids[0, len(start) - 1 :])
 
     def _log_likelihoods(self, X):
         """Summed log-likelihood and number of predicted tokens of each sample."""
