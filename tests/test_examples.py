@@ -36,6 +36,10 @@ _RUNS = {
         ["--max-iter", "1"],
         ["rotten_tomatoes: 3892 training", "LSTMClassifier: test accuracy", "predictions:"],
     ),
+    "text_generation.py": (
+        ["--max-iter", "1"],
+        ["hamlet.txt: 157658 training", "GPTGenerator: held-out loss", "generated:"],
+    ),
     "series_classification_lstm.py": (
         ["--max-iter", "2"],
         ["ItalyPowerDemand: train (67, 1, 24)", "TransformerClassifier: test accuracy"],
