@@ -227,7 +227,6 @@ def check_texts(X, name):
     accepted; a single string, other shapes, no texts and missing or
     non-string values are refused.
     """
-
     if isinstance(X, str | bytes):
         raise ValueError(
             f"{name} expects a collection of texts (a list, array or Series of "
