@@ -16,6 +16,7 @@ from ._cnn import (
 from ._config import config_context, get_config, set_config
 from ._diffusion import DiffusionGenerator
 from ._gan import GANGenerator
+from ._gpt import GPTGenerator
 from ._mlp import MLPClassifier, MLPRegressor
 from ._module import ModuleClassifier, ModuleRegressor
 from ._rbm import DBNClassifier, DBNTransformer, RBMTransformer
@@ -53,6 +54,7 @@ __all__ = [
     "CNNClassifier",
     "CNNRegressor",
     "FCNClassifier",
+    "GPTGenerator",
     "LeNetClassifier",
     "MLPClassifier",
     "MLPRegressor",

@@ -9,7 +9,7 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-__all__ = ["TextTokenizer"]
+__all__ = ["TextTokenizer", "check_texts"]
 
 PAD_ID = 0
 UNKNOWN_ID = 1
@@ -209,35 +209,7 @@ class TextTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
 
     # ----------------------------------------------------------- helpers
     def _texts(self, X):
-        """X as a list of strings, refusing what is not a collection of texts."""
-        name = type(self).__name__
-        if isinstance(X, str | bytes):
-            raise ValueError(
-                f"{name} expects a collection of texts (a list, array or Series of "
-                "strings), but got a single string; wrap it in a list."
-            )
-        values = getattr(X, "values", X)  # pandas
-        try:
-            array = np.asarray(values, dtype=object)
-        except (TypeError, ValueError) as error:
-            raise ValueError(f"{name} expects a collection of texts: {error}") from error
-        if array.ndim == 2 and array.shape[1] == 1:
-            array = array[:, 0]
-        if array.ndim != 1:
-            raise ValueError(
-                f"{name} expects texts of shape (n_samples,) or (n_samples, 1), got an "
-                f"array of shape {array.shape}."
-            )
-        if array.shape[0] == 0:
-            raise ValueError(f"{name} got 0 texts; at least 1 is required.")
-        for index, text in enumerate(array):
-            if not isinstance(text, str):
-                what = "a missing value" if text is None or text != text else type(text).__name__
-                raise ValueError(
-                    f"{name} expects strings, but text {index} is {what} ({text!r}). "
-                    "Fill or drop missing texts first (e.g. X.fillna(''))."
-                )
-        return array.tolist()
+        return check_texts(X, type(self).__name__)
 
     def _tokens(self, text):
         if self.lowercase:
@@ -245,3 +217,40 @@ class TextTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
         if self.level == "char":
             return list(text)
         return re.findall(self.token_pattern, text)
+
+
+def check_texts(X, name):
+    """X as a list of strings, refusing what is not a collection of texts.
+
+    ``name`` (the estimator's) begins the error messages.  A list, a 1-D
+    array, a pandas Series or a one-column DataFrame or array of strings is
+    accepted; a single string, other shapes, no texts and missing or
+    non-string values are refused.
+    """
+    if isinstance(X, str | bytes):
+        raise ValueError(
+            f"{name} expects a collection of texts (a list, array or Series of "
+            "strings), but got a single string; wrap it in a list."
+        )
+    values = getattr(X, "values", X)  # pandas
+    try:
+        array = np.asarray(values, dtype=object)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{name} expects a collection of texts: {error}") from error
+    if array.ndim == 2 and array.shape[1] == 1:
+        array = array[:, 0]
+    if array.ndim != 1:
+        raise ValueError(
+            f"{name} expects texts of shape (n_samples,) or (n_samples, 1), got an "
+            f"array of shape {array.shape}."
+        )
+    if array.shape[0] == 0:
+        raise ValueError(f"{name} got 0 texts; at least 1 is required.")
+    for index, text in enumerate(array):
+        if not isinstance(text, str):
+            what = "a missing value" if text is None or text != text else type(text).__name__
+            raise ValueError(
+                f"{name} expects strings, but text {index} is {what} ({text!r}). "
+                "Fill or drop missing texts first (e.g. X.fillna(''))."
+            )
+    return array.tolist()

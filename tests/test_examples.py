@@ -49,6 +49,10 @@ _RUNS = {
             "DiffusionGenerator (2 epochs",
         ],
     ),
+    "text_generation.py": (
+        ["--max-iter", "1"],
+        ["hamlet.txt: 157658 training", "GPTGenerator: held-out loss", "generated:"],
+    ),
     "series_classification_lstm.py": (
         ["--max-iter", "2"],
         ["ItalyPowerDemand: train (67, 1, 24)", "TransformerClassifier: test accuracy"],

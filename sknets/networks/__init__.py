@@ -15,6 +15,7 @@ from ._diffusion import (
     noise_schedule,
 )
 from ._gan import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
+from ._gpt import CausalSelfAttention, GPTBlock, GPTNetwork
 from ._layers import ACTIVATIONS, HeadedNetwork, make_activation
 from ._mlp import MLP
 from ._rbm import BernoulliRBM, DeepBeliefNetwork
@@ -45,6 +46,9 @@ __all__ = [
     "AttentionPooling",
     "BernoulliRBM",
     "DeepBeliefNetwork",
+    "CausalSelfAttention",
+    "GPTBlock",
+    "GPTNetwork",
     "RecurrentNetwork",
     "Seq2SeqNetwork",
     "SequenceInput",
