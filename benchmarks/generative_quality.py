@@ -50,7 +50,7 @@ from sklearn.mixture import GaussianMixture
 from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier
 
-from sknets import DiffusionGenerator, GANGenerator
+from sknets import DiffusionGenerator, GANGenerator, VAEGenerator
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import DOCS_DIR, environment, quality_page, run_parts, selected_parts  # noqa: E402
@@ -64,13 +64,14 @@ N_POINTS = 2000
 
 # name -> (make(seed, epochs): an unfitted model; epochs of a full run).  A
 # model is anything with fit(X) and sample(n) (GaussianMixture's sample
-# returns (X, labels)).  The VAE joins with one line.
+# returns (X, labels)).
 RING_MODELS = {
     "GANGenerator": (lambda seed, epochs: GANGenerator(max_iter=epochs, random_state=seed), 1500),
     "DiffusionGenerator": (
         lambda seed, epochs: DiffusionGenerator(max_iter=epochs, random_state=seed),
         1000,
     ),
+    "VAEGenerator": (lambda seed, epochs: VAEGenerator(max_iter=epochs, random_state=seed), 300),
     "GaussianMixture(8)": (lambda seed, epochs: GaussianMixture(8, random_state=seed), None),
     "single Gaussian": (lambda seed, epochs: GaussianMixture(1, random_state=seed), None),
 }
@@ -86,6 +87,12 @@ DIGIT_MODELS = {
             input_shape=(1, 8, 8), max_iter=epochs, random_state=seed
         ),
         150,
+    ),
+    "VAEGenerator": (
+        lambda seed, epochs: VAEGenerator(
+            likelihood="bernoulli", max_iter=epochs, random_state=seed
+        ),
+        100,
     ),
 }
 QUICK_EPOCHS = 5

@@ -8,6 +8,7 @@ from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_is_fitted
 
 from ._inputs import TabularInput
+from ._optim import SGD
 from ._params import (
     CLASSIFIER_ATTRIBUTES,
     REGRESSOR_ATTRIBUTES,
@@ -124,7 +125,7 @@ class ContrastiveDivergenceNet(NeuralNetCore):
         with torch.no_grad():
             visible = self.module_.encode(X, layer) if layer else X
         # No zero_grad: the step assigns the gradients, it does not accumulate them.
-        error = self.module_.rbm_layers()[layer].contrastive_divergence(
+        total_error = self.module_.rbm_layers()[layer].contrastive_divergence(
             visible,
             weight,
             n_steps=self.n_gibbs_steps,
@@ -132,19 +133,19 @@ class ContrastiveDivergenceNet(NeuralNetCore):
             mean_field=self.mean_field,
         )
         group = optimizer.param_groups[0]
-        if isinstance(optimizer, torch.optim.SGD) and not (
+        if isinstance(optimizer, torch.optim.SGD | SGD) and not (
             group["momentum"] or group["weight_decay"] or len(optimizer.param_groups) > 1
         ):
             # Plain SGD (scikit-learn's update) applied directly, at the
             # group's current rate (so schedules apply): torch.optim's step
             # costs as much as the update itself on 10-row batches.
             with torch.no_grad():
-                torch._foreach_add_(
-                    group["params"], [p.grad for p in group["params"]], alpha=-group["lr"]
-                )
+                # Only the trained RBM has gradients (the optimizer may cover the stack).
+                params = [p for p in group["params"] if p.grad is not None]
+                torch._foreach_add_(params, [p.grad for p in params], alpha=-group["lr"])
         else:
             optimizer.step()
-        return (error if weight is None else error * weight).sum()
+        return total_error
 
     def train_step(self, batch, **fit_params):
         if self.main_layer is None:
