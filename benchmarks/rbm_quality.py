@@ -63,13 +63,13 @@ def _log(message):
     print(message, file=sys.stderr, flush=True)
 
 
-def _binarised_digits():
+def binarised_digits():
     X, y = load_digits(return_X_y=True)
     X = (X / 16 > 0.5).astype(np.float64)
     return train_test_split(X, y, test_size=0.2, stratify=y, random_state=0)
 
 
-class _Ours:
+class SknetsRBM:
     name = "RBMTransformer"
 
     @staticmethod
@@ -84,7 +84,7 @@ class _Ours:
         )
 
 
-class _Sklearn:
+class SklearnRBM:
     name = "sklearn BernoulliRBM"
 
     @staticmethod
@@ -117,7 +117,7 @@ def _draw_filters(rbm, path):
 
 
 def run_rbm(args):
-    X_train, X_test, y_train, y_test = _binarised_digits()
+    X_train, X_test, y_train, y_test = binarised_digits()
     epochs = 1 if args.quick else RBM_SETTINGS["epochs"]
     fitted = {}
 
@@ -129,11 +129,13 @@ def run_rbm(args):
         fitted[contender.name] = model
         return elapsed
 
-    times = interleaved_samples([_Ours, _Sklearn], fit_once, args.repeats, 0, _log, "rbm fit time")
+    times = interleaved_samples(
+        [SknetsRBM, SklearnRBM], fit_once, args.repeats, 0, _log, "rbm fit time"
+    )
     raw = LogisticRegression(max_iter=2000).fit(X_train, y_train).score(X_test, y_test)
     rows = [["raw pixels + LogisticRegression", "-", f"{100 * raw:.1f}", "-"]]
     medians = {}
-    for contender in (_Ours, _Sklearn):
+    for contender in (SknetsRBM, SklearnRBM):
         model = fitted[contender.name]
         features = LogisticRegression(max_iter=2000).fit(model.transform(X_train), y_train)
         accuracy = features.score(model.transform(X_test), y_test)
@@ -146,13 +148,13 @@ def run_rbm(args):
                 f"{medians[contender.name]:.2f}",
             ]
         )
-    ratio = medians[_Ours.name] / medians[_Sklearn.name]
+    ratio = medians[SknetsRBM.name] / medians[SklearnRBM.name]
     verdicts = [
         f"RBMTransformer fit time / BernoulliRBM fit time < 1: "
         f"{'met' if ratio < 1 else 'MISSED'} ({ratio:.2f}x)"
     ]
     if args.write_docs:
-        _draw_filters(fitted[_Ours.name], DOCS_DIR / "rbm_filters.png")
+        _draw_filters(fitted[SknetsRBM.name], DOCS_DIR / "rbm_filters.png")
     settings = ", ".join(f"{key}={value}" for key, value in RBM_SETTINGS.items())
     intro = (
         "Binarised digits (``load_digits() / 16 > 0.5``), a stratified 80/20 split "
