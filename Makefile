@@ -36,6 +36,11 @@ bench: $(STAMP)
 	$(PY) benchmarks/sequence_speed.py
 	$(PY) benchmarks/sequence_quality.py
 	$(PY) benchmarks/forecasting.py
+	$(PY) benchmarks/generative_speed.py
+	$(PY) benchmarks/autoencoder_quality.py
+	$(PY) benchmarks/rbm_quality.py
+	$(PY) benchmarks/generative_quality.py
+	$(PY) benchmarks/gpt_quality.py
 
 clean:
 	rm -rf $(VENV) docs/_build build *.egg-info
