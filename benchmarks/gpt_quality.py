@@ -143,7 +143,7 @@ def run_hamlet(args):
     return {
         "title": (f"hamlet.txt: {len(train):,} training / {len(held_out):,} held-out characters"),
         "intro": (
-            f"{args.threads} thread(s).  GPTGenerator with its defaults and max_iter={epochs}, "
+            f"GPTGenerator with its defaults and max_iter={epochs}, "
             "seed 0; loss in nats per character on the held-out last 10 % of the play "
             "(perplexity = exp(loss)); the baselines are fitted on the same training "
             "characters."
