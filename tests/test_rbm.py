@@ -96,6 +96,8 @@ def test_gibbs_is_binary_and_reproducible(digits):
 @pytest.mark.parametrize("mean_field", [True, False])
 def test_training_variants_reproducible(digits, persistent, mean_field):
     X, _ = digits
+    # A last batch smaller than the others (and than the persistent chains).
+    X = X[: (len(X) // 10) * 10 - 3]
     params = dict(n_components=8, max_iter=2, persistent=persistent, mean_field=mean_field)
     first = RBMTransformer(**params, n_gibbs_steps=2, random_state=0, device="cpu").fit(X)
     second = RBMTransformer(**params, n_gibbs_steps=2, random_state=0, device="cpu").fit(X)

@@ -152,8 +152,9 @@ class BernoulliRBM(nn.Module):
                 beta=1 / negative_visible.shape[0],
                 alpha=-1 / v.shape[0],
             )
-            self.visible_bias.grad = (weighted_negative_visible - positive_visible).mean(0)
-            self.hidden_bias.grad = (negative_hidden - positive_hidden).mean(0)
+            # Persistent chains need not be as many as the batch's rows (the last batch).
+            self.visible_bias.grad = weighted_negative_visible.mean(0) - positive_visible.mean(0)
+            self.hidden_bias.grad = negative_hidden.mean(0) - positive_hidden.mean(0)
             reconstruction = self.decode(hidden)
             if weight is None:
                 return F.mse_loss(reconstruction, v, reduction="sum") * (0.5 / v.shape[1])
