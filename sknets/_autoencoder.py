@@ -408,8 +408,11 @@ class VAEGenerator(_CodecEstimator, NeuralTransformer, NeuralGenerator):
     (one hidden layer of 512 units, mini-batches of 100) with ReLU, Adam at
     3e-3, an 8-dimensional latent space (latent dimensions the data do not
     need stay at the prior) and a KL warm-up over the first 20 epochs.
-    On a ring of 8 Gaussians its samples cover all 8 modes, with some mass
-    between them (a VAE is blurrier than a GAN or a diffusion model).
+    The training loss draws one latent sample per row, so it is too noisy
+    for a plateau rule: training runs ``max_iter`` epochs unless
+    ``early_stopping`` follows the validation loss.  A VAE is blurrier than
+    a GAN or a diffusion model (the ring benchmark of the family page shows
+    how much).
 
     References
     ----------
@@ -435,6 +438,7 @@ class VAEGenerator(_CodecEstimator, NeuralTransformer, NeuralGenerator):
     _params = _VAE_PARAMS
     _has_likelihood = True
     _defaults = {"batch_size": 100, "learning_rate_init": 3e-3}
+    _stochastic_loss = True  # one latent draw per sample: no plateau rule
     _net_class = VariationalNet
 
     def _net_kwargs(self):

@@ -213,6 +213,16 @@ class NeuralEstimator(BaseEstimator, ABC):
     # has no loss that falls as it converges): no stop on a training-loss
     # plateau, no early stopping, no ConvergenceWarning.
     _fixed_epochs = False
+    # The training loss is a Monte Carlo estimate (random diffusion steps, a
+    # VAE's latent draws): it falls too noisily for the plateau rule, so
+    # training runs max_iter epochs unless early stopping follows the
+    # family's validation loss (which such a family computes at fixed draws).
+    _stochastic_loss = False
+
+    @property
+    def _trains_every_epoch(self):
+        """Whether nothing but max_iter (and early stopping) ends training."""
+        return self._fixed_epochs or (self._stochastic_loss and not self.early_stopping)
 
     def _encode_targets(self, y, *, continuing, incremental, classes=None):
         """Check y against the fitted targets and return it as the loss expects it."""
@@ -469,7 +479,7 @@ class NeuralEstimator(BaseEstimator, ABC):
             self._warn_if_not_learned()
         if (
             not incremental
-            and not self._fixed_epochs
+            and not self._trains_every_epoch
             and not self._monitor.converged
             and self.max_iter == epochs
         ):
@@ -652,7 +662,7 @@ class NeuralEstimator(BaseEstimator, ABC):
     def _monitor_settings(self):
         return {
             "tol": self.tol,
-            "n_iter_no_change": np.inf if self._fixed_epochs else self.n_iter_no_change,
+            "n_iter_no_change": np.inf if self._trains_every_epoch else self.n_iter_no_change,
             "learning_rate": self.learning_rate,
             "learning_rate_init": self.learning_rate_init,
             "power_t": self.power_t,
