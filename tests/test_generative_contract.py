@@ -7,9 +7,12 @@ random state alone, refuses ``n_samples < 1``; ``inverse_transform``
 returns X's shape.
 """
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sknets.utils import all_estimators
@@ -76,3 +79,16 @@ def test_inverse_transform_of_transform_has_the_shape_of_x(name, cls, device):
     codes = estimator.transform(X)
     assert codes.shape[0] == X.shape[0]
     assert estimator.inverse_transform(codes).shape == X.shape
+
+
+@pytest.mark.parametrize("name, cls", [(n, c) for n, c in GENERATORS if c._stochastic_loss])
+def test_a_monte_carlo_loss_trains_every_epoch_unless_early_stopping(name, cls, device):
+    X = np.random.RandomState(0).uniform(size=(60, 3))
+    # With tol this large no epoch counts as progress: a plateau rule would stop at once.
+    params = {**cls._get_test_params(), "max_iter": 8, "tol": 1e3, "n_iter_no_change": 1}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        every_epoch = cls(**params, device=device).fit(X)
+    assert every_epoch.n_iter_ == 8
+    stopped = cls(**params, early_stopping=True, device=device).fit(X)
+    assert stopped.n_iter_ < 8
