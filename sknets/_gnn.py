@@ -81,6 +81,16 @@ _GNN_PARAMS = (
     ),
 )
 
+_UNLABELLED_LABEL_PARAM = Param(
+    "unlabelled_label",
+    -1,
+    "int, str or None",
+    """
+    The label of y that marks an unlabelled node (-1, as in
+    :mod:`sklearn.semi_supervised`); None makes every label a class.""",
+    [Integral, str, None],
+)
+
 _GNN_ATTRIBUTES = {
     "module_": ("torch.nn.Module", "The trained :class:`sknets.networks.GraphNetwork`."),
 }
@@ -236,7 +246,7 @@ or int array of shape (n_edges, 2), default=None
         if unlabelled.all():
             raise ValueError(
                 f"{type(self).__name__} needs at least one labelled node, but every "
-                f"target is unlabelled ({self._UNLABELLED})."
+                "target of y marks an unlabelled one."
             )
         # Unlabelled nodes get any known target (their loss weight is 0).
         filled = np.array(y, copy=True)
@@ -253,6 +263,10 @@ or int array of shape (n_edges, 2), default=None
     def _after_fit(self, X):
         self._training_graph = X
         self.transduction_ = self.predict(_TRAINING_NODES)
+
+    @classmethod
+    def _get_test_params(cls):
+        return {"hidden_layer_sizes": (8,), "n_heads": 2, "max_iter": 100, "random_state": 0}
 
     def _forward(self, X, call=None):
         outputs = super()._forward(X, call)
@@ -329,11 +343,16 @@ class GNNClassifier(_GNN, NeuralClassifier):
     array([0, 0, 0])
     """
 
-    _UNLABELLED = "-1"
+    _params = (*_GNN_PARAMS, _UNLABELLED_LABEL_PARAM)
 
-    @staticmethod
-    def _unlabelled(y):
-        return (np.asarray(y) == -1).reshape(len(y), -1).all(axis=1)
+    def _unlabelled(self, y):
+        return (np.asarray(y) == self.unlabelled_label).reshape(len(y), -1).all(axis=1)
+
+    @classmethod
+    def _get_test_params(cls):
+        # scikit-learn's checks use -1 as a class (check_classifiers_classes);
+        # they keep it from their own semi-supervised classifiers by name.
+        return {**super()._get_test_params(), "unlabelled_label": None}
 
     def predict(self, X, adjacency=None):
         """Predicted labels of new nodes.
@@ -443,8 +462,6 @@ class GNNRegressor(_GNN, NeuralRegressor):
     >>> reg.predict(X[:3]).shape
     (3,)
     """
-
-    _UNLABELLED = "NaN"
 
     @staticmethod
     def _unlabelled(y):
