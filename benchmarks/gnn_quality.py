@@ -64,7 +64,7 @@ def _log(message):
 def karate_club():
     graph = nx.karate_club_graph()
     clubs = np.array([graph.nodes[node]["club"] == "Officer" for node in graph.nodes], dtype=int)
-    return nx.to_numpy_array(graph), clubs
+    return nx.to_numpy_array(graph, weight=None), clubs
 
 
 def _summary(values):

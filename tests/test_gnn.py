@@ -22,7 +22,7 @@ FAST = {"max_iter": 60, "random_state": 0}
 def _karate():
     graph = nx.karate_club_graph()
     clubs = np.array([graph.nodes[node]["club"] == "Officer" for node in graph.nodes], dtype=int)
-    return np.eye(34), nx.to_numpy_array(graph), clubs
+    return np.eye(34), nx.to_numpy_array(graph, weight=None), clubs
 
 
 def _one_label_per_club(clubs):
