@@ -16,6 +16,7 @@ from ._cnn import (
 from ._config import config_context, get_config, set_config
 from ._diffusion import DiffusionGenerator
 from ._gan import GANGenerator
+from ._gnn import GNNClassifier, GNNRegressor
 from ._gpt import GPTGenerator
 from ._mlp import MLPClassifier, MLPRegressor
 from ._module import ModuleClassifier, ModuleRegressor
@@ -49,6 +50,8 @@ __all__ = [
     "LSTMClassifier",
     "DiffusionGenerator",
     "GANGenerator",
+    "GNNClassifier",
+    "GNNRegressor",
     "GRURegressor",
     "GRUClassifier",
     "CNNClassifier",

@@ -40,6 +40,15 @@ _RUNS = {
         ["--max-iter", "1"],
         ["rotten_tomatoes: 3892 training", "LSTMClassifier: test accuracy", "predictions:"],
     ),
+    "semi_supervised_graph.py": (
+        ["--max-iter", "20"],
+        [
+            "karate club: 34 members, 78 friendships, 2 labels",
+            "GNNClassifier (GCN) accuracy on the other 32",
+            "LabelSpreading (knn) accuracy on the unlabelled images",
+            "GNNClassifier on 5 new rows",
+        ],
+    ),
     "generate_digits.py": (
         ["--max-iter", "2"],
         [

@@ -15,6 +15,7 @@ from ._diffusion import (
     noise_schedule,
 )
 from ._gan import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
+from ._gnn import GNN_LAYERS, GraphNetwork, import_graph_layers
 from ._gpt import CausalSelfAttention, GPTBlock, GPTNetwork
 from ._layers import ACTIVATIONS, HeadedNetwork, make_activation
 from ._mlp import MLP
@@ -39,6 +40,9 @@ __all__ = [
     "UNetDenoiser",
     "noise_schedule",
     "ACTIVATIONS",
+    "GNN_LAYERS",
+    "GraphNetwork",
+    "import_graph_layers",
     "CELLS",
     "POOLINGS",
     "SEQ2SEQ_CELLS",
