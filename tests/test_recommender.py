@@ -18,8 +18,11 @@ def low_rank_ratings(n_users=60, n_items=40, rank=3, density=0.5, seed=0):
     """Ratings ~ bias + <u, v> + noise on a random half of the pairs; ids are strings."""
     rng = np.random.RandomState(seed)
     users, items = rng.normal(size=(n_users, rank)), rng.normal(size=(n_items, rank))
-    scores = 3 + users @ items.T + 0.5 * rng.normal(size=n_items) + 0.1 * rng.normal(
-        size=(n_users, n_items)
+    scores = (
+        3
+        + users @ items.T
+        + 0.5 * rng.normal(size=n_items)
+        + 0.1 * rng.normal(size=(n_users, n_items))
     )
     rows, columns = np.nonzero(rng.rand(n_users, n_items) < density)
     X = np.column_stack([[f"u{u}" for u in rows], [f"i{i}" for i in columns]]).astype(object)
@@ -27,8 +30,16 @@ def low_rank_ratings(n_users=60, n_items=40, rank=3, density=0.5, seed=0):
 
 
 def _fit(device, X, y, **params):
-    params = {"n_factors": 8, "max_iter": 60, "batch_size": 64, "learning_rate_init": 0.01,
-              "alpha": 0.01, "random_state": 0, "device": device, **params}
+    params = {
+        "n_factors": 8,
+        "max_iter": 60,
+        "batch_size": 64,
+        "learning_rate_init": 0.01,
+        "alpha": 0.01,
+        "random_state": 0,
+        "device": device,
+        **params,
+    }
     return CollaborativeFilteringRegressor(**params).fit(X, y)
 
 
@@ -105,8 +116,14 @@ def test_recommend_integer_ids_and_bad_requests(device):
 def test_grid_search_over_n_factors_and_pipeline(ratings, device):
     X, y, _ = ratings
     search = GridSearchCV(
-        CollaborativeFilteringRegressor(max_iter=30, batch_size=64, learning_rate_init=0.01,
-                                        alpha=0.01, random_state=0, device=device),
+        CollaborativeFilteringRegressor(
+            max_iter=30,
+            batch_size=64,
+            learning_rate_init=0.01,
+            alpha=0.01,
+            random_state=0,
+            device=device,
+        ),
         {"n_factors": [1, 8]},
         cv=3,
         scoring="neg_root_mean_squared_error",
@@ -148,8 +165,14 @@ def test_more_item_columns_describe_the_item(device):
 @pytest.mark.parametrize("interaction", INTERACTIONS)
 def test_network_forward_backward_and_unknown_rows(interaction, seeded):
     network = CollaborativeFilteringNetwork(
-        n_users=5, n_items=(4, 2), n_outputs=2, n_factors=3, interaction=interaction,
-        hidden_layer_sizes=(6, 3), dropout=0.1, global_mean=(3.0, 1.0),
+        n_users=5,
+        n_items=(4, 2),
+        n_outputs=2,
+        n_factors=3,
+        interaction=interaction,
+        hidden_layer_sizes=(6, 3),
+        dropout=0.1,
+        global_mean=(3.0, 1.0),
     )
     ids = torch.tensor([[0, 1, 0], [4, 3, 1], [5, 4, 2], [2, 4, 1]])
     rating, penalty = network(ids)
