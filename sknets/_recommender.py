@@ -91,6 +91,26 @@ def seen_items(X, n_users, n_items, previous=None):
     return seen if previous is None else (seen + previous).astype(bool)
 
 
+def build_network(estimator, spec):
+    """The estimator's untrained network, its user vectors started from their ids."""
+    seed = int(torch.randint(2**62, ()))  # drawn first: the tables' sizes vary
+    network = CollaborativeFilteringNetwork(
+        n_users=spec.n_ids[0],
+        n_items=spec.n_ids[1:],
+        n_outputs=spec.n_outputs,
+        n_factors=estimator.n_factors,
+        interaction=estimator.interaction,
+        hidden_layer_sizes=as_positive_ints(estimator.hidden_layer_sizes),
+        dropout=estimator.dropout,
+        global_mean=estimator._initial_bias,
+    )
+    users = network.user_factors.weight
+    vectors = id_normal(estimator.categories_[0], users.shape[1], _INIT_STD, seed)
+    with torch.no_grad():
+        users[: len(vectors)] = torch.as_tensor(vectors)
+    return network
+
+
 def top_items(estimator, user_ids, n, exclude_seen):
     """What ``recommend`` returns, computed by ``estimator``'s network."""
     check_is_fitted(estimator)
@@ -179,6 +199,13 @@ _RECOMMENDER_PARAMS = (
         [Interval(Real, 0, None, closed="left")],
     ),
 )
+_TEST_PARAMS = {
+    "n_factors": 4,
+    "batch_size": "auto",
+    "max_iter": 50,
+    "learning_rate_init": 0.05,
+    "random_state": 0,
+}
 _RECOMMENDER_ATTRIBUTES = {
     "categories_": (
         "list of ndarray",
@@ -236,10 +263,7 @@ class CollaborativeFilteringRegressor(NeuralRegressor):
 
     Examples
     --------
-    >>> import hashlib
-from numbers import Integral, Real
-
-import numpy as np
+    >>> import numpy as np
     >>> from sknets import CollaborativeFilteringRegressor
     >>> X = np.array([["ann", "film"], ["ann", "book"], ["bob", "film"], ["cat", "book"]])
     >>> y = np.array([5.0, 1.0, 4.0, 2.0])
@@ -263,22 +287,7 @@ import numpy as np
         return weight, mean_weight
 
     def _build_module(self, spec):
-        seed = int(torch.randint(2**62, ()))  # drawn first: the tables' sizes vary
-        network = CollaborativeFilteringNetwork(
-            n_users=spec.n_ids[0],
-            n_items=spec.n_ids[1:],
-            n_outputs=spec.n_outputs,
-            n_factors=self.n_factors,
-            interaction=self.interaction,
-            hidden_layer_sizes=as_positive_ints(self.hidden_layer_sizes),
-            dropout=self.dropout,
-            global_mean=self._initial_bias,
-        )
-        users = network.user_factors.weight
-        vectors = id_normal(self.categories_[0], users.shape[1], _INIT_STD, seed)
-        with torch.no_grad():
-            users[: len(vectors)] = torch.as_tensor(vectors)
-        return network
+        return build_network(self, spec)
 
     def _make_criterion(self):
         return PenalisedRatingLoss(super()._make_criterion(), self.alpha)
@@ -322,10 +331,4 @@ import numpy as np
 
     @classmethod
     def _get_test_params(cls):
-        return {
-            "n_factors": 4,
-            "batch_size": "auto",
-            "max_iter": 50,
-            "learning_rate_init": 0.05,
-            "random_state": 0,
-        }
+        return dict(_TEST_PARAMS)
