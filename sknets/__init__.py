@@ -21,6 +21,7 @@ from ._gpt import GPTGenerator
 from ._mlp import MLPClassifier, MLPRegressor
 from ._module import ModuleClassifier, ModuleRegressor
 from ._rbm import DBNClassifier, DBNTransformer, RBMTransformer
+from ._recommender import CollaborativeFilteringRegressor
 from ._rnn import (
     GRUClassifier,
     GRURegressor,
@@ -56,6 +57,7 @@ __all__ = [
     "GRUClassifier",
     "CNNClassifier",
     "CNNRegressor",
+    "CollaborativeFilteringRegressor",
     "FCNClassifier",
     "GPTGenerator",
     "LeNetClassifier",

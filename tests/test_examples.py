@@ -62,6 +62,14 @@ _RUNS = {
         ["--max-iter", "1"],
         ["hamlet.txt: 157658 training", "GPTGenerator: held-out loss", "generated:"],
     ),
+    "movie_recommendation.py": (
+        ["--max-iter", "2"],
+        [
+            "training ratings",
+            "CollaborativeFilteringRegressor: held-out RMSE",
+            "top-5 for new user",
+        ],
+    ),
     "series_classification_lstm.py": (
         ["--max-iter", "2"],
         ["ItalyPowerDemand: train (67, 1, 24)", "TransformerClassifier: test accuracy"],

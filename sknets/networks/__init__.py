@@ -20,6 +20,7 @@ from ._gpt import CausalSelfAttention, GPTBlock, GPTNetwork
 from ._layers import ACTIVATIONS, HeadedNetwork, make_activation
 from ._mlp import MLP
 from ._rbm import BernoulliRBM, DeepBeliefNetwork
+from ._recommender import INTERACTIONS, CollaborativeFilteringNetwork
 from ._rnn import CELLS, POOLINGS, RecurrentNetwork
 from ._seq2seq import SEQ2SEQ_CELLS, AdditiveAttention, Seq2SeqNetwork
 from ._sequence import AttentionPooling, SequenceInput, masked_mean, sequence_mask
@@ -44,6 +45,8 @@ __all__ = [
     "GraphNetwork",
     "import_graph_layers",
     "CELLS",
+    "CollaborativeFilteringNetwork",
+    "INTERACTIONS",
     "POOLINGS",
     "SEQ2SEQ_CELLS",
     "AdditiveAttention",
