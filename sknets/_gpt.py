@@ -325,7 +325,7 @@ _GPT_ATTRIBUTES = attributes_doc(
     max_len_=(
         "int",
         "Longest sample that sample() draws: the longest training text in characters, at "
-        "most block_size (texts), or n_features_in_ (token ids).",
+        "most ``block_size`` (texts), or ``n_features_in_`` (token ids).",
     ),
     t_=("int", "Number of training windows seen."),
 )
@@ -459,7 +459,7 @@ class GPTGenerator(NeuralGenerator):
 
         Returns
         -------
-        X : ndarray of shape (n_samples,) or (n_samples, n_features_in_)
+        X : ndarray of shape (n_samples,) or (n_samples, n_features)
             Texts (object array of str), each ending where the model emits
             the end token or after ``max_len_`` characters; or token ids,
             padded with 0.

@@ -251,7 +251,7 @@ _TRANSFORMER_ATTRIBUTES = REGRESSOR_ATTRIBUTES[:2] + REGRESSOR_ATTRIBUTES[3:]
 _RBM_ATTRIBUTES = {
     "components_": (
         "ndarray of shape (n_components, n_features)",
-        "Weight matrix, as scikit-learn's BernoulliRBM.components_.",
+        "Weight matrix, as scikit-learn's ``BernoulliRBM.components_``.",
     ),
     "intercept_hidden_": ("ndarray of shape (n_components,)", "Biases of the hidden units."),
     "intercept_visible_": ("ndarray of shape (n_features,)", "Biases of the visible units."),
