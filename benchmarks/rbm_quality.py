@@ -221,7 +221,7 @@ RUNNERS = {"rbm": run_rbm, "dbn": run_dbn}
 def format_rst(part, result, env):
     page = quality_page("rbm_quality.py", part, result, env)
     if part == "rbm":
-        page += "\n.. image:: rbm_filters.png\n   :alt: The filters RBMTransformer learnt\n"
+        page += "\n.. image:: /_bench/rbm_filters.png\n   :alt: The filters RBMTransformer learnt\n"
     return page
 
 
