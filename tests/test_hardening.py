@@ -1,6 +1,7 @@
 """Hostile and unlucky calls: Ctrl-C, failures mid-training, threads, bad labels."""
 
 import json
+import re
 import subprocess
 import sys
 import threading
@@ -8,11 +9,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 
 from sknets import CNNClassifier, CNNRegressor, MLPClassifier, ResNetClassifier
 from sknets.exceptions import NonFiniteLossError
+from sknets.utils import all_estimators
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -230,3 +233,28 @@ def test_resnet_with_negative_class_weights_refused(digits):
     est = ResNetClassifier(class_weight={0: -1.0, 1: 2.0}, max_iter=1, device="cpu")
     with pytest.raises(ValueError, match="class_weight"):
         est.fit(X.reshape(-1, 1, 8, 8), y % 2)
+
+
+def _contract_sparse_estimators():
+    """The estimators the contract page says take sparse X (its bold list)."""
+    contract = (Path(__file__).resolve().parents[1] / "docs" / "contract.rst").read_text()
+    section = contract.split(".. _contract-sparse:")[1].split("\n\n")[1]
+    listed = re.search(r"\*\*(.+?)\*\*", section, flags=re.S).group(1)
+    return {name.strip() for name in listed.replace("\n", " ").split(",")}
+
+
+@pytest.mark.parametrize(
+    "name, cls",
+    # Estimators of texts (strings in) have no sparse matrix to take or refuse.
+    [(n, c) for n, c in all_estimators() if c().__sklearn_tags__().input_tags.two_d_array],
+)
+def test_sparse_input_is_taken_or_refused_as_the_contract_says(name, cls):
+    X = sp.random(30, 6, density=0.5, format="csr", random_state=0)
+    y = (np.arange(30) % 2).astype(float if "Regressor" in name else int)
+    estimator = cls(**{**cls._get_test_params(), "max_iter": 1}, device="cpu")
+    if name in _contract_sparse_estimators():
+        estimator.fit(X, y)
+        assert estimator.n_features_in_ == 6
+    else:
+        with pytest.raises(TypeError, match="dense data is required"):
+            estimator.fit(X, y)
