@@ -11,9 +11,9 @@ series), Adam at 1e-3, the learning rate halved whenever the training loss
 stalls for 50 epochs, down to 1e-4, for 2,000 (FCN) and 1,500 (ResNet)
 epochs, keeping the weights of the lowest training loss (FCNClassifier's
 defaults but for the batch; ResNetClassifier, which also takes images, is
-given them all).  That takes about 15 minutes on one CPU core; ``--quick``
-trains with ``learning_rate="adaptive"`` instead, which stops once the rate
-falls below 1e-6 (a few hundred epochs).
+given them all), a long run on one CPU core (docs/_bench/cnn_ucr.rst gives
+the times); ``--quick`` trains with ``learning_rate="adaptive"`` instead,
+which stops once the rate falls below 1e-6.
 
 Run it with ``python examples/series_classification_gunpoint.py [--quick]
 [--max-iter N]``.

@@ -11,7 +11,7 @@ buffers, so state dicts and pickles are PyTorch's).  Two things change:
   recomputed over the whole training set (:func:`recalibrate_batch_norm`).
   PyTorch's exponential running averages trail the weights: after a long fit
   in small batches a network could score far lower in evaluation mode than
-  with batch statistics (an FCN on GunPoint: 68 % against 95 %).
+  with batch statistics (an FCN on GunPoint, for one).
 """
 
 import contextlib

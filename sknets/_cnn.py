@@ -174,8 +174,8 @@ _CNN_PARAMS = (
         The last feature maps are average-pooled to this many positions per
         axis (4 x 4 for images, 4 steps for series) and flattened before the
         dense layers; 1 is global average pooling.  Keeping positions
-        matters for shallow networks: on Fashion-MNIST, 10 epochs of the
-        default network score 81.8 % with global pooling.""",
+        matters for shallow networks, whose last maps still carry where a
+        feature is.""",
         [_POSITIVE_INT],
     ),
     _hidden_layer_sizes_param((128,)),
@@ -744,10 +744,9 @@ class FCNClassifier(NeuralClassifier):
     GunPoint's 50 series), Adam at 1e-3, the learning rate halved
     whenever the training loss stalls for 50 epochs, down to 1e-4
     (``learning_rate="plateau"``), 2,000 epochs, and the weights of the
-    epoch with the lowest training loss kept.  On GunPoint's 50 series
-    that is about 7 minutes on one CPU core; ``learning_rate="adaptive"``
-    stops earlier (when the rate, divided by 5 on each stall, falls below
-    1e-6: about 600 epochs there).
+    epoch with the lowest training loss kept (the convolutional family's
+    page gives the time on GunPoint); ``learning_rate="adaptive"`` stops
+    earlier (when the rate, divided by 5 on each stall, falls below 1e-6).
 
     Attributes
     ----------{_CLASSIFIER_ATTRIBUTES_DOC}
