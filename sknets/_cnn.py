@@ -229,6 +229,12 @@ class CNNClassifier(_CNNMixin, NeuralClassifier):
     CNNRegressor : The regressor with the same network.
     ResNetClassifier : A deeper residual network.
 
+    References
+    ----------
+    - LeCun, Bottou, Bengio & Haffner (1998), Gradient-based learning applied to
+      document recognition. Proc. IEEE 86(11).
+    - Kingma & Ba (2015), Adam: a method for stochastic optimization. ICLR.
+
     Examples
     --------
     >>> from sklearn.datasets import load_digits
@@ -268,6 +274,12 @@ class CNNRegressor(_CNNMixin, NeuralRegressor):
     --------
     CNNClassifier : The classifier with the same network.
     ResNetRegressor : A deeper residual network.
+
+    References
+    ----------
+    - LeCun, Bottou, Bengio & Haffner (1998), Gradient-based learning applied to
+      document recognition. Proc. IEEE 86(11).
+    - Kingma & Ba (2015), Adam: a method for stochastic optimization. ICLR.
 
     Examples
     --------
@@ -320,6 +332,11 @@ class LeNetClassifier(NeuralClassifier):
     See Also
     --------
     CNNClassifier : A configurable convolutional network.
+
+    References
+    ----------
+    - LeCun, Bottou, Bengio & Haffner (1998), Gradient-based learning applied to
+      document recognition. Proc. IEEE 86(11).
 
     Examples
     --------
@@ -400,6 +417,11 @@ class VGGClassifier(NeuralClassifier):
     See Also
     --------
     CNNClassifier : A smaller configurable convolutional network.
+
+    References
+    ----------
+    - Simonyan & Zisserman (2015), Very deep convolutional networks for
+      large-scale image recognition. ICLR.
 
     Examples
     --------
@@ -545,6 +567,15 @@ class ResNetClassifier(_ResNetMixin, NeuralClassifier):
     ResNetRegressor : The regressor with the same networks.
     FCNClassifier : The fully convolutional network for series.
 
+    References
+    ----------
+    - He, Zhang, Ren & Sun (2016), Deep residual learning for image recognition.
+      CVPR.
+    - Wang, Yan & Oates (2017), Time series classification from scratch with deep
+      neural networks: a strong baseline. IJCNN.
+    - Ismail Fawaz et al. (2019), Deep learning for time series classification: a
+      review. Data Min. Knowl. Disc. 33.
+
     Examples
     --------
     >>> import numpy as np
@@ -582,6 +613,13 @@ class ResNetRegressor(_ResNetMixin, NeuralRegressor):
     See Also
     --------
     ResNetClassifier : The classifier with the same networks.
+
+    References
+    ----------
+    - He, Zhang, Ren & Sun (2016), Deep residual learning for image recognition.
+      CVPR.
+    - Wang, Yan & Oates (2017), Time series classification from scratch with deep
+      neural networks: a strong baseline. IJCNN.
 
     Examples
     --------
@@ -674,6 +712,11 @@ class MobileNetClassifier(NeuralClassifier):
     --------
     ResNetClassifier : A residual network for images and series.
 
+    References
+    ----------
+    - Sandler, Howard, Zhu, Zhmoginov & Chen (2018), MobileNetV2: inverted
+      residuals and linear bottlenecks. CVPR.
+
     Examples
     --------
     >>> import numpy as np
@@ -756,6 +799,13 @@ class FCNClassifier(NeuralClassifier):
     See Also
     --------
     ResNetClassifier : The time-series ResNet, FCN's deeper relative.
+
+    References
+    ----------
+    - Wang, Yan & Oates (2017), Time series classification from scratch with deep
+      neural networks: a strong baseline. IJCNN.
+    - Ismail Fawaz et al. (2019), Deep learning for time series classification: a
+      review. Data Min. Knowl. Disc. 33.
 
     Examples
     --------

@@ -448,6 +448,14 @@ class GNNRegressor(_GNN, NeuralRegressor):
     The defaults are Kipf & Welling's (see :class:`GNNClassifier`); fit
     takes no ``sample_weight`` for the same reason.
 
+    References
+    ----------
+    Kipf & Welling (2017), Semi-supervised classification with graph
+    convolutional networks. ICLR.
+    Hamilton, Ying & Leskovec (2017), Inductive representation learning on
+    large graphs. NeurIPS.
+    Veličković et al. (2018), Graph attention networks. ICLR.
+
     Examples
     --------
     >>> import numpy as np

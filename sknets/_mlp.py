@@ -139,6 +139,12 @@ class MLPClassifier(_MLPMixin, NeuralClassifier):
     MLPRegressor : The regressor with the same network.
     sklearn.neural_network.MLPClassifier : scikit-learn's NumPy implementation.
 
+    References
+    ----------
+    - Rumelhart, Hinton & Williams (1986), Learning representations by
+      back-propagating errors. Nature 323.
+    - Kingma & Ba (2015), Adam: a method for stochastic optimization. ICLR.
+
     Examples
     --------
     >>> from sklearn.datasets import load_iris
@@ -172,6 +178,12 @@ class MLPRegressor(_MLPMixin, NeuralRegressor):
     --------
     MLPClassifier : The classifier with the same network.
     sklearn.neural_network.MLPRegressor : scikit-learn's NumPy implementation.
+
+    References
+    ----------
+    - Rumelhart, Hinton & Williams (1986), Learning representations by
+      back-propagating errors. Nature 323.
+    - Kingma & Ba (2015), Adam: a method for stochastic optimization. ICLR.
 
     Examples
     --------

@@ -100,6 +100,11 @@ class ModuleClassifier(_ModuleMixin, NeuralClassifier):
     ModuleRegressor : The regressor.
     MLPClassifier : sknets' own multi-layer perceptron.
 
+    References
+    ----------
+    - Tietz et al. (2017), skorch: a scikit-learn compatible neural network
+      library that wraps PyTorch. https://skorch.readthedocs.io
+
     Examples
     --------
     >>> from torch import nn
@@ -142,6 +147,11 @@ class ModuleRegressor(_ModuleMixin, NeuralRegressor):
     --------
     ModuleClassifier : The classifier.
     MLPRegressor : sknets' own multi-layer perceptron.
+
+    References
+    ----------
+    - Tietz et al. (2017), skorch: a scikit-learn compatible neural network
+      library that wraps PyTorch. https://skorch.readthedocs.io
 
     Examples
     --------

@@ -196,6 +196,28 @@ class _FixedCellMixin(_RecurrentMixin):
 _CLASSIFIER_ATTRIBUTES_DOC = attributes_doc(CLASSIFIER_ATTRIBUTES, **SEQUENCE_ATTRIBUTES)
 _REGRESSOR_ATTRIBUTES_DOC = attributes_doc(REGRESSOR_ATTRIBUTES, **SEQUENCE_ATTRIBUTES)
 
+_CELL_REFERENCES = {
+    "rnn": """    References
+    ----------
+    - Elman (1990), Finding structure in time. Cognitive Science 14.
+    - Hochreiter & Schmidhuber (1997), Long short-term memory. Neural
+      Computation 9 (``cell="lstm"``).
+    - Cho et al. (2014), Learning phrase representations using RNN
+      encoder-decoder for statistical machine translation. EMNLP
+      (``cell="gru"``).
+""",
+    "lstm": """    References
+    ----------
+    - Hochreiter & Schmidhuber (1997), Long short-term memory. Neural
+      Computation 9.
+""",
+    "gru": """    References
+    ----------
+    - Cho et al. (2014), Learning phrase representations using RNN
+      encoder-decoder for statistical machine translation. EMNLP.
+""",
+}
+
 _CELL_TEXT = {
     "rnn": "an Elman recurrent network (the cell is a parameter: ``cell``)",
     "lstm": "a long short-term memory network (Hochreiter and Schmidhuber, 1997)",
@@ -224,6 +246,7 @@ def _classifier_doc(cell, name):
     TransformerClassifier : A transformer encoder on the same inputs.
     FCNClassifier : A convolutional network for series.
 
+{_CELL_REFERENCES[cell]}
     Examples
     --------
     >>> from sklearn.pipeline import make_pipeline
@@ -260,6 +283,7 @@ def _regressor_doc(cell, name):
     Seq2SeqRegressor : Multi-step forecasts with an encoder-decoder.
     TransformerRegressor : A transformer encoder on the same inputs.
 
+{_CELL_REFERENCES[cell]}
     Examples
     --------
     >>> import numpy as np

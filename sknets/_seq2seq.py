@@ -178,6 +178,16 @@ class Seq2SeqRegressor(NeuralRegressor):
     GRURegressor : The same with a GRU.
     TransformerRegressor : A transformer encoder on the same inputs.
 
+    References
+    ----------
+    - Sutskever, Vinyals & Le (2014), Sequence to sequence learning with
+      neural networks. NeurIPS.
+    - Bahdanau, Cho & Bengio (2015), Neural machine translation by jointly
+      learning to align and translate. ICLR.
+    - Bengio, Vinyals, Jaitly & Shazeer (2015), Scheduled sampling for
+      sequence prediction with recurrent neural networks. NeurIPS
+      (``teacher_forcing_ratio``).
+
     Examples
     --------
     A seasonal series (period 12) cut into windows of 24 steps, each

@@ -129,6 +129,13 @@ class TransformerClassifier(_TransformerMixin, NeuralClassifier):
     LSTMClassifier : A recurrent network on the same inputs.
     TextTokenizer : Strings to the token ids this estimator takes.
 
+    References
+    ----------
+    - Vaswani et al. (2017), Attention is all you need. NeurIPS.
+    - Devlin, Chang, Lee & Toutanova (2019), BERT: pre-training of deep
+      bidirectional transformers for language understanding. NAACL (the [CLS]
+      pooling).
+
     Examples
     --------
     >>> from sklearn.pipeline import make_pipeline
@@ -160,6 +167,13 @@ class TransformerRegressor(_TransformerMixin, NeuralRegressor):
     --------
     LSTMRegressor : A recurrent network on the same inputs.
     Seq2SeqRegressor : Multi-step forecasts with an encoder-decoder.
+
+    References
+    ----------
+    - Vaswani et al. (2017), Attention is all you need. NeurIPS.
+    - Devlin, Chang, Lee & Toutanova (2019), BERT: pre-training of deep
+      bidirectional transformers for language understanding. NAACL (the [CLS]
+      pooling).
 
     Examples
     --------

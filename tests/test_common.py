@@ -40,6 +40,8 @@ def test_sklearn_compatible_estimator(estimator, check):
 @pytest.mark.parametrize("name, cls", all_estimators())
 def test_public_estimator_has_examples_and_device(name, cls):
     assert "Examples" in (cls.__doc__ or ""), f"{name} docstring has no Examples section"
+    # Where the architecture comes from: the paper (or library) it follows.
+    assert "References\n    ----------" in cls.__doc__, f"{name} docstring has no References"
     params = cls().get_params()
     assert params["device"] == "auto"
     assert "random_state" in params
