@@ -43,6 +43,7 @@ from sklearn.utils.validation import (
 
 from ._batchnorm import recalibrate_batch_norm, use_sample_weighted_batch_norm
 from ._config import get_config
+from ._guide import add_guide_note
 from ._inputs import (
     DataSpec,
     DictInput,
@@ -192,6 +193,7 @@ class NeuralEstimator(BaseEstimator, ABC):
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         install_parameters(cls)
+        add_guide_note(cls)
 
     # ------------------------------------------------------------------ hooks
     @abstractmethod

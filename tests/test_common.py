@@ -42,6 +42,8 @@ def test_public_estimator_has_examples_and_device(name, cls):
     assert "Examples" in (cls.__doc__ or ""), f"{name} docstring has no Examples section"
     # Where the architecture comes from: the paper (or library) it follows.
     assert "References\n    ----------" in cls.__doc__, f"{name} docstring has no References"
+    # When to use it and what it costs (sknets._guide, also the "Choosing" page).
+    assert "**When to use it.**" in cls.__doc__, f"{name} has no entry in sknets._guide"
     params = cls().get_params()
     assert params["device"] == "auto"
     assert "random_state" in params

@@ -1,0 +1,201 @@
+"""When to use each public estimator, and what it costs: written once.
+
+Each entry becomes the first paragraph of the estimator's Notes section
+(``add_guide_note``) and a row of the "Choosing an estimator" page, which
+the docs build generates from this table and the estimators' tags, so the
+two cannot disagree.  Costs are stated relative to other estimators; the
+measured figures are in the benchmark tables.
+"""
+
+import textwrap
+
+# name -> (when to use it, what it costs)
+GUIDE = {
+    "MLPClassifier": (
+        "Tabular data (rows of numeric features, dense or sparse); a drop-in for "
+        "scikit-learn's MLPClassifier that trains on a GPU and stops early with the best "
+        "weights restored.",
+        "The cheapest network: time per epoch grows with rows x (features + hidden units).",
+    ),
+    "MLPRegressor": (
+        "Tabular regression, one or several targets; a drop-in for scikit-learn's "
+        "MLPRegressor (squared error or Poisson deviance).",
+        "As MLPClassifier.",
+    ),
+    "CNNClassifier": (
+        "Small images or series when a configurable plain convolutional stack is enough "
+        "(digits, sensor windows); the first convolutional model to try.",
+        "Convolutions cost per pixel or step: a few times an MLP of similar width.",
+    ),
+    "CNNRegressor": (
+        "Regression from small images or series with a plain convolutional stack.",
+        "As CNNClassifier.",
+    ),
+    "LeNetClassifier": (
+        "28 x 28 grey images (MNIST-like) with LeCun's classic architecture; a small, "
+        "well-understood baseline.",
+        "Small and fast on a CPU.",
+    ),
+    "VGGClassifier": (
+        "Larger natural images where a deep plain stack of 3 x 3 convolutions is wanted; "
+        "small VGG configurations for small images.",
+        "Heavy: VGG-11 and deeper are GPU models; dropout 0.5 in the head.",
+    ),
+    "ResNetClassifier": (
+        "Images (ResNet-18/34) or series (Wang et al.'s ResNet); deep networks that still "
+        "train well thanks to residual connections.",
+        "ResNet-18 is a GPU model for real images; the series ResNet is heavy for long "
+        "series on a CPU.",
+    ),
+    "ResNetRegressor": (
+        "Regression from images or series with a residual network.",
+        "As ResNetClassifier.",
+    ),
+    "MobileNetClassifier": (
+        "Images when the fitted model must be small or run on a small device "
+        "(MobileNetV2's inverted residuals, width_multiplier).",
+        "Few parameters, but depthwise convolutions are not fast to train on a CPU.",
+    ),
+    "FCNClassifier": (
+        "Time-series classification (univariate or multivariate, equal length): the "
+        "strong baseline of Wang et al. and Fawaz et al.",
+        "Its published protocol trains 2,000 epochs: set max_iter lower, or "
+        'learning_rate="adaptive", for a quick run.',
+    ),
+    "RNNClassifier": (
+        "Series or token ids with the recurrent cell as a hyperparameter "
+        '(cell="rnn", "lstm", "gru"), e.g. to tune it in a grid search.',
+        "Recurrent steps run in sequence: time grows with the sequence length.",
+    ),
+    "RNNRegressor": (
+        "Regression from series or token ids with the cell as a hyperparameter.",
+        "As RNNClassifier.",
+    ),
+    "LSTMClassifier": (
+        "Series of unequal length (NaN-padded) or text (with TextTokenizer) where order "
+        "matters; attention pooling shows which steps it used.",
+        "Sequential in time; on long raw series a convolutional model is often both "
+        "faster and better.",
+    ),
+    "LSTMRegressor": (
+        "Regression or one-step forecasting from series or token ids.",
+        "As LSTMClassifier.",
+    ),
+    "GRUClassifier": (
+        "As LSTMClassifier, with a lighter gated cell.",
+        "A little cheaper than an LSTM of the same width.",
+    ),
+    "GRURegressor": (
+        "As LSTMRegressor, with a GRU cell.",
+        "A little cheaper than an LSTM of the same width.",
+    ),
+    "TransformerClassifier": (
+        "Series or text where long-range interactions matter; padding is masked.",
+        "Attention costs grow with the square of the sequence length; it needs more data "
+        "than a recurrent network to shine.",
+    ),
+    "TransformerRegressor": (
+        "Regression from series or token ids with a transformer encoder.",
+        "As TransformerClassifier.",
+    ),
+    "Seq2SeqRegressor": (
+        "Multi-step forecasting: the next horizon values of one or several channels from "
+        "an input window.",
+        "Decodes the horizon step by step: several times an LSTMRegressor's fit time.",
+    ),
+    "ModuleClassifier": (
+        "Your own torch.nn.Module as a classifier, with every shared behaviour of sknets "
+        "and scikit-learn's checks passing.",
+        "Whatever your network costs; sknets adds little to a hand-written loop.",
+    ),
+    "ModuleRegressor": (
+        "Your own torch.nn.Module as a regressor.",
+        "As ModuleClassifier.",
+    ),
+    "AutoencoderTransformer": (
+        "Non-linear dimensionality reduction, denoising, or anomaly detection "
+        "(score_samples) on rows or images.",
+        "An MLP (or CNN) trained twice over: encoder and decoder.",
+    ),
+    "VAEGenerator": (
+        "A generative model with a likelihood bound (score_samples) and a smooth latent "
+        "space (transform); new samples with sample.",
+        "About an autoencoder's cost; samples are blurrier than a GAN's or a diffusion model's.",
+    ),
+    "RBMTransformer": (
+        "Binary or [0, 1] features to learnt binary features, as scikit-learn's "
+        "BernoulliRBM, on a GPU when there is one.",
+        "Cheap per update; contrastive divergence needs many epochs for good features.",
+    ),
+    "DBNTransformer": (
+        "Stacked RBM features (greedy layer-wise pre-training) for [0, 1] data.",
+        "One RBM's cost per layer.",
+    ),
+    "DBNClassifier": (
+        "Classification with an RBM stack pre-trained without labels, then fine-tuned; "
+        "historically important, today mostly for teaching and small data.",
+        "Pre-training plus fine-tuning: a few times an MLP of the same size.",
+    ),
+    "GANGenerator": (
+        "Sharp samples of rows or images, conditional on a class when fit with labels.",
+        "Two networks trained in turn for a fixed number of epochs; no likelihood, and "
+        "modes can be missed.",
+    ),
+    "DiffusionGenerator": (
+        "High-quality samples that cover every mode of the data (rows or images).",
+        "Training is as cheap as an MLP's or U-Net's per epoch but needs many epochs; "
+        "sampling runs the network once per step (use sampling_steps).",
+    ),
+    "GPTGenerator": (
+        "Generating or scoring text (character-level, or token ids); a small "
+        "language model trained on your own corpus.",
+        "Attention over block_size tokens per window; a CPU-sized model trains in minutes "
+        "on a short corpus.",
+    ),
+    "GNNClassifier": (
+        "Nodes of a graph (or rows linked by a k-NN graph) with few labels: "
+        "semi-supervised node classification, and new rows linked to the graph.",
+        "The whole graph in every step: memory grows with nodes and edges.",
+    ),
+    "GNNRegressor": (
+        "Regression over the nodes of a graph, with unlabelled (NaN) nodes.",
+        "As GNNClassifier.",
+    ),
+    "CollaborativeFilteringRegressor": (
+        "Ratings from (user, item) id pairs, and top-n recommendations; unknown users or "
+        "items fall back to biases.",
+        "One embedding per id: memory grows with users and items.",
+    ),
+}
+
+
+def add_guide_note(cls):
+    """Open ``cls``'s Notes section with its guide entry (a section is made if none)."""
+    entry = GUIDE.get(cls.__name__)
+    doc = vars(cls).get("__doc__")
+    if entry is None or doc is None or "**When to use it.**" in doc:
+        return
+    when, cost = entry
+    note = f"    **When to use it.** {when}\n\n    **What it costs.** {cost}\n\n"
+    note = _wrapped(note)
+    if "\n    Notes\n    -----\n" in doc:
+        head, tail = doc.split("\n    Notes\n    -----\n", 1)
+        cls.__doc__ = f"{head}\n    Notes\n    -----\n{note}{tail}"
+        return
+    for header in ("References", "Examples"):
+        marker = f"\n    {header}\n    ---"
+        if marker in doc:
+            head, tail = doc.split(marker, 1)
+            cls.__doc__ = (
+                f"{head}\n    Notes\n    -----\n{note.rstrip()}\n\n    {header}\n    ---{tail}"
+            )
+            return
+    cls.__doc__ = f"{doc.rstrip()}\n\n    Notes\n    -----\n{note}"
+
+
+def _wrapped(text, width=79):
+    paragraphs = text.strip("\n").split("\n\n")
+    return "".join(
+        textwrap.fill(p.strip(), width, initial_indent="    ", subsequent_indent="    ") + "\n\n"
+        for p in paragraphs
+    )
