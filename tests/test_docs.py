@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -57,3 +58,32 @@ def test_docs_build_without_warnings(tmp_path):
         f"{result.stdout[-5000:]}\n{result.stderr[-5000:]}"
     )
     assert (tmp_path / "html" / "index.html").is_file()
+
+
+def _python_blocks(page):
+    """The ``.. code-block:: python`` blocks of a page, dedented, in order."""
+    blocks, current = [], None
+    for line in page.splitlines():
+        if line.strip() == ".. code-block:: python":
+            current = []
+            blocks.append(current)
+        elif current is not None:
+            if line.strip() and not line.startswith("   "):
+                current = None
+            else:
+                current.append(line[3:])
+    return ["\n".join(block).strip() + "\n" for block in blocks]
+
+
+def test_your_data_page_runs_as_written(tmp_path, monkeypatch):
+    # The tutorial promises every block runs, in order, in an empty folder.
+    monkeypatch.chdir(tmp_path)
+    namespace = {}
+    blocks = _python_blocks((DOCS / "your_data.rst").read_text())
+    assert len(blocks) >= 10
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for block in blocks:
+            exec(compile(block, "your_data.rst", "exec"), namespace)  # noqa: S102
+    # The last split is the series one: the rising series are easy to tell apart.
+    assert namespace["fcn"].score(namespace["X_test"], namespace["y_test"]) >= 0.8
