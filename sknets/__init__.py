@@ -32,6 +32,7 @@ from ._rnn import (
 )
 from ._seq2seq import Seq2SeqRegressor
 from ._transformer import TransformerClassifier, TransformerRegressor
+from ._zeroshot import ZeroShotClassifier
 from .text import TextTokenizer
 
 try:
@@ -40,6 +41,7 @@ except PackageNotFoundError:  # running from a source tree that is not installed
     __version__ = "0.0.0"
 
 __all__ = [
+    "ZeroShotClassifier",
     "AutoencoderTransformer",
     "VAEGenerator",
     "DBNClassifier",

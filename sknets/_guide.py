@@ -166,6 +166,12 @@ GUIDE = {
         "items fall back to biases.",
         "One embedding per id: memory grows with users and items.",
     ),
+    "ZeroShotClassifier": (
+        "Classes described by attributes (a table: one row per class), some of them absent "
+        "from the training data; also generalised zero-shot (seen and unseen classes "
+        "together, with seen_class_penalty).",
+        "As MLPClassifier, plus one dot product per class.",
+    ),
 }
 
 

@@ -25,8 +25,10 @@ from ._rnn import CELLS, POOLINGS, RecurrentNetwork
 from ._seq2seq import SEQ2SEQ_CELLS, AdditiveAttention, Seq2SeqNetwork
 from ._sequence import AttentionPooling, SequenceInput, masked_mean, sequence_mask
 from ._transformer import SinusoidalPositionalEncoding, TransformerEncoderNetwork
+from ._zeroshot import AttributeCompatibilityNetwork
 
 __all__ = [
+    "AttributeCompatibilityNetwork",
     "LIKELIHOODS",
     "Autoencoder",
     "Codec",
