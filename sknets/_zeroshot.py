@@ -182,7 +182,7 @@ class ZeroShotClassifier(NeuralClassifier):
         check_zero_shot_targets(y, table_classes)
         if continuing and not np.array_equal(table_classes, self.classes_):
             raise ValueError("class_attributes lists other classes than when the model was fitted.")
-        seen = np.union1d(np.unique(y), self.seen_classes_ if continuing else [])
+        seen = np.union1d(self.seen_classes_, y) if continuing else np.unique(y)
         self.classes_, self.class_attributes_, self.seen_classes_ = table_classes, attributes, seen
         self._target_type, self.n_outputs_ = "multiclass", len(table_classes)
         self._seen_mask = torch.as_tensor(np.isin(table_classes, seen))

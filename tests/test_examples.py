@@ -15,6 +15,15 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 # script -> (arguments, a line each of its outputs must contain)
 _RUNS = {
+    "zero_shot_digits.py": (
+        ["--max-iter", "5"],
+        [
+            "trained on digits [0, 1, 2, 3, 4, 5, 6], 884 images",
+            "classes_: [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]",
+            "unseen digits 7-9, choosing among 7-9: accuracy",
+            "all ten digits, seen_class_penalty=5.0: seen",
+        ],
+    ),
     "quickstart.py": ([], ["cross-validated accuracy:", "held-out accuracy:"]),
     "anomaly_detection_autoencoder.py": (
         ["--max-iter", "2"],

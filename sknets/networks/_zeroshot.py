@@ -1,7 +1,6 @@
 """Attribute-compatibility network for zero-shot classification."""
 
 import torch
-from torch import nn
 
 from ._layers import HeadedNetwork
 from ._mlp import MLP
