@@ -18,7 +18,7 @@ One part, printed as a table and, with ``--write-docs``, written to
 
 Usage::
 
-    python benchmarks/multitask_quality.py           # about 1.5 minutes on one core
+    python benchmarks/multitask_quality.py           # about 30 seconds on one core
     python benchmarks/multitask_quality.py --quick   # smoke run (seconds; no targets)
     python benchmarks/multitask_quality.py --write-docs
 """
