@@ -112,9 +112,12 @@ class _MLPMixin:
         check_is_fitted(self)
         if getattr(self, "_log_link", False):
             return "exp"
-        return {"binary": "logistic", "multilabel": "logistic", "multiclass": "softmax"}.get(
-            getattr(self, "_target_type", None), "identity"
-        )
+        return {
+            "binary": "logistic",
+            "multilabel": "logistic",
+            "multiclass": "softmax",
+            "multitask": "softmax",
+        }.get(getattr(self, "_target_type", None), "identity")
 
     @classmethod
     def _get_test_params(cls):

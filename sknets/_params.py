@@ -30,6 +30,8 @@ __all__ = [
     "install_parameters",
     "SHARED_TRAINING_PARAMS",
     "CLASS_WEIGHT_PARAM",
+    "TASK_WEIGHTS_PARAM",
+    "CLASSIFIER_PARAMS",
     "REGRESSION_LOSS_PARAM",
     "DEVICE_PARAMS",
 ]
@@ -396,12 +398,31 @@ REGRESSION_LOSS_PARAM = Param(
 CLASS_WEIGHT_PARAM = Param(
     "class_weight",
     None,
-    'dict, "balanced" or None',
+    'dict, list of dict, "balanced" or None',
     """
     Weights of the classes in the loss, as in scikit-learn's linear
-    models; multiplied with ``sample_weight``.""",
-    [StrOptions({"balanced"}), dict, None],
+    models; multiplied with ``sample_weight``. For a 2-D y (several
+    tasks, or labels), a list of one dict per column of y, or
+    ``"balanced"`` (the product of each column's balanced weights), as
+    :func:`sklearn.utils.class_weight.compute_sample_weight`.""",
+    [StrOptions({"balanced"}), dict, list, None],
 )
+
+TASK_WEIGHTS_PARAM = Param(
+    "task_weights",
+    None,
+    "array-like of shape (n_tasks,) or None",
+    """
+    For a 2-D y whose columns are separate tasks (multiclass-multioutput,
+    or multilabel): the weight of each column's loss in the sum the
+    network minimises. None weighs every task 1. The tasks share the
+    network's trunk, each with its own output units, so a larger weight
+    makes the shared features serve that task more.""",
+    ["array-like", None],
+)
+
+#: The parameters every classifier adds to the shared training ones.
+CLASSIFIER_PARAMS = (CLASS_WEIGHT_PARAM, TASK_WEIGHTS_PARAM)
 
 DEVICE_PARAMS = (
     Param(
@@ -523,10 +544,11 @@ _TRAINING_ATTRIBUTES = {
         "Names of the features seen during fit, when X was a DataFrame.",
     ),
     "classes_": (
-        "ndarray of shape (n_classes,)",
-        "Class labels (label indices for multilabel targets).",
+        "ndarray of shape (n_classes,) or list of such",
+        "Class labels (label indices for multilabel targets); for "
+        "multiclass-multioutput targets, a list with each task's labels.",
     ),
-    "n_outputs_": ("int", "Number of output units."),
+    "n_outputs_": ("int", "Number of output units (all the tasks' classes for several tasks)."),
     "n_iter_": ("int", "Number of epochs run."),
     "t_": ("int", "Number of training samples seen."),
     "loss_": ("float", "Training loss of the last epoch (without the L2 term)."),

@@ -384,12 +384,59 @@ class CrossEntropyPerSample(nn.Module):
         return F.cross_entropy(primary_output(logits), target, reduction="none")
 
 
+def _column_weights(weights, like):
+    """Per-column loss weights as a tensor beside ``like`` (None: all 1)."""
+    if weights is None:
+        return None
+    return torch.as_tensor(weights, dtype=like.dtype, device=like.device)
+
+
 class BinaryCrossEntropyPerSample(nn.Module):
-    """Sigmoid cross-entropy summed over the output columns (binary, multilabel)."""
+    """Sigmoid cross-entropy summed over the output columns (binary, multilabel).
+
+    ``label_weights`` (one per column, None for all 1) weigh the labels' terms.
+    """
+
+    def __init__(self, label_weights=None):
+        super().__init__()
+        self.label_weights = label_weights
 
     def forward(self, logits, target):
         logits = primary_output(logits)
-        return F.binary_cross_entropy_with_logits(logits, target, reduction="none").sum(dim=1)
+        losses = F.binary_cross_entropy_with_logits(logits, target, reduction="none")
+        weights = _column_weights(self.label_weights, losses)
+        return (losses if weights is None else losses * weights).sum(dim=1)
+
+
+def split_tasks(logits, task_sizes):
+    """The logits of each task: the output columns cut into blocks of ``task_sizes``."""
+    return primary_output(logits).split(list(task_sizes), dim=1)
+
+
+class MultiTaskCrossEntropyPerSample(nn.Module):
+    """Weighted sum over tasks of each task's softmax cross-entropy (multi-task heads).
+
+    For multiclass-multioutput targets: the network's outputs hold each
+    task's class scores side by side (``task_sizes`` columns each, one
+    softmax per task) and the target one column of class indices per task.
+    ``task_weights`` (None: all 1) weigh the tasks' terms.
+    """
+
+    def __init__(self, task_sizes, task_weights=None):
+        super().__init__()
+        self.task_sizes = tuple(task_sizes)
+        self.task_weights = task_weights
+
+    def forward(self, logits, target):
+        losses = torch.stack(
+            [
+                F.cross_entropy(task_logits, target[:, task], reduction="none")
+                for task, task_logits in enumerate(split_tasks(logits, self.task_sizes))
+            ],
+            dim=1,
+        )
+        weights = _column_weights(self.task_weights, losses)
+        return (losses if weights is None else losses * weights).sum(dim=1)
 
 
 class HalfSquaredErrorPerSample(nn.Module):
@@ -419,6 +466,18 @@ def accuracy_from_outputs(logits, target, sample_weight=None):
         correct = logits.argmax(dim=1) == target
     else:
         correct = ((logits > 0) == (target > 0.5)).all(dim=1)
+    return _weighted_mean(correct, sample_weight)
+
+
+def multitask_accuracy_from_outputs(logits, target, sample_weight=None, *, task_sizes):
+    """(Weighted) subset accuracy of multi-task outputs: every task's argmax right."""
+    predicted = torch.stack(
+        [task_logits.argmax(dim=1) for task_logits in split_tasks(logits, task_sizes)], dim=1
+    )
+    return _weighted_mean((predicted == target).all(dim=1), sample_weight)
+
+
+def _weighted_mean(correct, sample_weight):
     correct = correct.to(torch.float64)
     if sample_weight is None:
         return float(correct.mean())

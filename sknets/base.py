@@ -14,6 +14,7 @@ Parameters section of its docstring are generated from ``_params``
 """
 
 import copy
+import functools
 import itertools
 import warnings
 from abc import ABC, abstractmethod
@@ -61,7 +62,7 @@ from ._inputs import (
 )
 from ._optim import LBFGS, SCIPY_FTOL, SGD
 from ._params import (
-    CLASS_WEIGHT_PARAM,
+    CLASSIFIER_PARAMS,
     DEVICE_PARAMS,
     REGRESSION_LOSS_PARAM,
     SHARED_TRAINING_PARAMS,
@@ -85,14 +86,17 @@ from ._training import (
     EpochMonitor,
     HalfPoissonDeviancePerSample,
     HalfSquaredErrorPerSample,
+    MultiTaskCrossEntropyPerSample,
     NeuralNetCore,
     ProgressReporter,
     accuracy_from_outputs,
     as_device_tensor,
+    multitask_accuracy_from_outputs,
     n_rows,
     primary_output,
     r2_from_log_outputs,
     r2_from_outputs,
+    split_tasks,
     tree_leaves,
     tree_map,
 )
@@ -949,17 +953,29 @@ def _check_label_values(labels, name):
         )
 
 
-def _as_class_array(classes):
+def _as_class_array(classes, name="classes"):
     """``partial_fit``'s ``classes`` as an array of labels (a set or any sequence)."""
     if isinstance(classes, set | frozenset | dict):
         classes = list(classes)
-    _check_label_values(classes, "classes")
+    _check_label_values(classes, name)
     classes = np.asarray(classes)
     if classes.ndim != 1:
         raise ValueError(
-            f"classes must be a 1-D sequence of labels, got an array of shape {classes.shape}."
+            f"{name} must be a 1-D sequence of labels, got an array of shape {classes.shape}."
         )
     return classes
+
+
+def _task_class_arrays(classes):
+    """``classes`` given per task (a sequence of label sequences) as arrays, else None."""
+    if isinstance(classes, np.ndarray) and classes.ndim == 2:
+        classes = list(classes)
+    sequences = list | tuple | np.ndarray | set | frozenset
+    if not isinstance(classes, list | tuple) or not classes:
+        return None
+    if not all(isinstance(task, sequences) for task in classes):
+        return None
+    return [_as_class_array(task, f"classes[{i}]") for i, task in enumerate(classes)]
 
 
 class NeuralClassifier(ClassifierMixin, NeuralEstimator):
@@ -968,10 +984,17 @@ class NeuralClassifier(ClassifierMixin, NeuralEstimator):
     Binary targets use one logistic output, multiclass targets a softmax over
     one output per class, and multilabel targets (a 2-D 0/1 array) one
     logistic output per label, as scikit-learn's MLPClassifier does.
-    Their shared parameters include ``class_weight``.
+    Multiclass-multioutput targets (a 2-D y whose columns are separate
+    tasks) get multi-task heads: the output units are split into one
+    softmax block per task on the shared network, the loss is the sum of
+    the tasks' cross-entropies weighted by ``task_weights``, and
+    ``predict``, ``predict_proba`` and ``score`` answer as scikit-learn's
+    :class:`~sklearn.multioutput.MultiOutputClassifier` (a 2-D label
+    array, a list of probability arrays, subset accuracy).  Their shared
+    parameters include ``class_weight`` and ``task_weights``.
     """
 
-    _shared_params = SHARED_TRAINING_PARAMS + (CLASS_WEIGHT_PARAM,) + DEVICE_PARAMS
+    _shared_params = SHARED_TRAINING_PARAMS + CLASSIFIER_PARAMS + DEVICE_PARAMS
     _score_outputs = staticmethod(accuracy_from_outputs)
 
     @available_if(_stochastic_solver)
@@ -982,13 +1005,15 @@ class NeuralClassifier(ClassifierMixin, NeuralEstimator):
         ----------
         X : array-like or sparse matrix of shape (n_samples, n_features)
             Training data.
-        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets.
         sample_weight : array-like of shape (n_samples,), default=None
             Per-sample weights of the loss.
-        classes : array-like of shape (n_classes,), default=None
+        classes : array-like of shape (n_classes,) or list of such, default=None
             Every class that will ever appear; required on the first call
-            unless y is multilabel.
+            unless y is multilabel. For a 2-D y of several tasks, a list
+            with each task's classes (which also marks y as multi-task
+            when a first batch happens to hold only 0/1 columns).
 
         Returns
         -------
@@ -997,19 +1022,34 @@ class NeuralClassifier(ClassifierMixin, NeuralEstimator):
         """
         return self._fit(X, y, sample_weight=sample_weight, incremental=True, classes=classes)
 
+    @property
+    def _task_sizes(self):
+        """Output units of each task of a multi-task fit (its number of classes)."""
+        return tuple(task_classes.shape[0] for task_classes in self.classes_)
+
     def _encode_targets(self, y, *, continuing, incremental, classes=None):
-        _check_label_values(y, "y")
-        if classes is not None:
+        for column, labels in enumerate(y.T if y.ndim == 2 else [y]):
+            _check_label_values(labels, f"y[:, {column}]" if y.ndim == 2 else "y")
+        task_classes = _task_class_arrays(classes) if classes is not None and y.ndim == 2 else None
+        if classes is not None and task_classes is None:
             classes = _as_class_array(classes)
         check_classification_targets(y)
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         target_type = type_of_target(y)
-        if target_type == "multiclass-multioutput":
-            raise ValueError(
-                f"{type(self).__name__} supports binary, multiclass and multilabel "
-                "(2-D 0/1) targets, not multiclass-multioutput targets."
-            )
+        if continuing:
+            multitask = self._target_type == "multitask"
+        else:
+            multitask = target_type == "multiclass-multioutput" or task_classes is not None
+        if multitask:
+            encoded = self._encode_tasks(y, task_classes, continuing, incremental)
+        else:
+            encoded = self._encode_single(y, target_type, classes, continuing, incremental)
+        self._loss_weights = self._checked_task_weights(y)
+        return encoded
+
+    def _encode_single(self, y, target_type, classes, continuing, incremental):
+        """Binary, multiclass or multilabel y, as the loss expects it."""
         multilabel = target_type == "multilabel-indicator"
         if continuing:
             self._check_continued_targets(y, multilabel, classes, incremental)
@@ -1027,7 +1067,7 @@ class NeuralClassifier(ClassifierMixin, NeuralEstimator):
                         f"{self.classes_.tolist()[0]!r}."
                     )
                 if classes is not None:
-                    self._check_known_labels(y)
+                    self._check_known_labels(y, self.classes_)
             self._target_type = (
                 "multilabel"
                 if multilabel
@@ -1041,10 +1081,66 @@ class NeuralClassifier(ClassifierMixin, NeuralEstimator):
             return index.astype(np.float32)[:, None]
         return index.astype(np.int64)
 
+    def _encode_tasks(self, y, classes, continuing, incremental):
+        """Multiclass-multioutput y: one column of class indices per task."""
+        name = type(self).__name__
+        if continuing:
+            self._check_continued_tasks(y, classes, incremental)
+        else:
+            if classes is None and incremental:
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit: for a 2-D y "
+                    "of several tasks, a list with each task's classes."
+                )
+            if classes is not None and len(classes) != y.shape[1]:
+                raise ValueError(
+                    f"classes lists the classes of {len(classes)} tasks, but y has "
+                    f"{y.shape[1]} columns (one task each)."
+                )
+            self.classes_ = [
+                np.unique(y[:, task] if classes is None else classes[task])
+                for task in range(y.shape[1])
+            ]
+            for task, task_classes in enumerate(self.classes_):
+                if task_classes.shape[0] < 2:
+                    raise ValueError(
+                        f"{name} needs at least 2 classes in every task, but column {task} "
+                        f"of y holds only one class: {task_classes.tolist()[0]!r}."
+                    )
+            self._target_type = "multitask"
+            self.n_outputs_ = sum(self._task_sizes)
+        if continuing or classes is not None:
+            for task, task_classes in enumerate(self.classes_):
+                self._check_known_labels(y[:, task], task_classes, f" (column {task} of y)")
+        columns = [np.searchsorted(labels, y[:, task]) for task, labels in enumerate(self.classes_)]
+        return np.column_stack(columns).astype(np.int64)
+
+    def _check_continued_tasks(self, y, classes, incremental):
+        fitted = [task_classes.tolist() for task_classes in self.classes_]
+        if y.ndim != 2 or y.shape[1] != len(fitted):
+            raise ValueError(
+                f"y does not match the targets {type(self).__name__} was fitted on "
+                f"({len(fitted)} tasks, with classes {fitted}); got y of shape {y.shape}."
+            )
+        if classes is not None and [np.unique(c).tolist() for c in classes] != fitted:
+            raise ValueError(
+                f"classes={[c.tolist() for c in classes]!r} is not the same as on the first "
+                f"call to partial_fit, which was {fitted!r}."
+            )
+        if not incremental and [np.unique(column).tolist() for column in y.T] != fitted:
+            raise ValueError(
+                "warm_start can only be used where `y` has the same classes as in the "
+                f"previous call to fit, in every task. Previously got {fitted!r}, `y` has "
+                f"{[np.unique(column).tolist() for column in y.T]!r}."
+            )
+
     def _check_continued_targets(self, y, multilabel, classes, incremental):
         name = type(self).__name__
-        if multilabel != (self._target_type == "multilabel") or (
-            multilabel and y.shape[1] != self.classes_.shape[0]
+        fitted_multilabel = self._target_type == "multilabel"
+        if (
+            multilabel != fitted_multilabel
+            or (multilabel and y.shape[1] != self.classes_.shape[0])
+            or (not multilabel and y.ndim == 2)
         ):
             raise ValueError(
                 f"y does not match the targets {name} was fitted on "
@@ -1063,24 +1159,66 @@ class NeuralClassifier(ClassifierMixin, NeuralEstimator):
                 f"classes={list(classes)!r} is not the same as on the first call "
                 f"to partial_fit, which was {self.classes_.tolist()!r}."
             )
-        self._check_known_labels(y)
+        self._check_known_labels(y, self.classes_)
 
-    def _check_known_labels(self, y):
-        unseen = np.setdiff1d(np.unique(y), self.classes_)
+    def _check_known_labels(self, y, classes, where=""):
+        unseen = np.setdiff1d(np.unique(y), classes)
         if unseen.size:
             raise ValueError(
-                f"y contains labels not seen when {type(self).__name__} was first fitted "
-                f"(or not in the classes passed to partial_fit): {unseen.tolist()!r}; "
-                f"expected labels among classes_ = {self.classes_.tolist()!r}."
+                f"y contains labels{where} not seen when {type(self).__name__} was first "
+                f"fitted (or not in the classes passed to partial_fit): {unseen.tolist()!r}; "
+                f"expected labels among {classes.tolist()!r}."
             )
 
-    def _target_sample_weight(self, y):
-        if self.class_weight is None:
+    def _checked_task_weights(self, y):
+        """``task_weights`` as one float per column of y (None: unweighted), or a clear error."""
+        if self.task_weights is None:
             return None
-        if isinstance(self.class_weight, dict):
+        if self._target_type not in ("multitask", "multilabel"):
+            raise ValueError(
+                "task_weights weighs the columns of a 2-D y (one task or label each), but "
+                f"y is {self._target_type} (a single task); leave task_weights=None."
+            )
+        try:
+            weights = np.asarray(self.task_weights, dtype=np.float64)
+        except (TypeError, ValueError):
+            weights = None
+        if weights is None or weights.ndim != 1:
+            raise ValueError(
+                f"task_weights must be a 1-D sequence of numbers; got {self.task_weights!r}."
+            )
+        if weights.shape[0] != y.shape[1]:
+            raise ValueError(
+                f"task_weights has {weights.shape[0]} values, but y has {y.shape[1]} "
+                "columns (tasks): give one weight per column of y."
+            )
+        if not np.isfinite(weights).all() or (weights < 0).any() or weights.sum() <= 0:
+            raise ValueError(
+                "task_weights must be finite, non-negative and not all 0; got "
+                f"{weights.tolist()!r}."
+            )
+        return tuple(weights.tolist())
+
+    def _target_sample_weight(self, y):
+        class_weight = self.class_weight
+        if class_weight is None:
+            return None
+        if isinstance(class_weight, list) and np.ndim(y) != 2:
+            raise ValueError(
+                "class_weight as a list (one dict per column of y) is for a 2-D y of "
+                "several tasks or labels; for a 1-D y, pass one dict or 'balanced'."
+            )
+        for weights in class_weight if isinstance(class_weight, list) else [class_weight]:
+            if not isinstance(weights, dict):
+                if isinstance(class_weight, list):
+                    raise ValueError(
+                        f"class_weight as a list must hold one dict per column of y; got "
+                        f"{weights!r} in it."
+                    )
+                continue
             bad = {
                 label: weight
-                for label, weight in self.class_weight.items()
+                for label, weight in weights.items()
                 if not isinstance(weight, Real) or not np.isfinite(weight) or weight < 0
             }
             if bad:
@@ -1088,15 +1226,27 @@ class NeuralClassifier(ClassifierMixin, NeuralEstimator):
                     "class_weight must map classes to finite, non-negative numbers; got "
                     f"{bad!r}. A negative or NaN weight would make the loss meaningless."
                 )
-        return compute_sample_weight(self.class_weight, y)
+        return compute_sample_weight(class_weight, y)
 
     def _make_criterion(self):
+        if self._target_type == "multitask":
+            return MultiTaskCrossEntropyPerSample(self._task_sizes, self._loss_weights)
         if self._target_type == "multiclass":
             return CrossEntropyPerSample()
-        return BinaryCrossEntropyPerSample()
+        return BinaryCrossEntropyPerSample(self._loss_weights)
+
+    def _continue_net(self, *args, **kwargs):
+        super()._continue_net(*args, **kwargs)
+        # task_weights may have changed (set_params) since the criterion was made.
+        self.net_.criterion_ = self._make_criterion()
+
+    def _validation_score_fn(self):
+        if self._target_type == "multitask":
+            return functools.partial(multitask_accuracy_from_outputs, task_sizes=self._task_sizes)
+        return super()._validation_score_fn()
 
     def _stratify_labels(self, y_encoded):
-        return None if self._target_type == "multilabel" else y_encoded.ravel()
+        return y_encoded.ravel() if y_encoded.ndim == 1 or y_encoded.shape[1] == 1 else None
 
     def predict_proba(self, X):
         """Probability of each class (each label for multilabel targets).
@@ -1108,10 +1258,14 @@ class NeuralClassifier(ClassifierMixin, NeuralEstimator):
 
         Returns
         -------
-        proba : ndarray of shape (n_samples, n_classes)
-            Class probabilities in the order of ``classes_``.
+        proba : ndarray of shape (n_samples, n_classes), or list of such
+            Class probabilities in the order of ``classes_``; for
+            multiclass-multioutput targets a list with one array per task.
         """
-        return np.exp(self.predict_log_proba(X))
+        log_proba = self.predict_log_proba(X)
+        if isinstance(log_proba, list):
+            return [np.exp(task_log_proba) for task_log_proba in log_proba]
+        return np.exp(log_proba)
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`, computed stably from the logits.
@@ -1123,10 +1277,16 @@ class NeuralClassifier(ClassifierMixin, NeuralEstimator):
 
         Returns
         -------
-        log_proba : ndarray of shape (n_samples, n_classes)
-            Log-probabilities in the order of ``classes_``.
+        log_proba : ndarray of shape (n_samples, n_classes), or list of such
+            Log-probabilities in the order of ``classes_``; for
+            multiclass-multioutput targets a list with one array per task.
         """
         logits = primary_output(self._forward(X)).to(torch.float64)
+        if self._target_type == "multitask":
+            return [
+                torch.log_softmax(task_logits, dim=1).numpy()
+                for task_logits in split_tasks(logits, self._task_sizes)
+            ]
         if self._target_type == "multiclass":
             return torch.log_softmax(logits, dim=1).numpy()
         if self._target_type == "binary":
@@ -1143,19 +1303,61 @@ class NeuralClassifier(ClassifierMixin, NeuralEstimator):
 
         Returns
         -------
-        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
-            Labels taken from ``classes_``.
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Labels taken from ``classes_``; for multiclass-multioutput
+            targets one column per task.
         """
         logits = primary_output(self._forward(X))
+        if self._target_type == "multitask":
+            return np.column_stack(
+                [
+                    task_classes[task_logits.argmax(dim=1).numpy()]
+                    for task_classes, task_logits in zip(
+                        self.classes_, split_tasks(logits, self._task_sizes), strict=True
+                    )
+                ]
+            )
         if self._target_type == "multilabel":
             return (logits > 0).numpy().astype(np.int64)
         if self._target_type == "binary":
             return self.classes_[(logits[:, 0] > 0).numpy().astype(np.int64)]
         return self.classes_[logits.argmax(dim=1).numpy()]
 
+    def score(self, X, y, sample_weight=None):
+        """Mean accuracy on (X, y); subset accuracy for multilabel and multi-task targets.
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            Test samples.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights.
+
+        Returns
+        -------
+        score : float
+            The fraction of samples whose labels (every task's) are all right.
+        """
+        check_is_fitted(self)
+        if self._target_type != "multitask":
+            return super().score(X, y, sample_weight=sample_weight)
+        # accuracy_score refuses multiclass-multioutput targets; this is
+        # MultiOutputClassifier.score, with sample weights.
+        y = np.asarray(y)
+        if y.ndim != 2 or y.shape[1] != len(self.classes_):
+            raise ValueError(
+                f"y must have one column per task ({len(self.classes_)}), as in fit; got "
+                f"y of shape {y.shape}."
+            )
+        correct = np.all(y == self.predict(X), axis=1)
+        return float(np.average(correct, weights=sample_weight))
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
+        tags.target_tags.multi_output = True
         return tags
 
 

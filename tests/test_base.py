@@ -1027,12 +1027,12 @@ _BAD_FIT_INPUTS = {
         "at least 2 classes.*only one class: 0.0",
     ),
     "continuous-y-classifier": (MLPClassifier, _X, _X[:, 0], None, "Unknown label type"),
-    "multiclass-multioutput": (
+    "multioutput-single-class-task": (
         MLPClassifier,
         _X,
-        np.c_[_y, np.arange(20) % 3],
+        np.c_[_y, np.arange(20) % 3, np.zeros(20)],
         None,
-        "multiclass-multioutput",
+        "at least 2 classes in every task, but column 2",
     ),
     "string-y-regressor": (MLPRegressor, _X, np.array(["a"] * 20), None, "convert"),
     "inconsistent-lengths": (MLPClassifier, _X, _y[:-1], None, "inconsistent numbers of samples"),

@@ -29,6 +29,15 @@ _RUNS = {
         ["--max-iter", "2"],
         ["digits 0-4: 630 training images", "digits 5-9: AutoencoderTransformer: ROC AUC"],
     ),
+    "multitask_digits.py": (
+        ["--max-iter", "2"],
+        [
+            "digits: 1257 training images, 540 test; tasks digit, parity, above 4",
+            "one multi-task MLPClassifier: digit",
+            "MultiOutputClassifier(3 x MLPClassifier): digit",
+            "first test image: predicted",
+        ],
+    ),
     "image_classification_digits.py": (
         ["--max-iter", "2"],
         ["CNNClassifier:", "MLPClassifier:", "LogisticRegression:"],
