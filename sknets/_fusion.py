@@ -11,6 +11,8 @@ out by the branch estimator's own input adapter; the network is built by the
 branch estimator's own ``_build_module``.
 """
 
+from numbers import Integral
+
 import numpy as np
 from sklearn.base import clone
 from sklearn.utils._indexing import _get_column_indices, _safe_indexing
@@ -82,6 +84,19 @@ def _branch_error(name, error):
     return type(error)(f"Branch {name!r}: {error}")
 
 
+def _is_branch(branch):
+    return isinstance(branch, tuple | list) and len(branch) == 3
+
+
+def _column_key(X, key):
+    """The positions of the columns ``key`` selects, as ColumnTransformer reads it."""
+    if isinstance(key, slice) and all(
+        bound is None or isinstance(bound, Integral) for bound in (key.start, key.stop)
+    ):
+        return key  # scikit-learn's helper reads slice(None) as a slice of names
+    return _get_column_indices(X, key)
+
+
 class FusionInput(DictInput):
     """A table (DataFrame or array) whose branches' columns become the named inputs.
 
@@ -90,6 +105,12 @@ class FusionInput(DictInput):
     """
 
     def check_params(self):
+        malformed = [b for b in self.estimator._branch_list() if not _is_branch(b)]
+        if malformed:
+            raise ValueError(
+                f"{self.name} takes branches as (name, estimator, columns) tuples, got "
+                f"{malformed[0]!r}."
+            )
         names = [name for name, _, _ in self.estimator._branch_list()]
         if len(set(names)) != len(names):
             raise ValueError(f"{self.name} got branch names that are not unique: {names}.")
@@ -124,7 +145,7 @@ class FusionInput(DictInput):
         for name, estimator, columns in fusion._branch_list():
             key = columns(X) if callable(columns) else columns
             try:
-                indices = np.arange(X.shape[1])[_get_column_indices(X, key)]
+                indices = np.arange(X.shape[1])[_column_key(X, key)]
             except (ValueError, KeyError, IndexError, TypeError) as error:
                 raise ValueError(
                     f"Branch {name!r} selects the columns {columns!r}, which X does not "
@@ -194,7 +215,9 @@ class _Fusion(_BaseComposition):
     @property
     def _branches(self):
         # (name, estimator) pairs, the shape _BaseComposition reads and writes.
-        return [(name, estimator) for name, estimator, _ in self.branches or []]
+        if not isinstance(self.branches, list):
+            return []  # None, or a value _validate_params will refuse at fit
+        return [(branch[0], branch[1]) for branch in self.branches if _is_branch(branch)]
 
     @_branches.setter
     def _branches(self, value):

@@ -166,6 +166,18 @@ GUIDE = {
         "items fall back to biases.",
         "One embedding per id: memory grows with users and items.",
     ),
+    "FusionClassifier": (
+        "Rows that hold several kinds of data at once (pixels, token ids, numeric "
+        "columns), each of which carries part of the label: one sknets network per group "
+        "of columns, trained end to end with a shared head.",
+        "The sum of its branches' networks, trained together: about the cost of fitting "
+        "each branch alone, once.",
+    ),
+    "FusionRegressor": (
+        "Regression from rows that hold several kinds of data at once, one network per "
+        "group of columns.",
+        "As FusionClassifier.",
+    ),
 }
 
 
