@@ -84,6 +84,18 @@ def _branch_error(name, error):
     return type(error)(f"Branch {name!r}: {error}")
 
 
+def _branch_network(name, estimator, spec):
+    """The branch estimator's own network for its columns."""
+    try:
+        return estimator._build_module(spec.branch_specs[name])
+    except (AttributeError, TypeError) as error:
+        # A network built from more than the data's sizes (fitted ids, a graph).
+        raise TypeError(
+            f"Branch {name!r}: {type(estimator).__name__} cannot build a network that "
+            f"supplies forward_features per row from its columns alone ({error})."
+        ) from error
+
+
 def _is_branch(branch):
     return isinstance(branch, tuple | list) and len(branch) == 3
 
@@ -236,10 +248,7 @@ class _Fusion(_BaseComposition):
 
     def _build_module(self, spec):
         return FusionNetwork(
-            {
-                name: est._build_module(spec.branch_specs[name])
-                for name, est in self._fitted_branches
-            },
+            {name: _branch_network(name, est, spec) for name, est in self._fitted_branches},
             n_outputs=spec.n_outputs,
             hidden_layer_sizes=as_positive_ints(self.hidden_layer_sizes, allow_empty=True),
             activation=self.activation,
