@@ -16,6 +16,14 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 # script -> (arguments, a line each of its outputs must contain)
 _RUNS = {
     "quickstart.py": ([], ["cross-validated accuracy:", "held-out accuracy:"]),
+    "fusion_digits_tokens.py": (
+        ["--max-iter", "2"],
+        [
+            "digits with tokens: 68 columns",
+            "late fusion (mean of both probabilities): test accuracy",
+            "FusionClassifier(combine='attention'): test accuracy",
+        ],
+    ),
     "anomaly_detection_autoencoder.py": (
         ["--max-iter", "2"],
         ["digits 0-4: 630 training images", "digits 5-9: AutoencoderTransformer: ROC AUC"],
