@@ -175,7 +175,8 @@ class FusionInput(DictInput):
             fusion._fitted_branches.append((name, clone(estimator)))
             fusion.branch_columns_[name] = indices
 
-    def _inputs(self, X, *, reset, dtype):
+    def _validated(self, X, y, *, reset, dtype, y_numeric):
+        # DictInput.validate and validate_predict record and check input_shapes_.
         X = self._table(X, reset)
         if reset:
             self._resolve_columns(X)
@@ -190,20 +191,7 @@ class FusionInput(DictInput):
                     inputs[name] = adapter.validate_predict(block, dtype=dtype)
             except (ValueError, TypeError) as error:
                 raise _branch_error(name, error) from error
-        return inputs
-
-    def validate(self, X, y=None, *, reset, dtype, y_numeric=False):
-        inputs = self._inputs(X, reset=reset, dtype=dtype)
-        y = self._check_y(y, self.n_samples(inputs), y_numeric)
-        shapes = {key: value.shape[1:] for key, value in inputs.items()}
-        if reset:
-            self.estimator.input_shapes_ = shapes
-        else:
-            self._check_shapes(shapes)
-        return inputs, y
-
-    def validate_predict(self, X, *, dtype):
-        return self._inputs(X, reset=False, dtype=dtype)
+        return inputs, self._check_y(y, self.n_samples(inputs), y_numeric)
 
     def sizes(self, X):
         specs = {

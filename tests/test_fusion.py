@@ -297,3 +297,16 @@ def test_network_refuses_a_branch_without_features():
         FusionNetwork({"plain": torch.nn.Linear(3, 2)}, n_outputs=2)
     with pytest.raises(ValueError, match="combine"):
         FusionNetwork({"m": MLP(n_features=3, n_outputs=1)}, n_outputs=2, combine="sum")
+
+
+def test_partial_fit_and_warm_start_continue_the_same_network():
+    X, y = two_modality_data(n=80)
+    fusion = numeric_and_tokens(max_iter=2).fit(X, y)
+    network = fusion.module_
+    fusion.partial_fit(X, y)
+    assert fusion.n_iter_ == 3 and fusion.module_ is network
+    fusion.set_params(warm_start=True).fit(X, y)
+    assert fusion.module_ is network
+    with pytest.raises(ValueError, match="Branch 'tokens'.*token ids as integers"):
+        fusion.partial_fit(X + 0.5, y)
+    assert fusion.n_iter_ == 5
