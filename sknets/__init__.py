@@ -15,6 +15,7 @@ from ._cnn import (
 )
 from ._config import config_context, get_config, set_config
 from ._diffusion import DiffusionGenerator
+from ._fusion import FusionClassifier, FusionRegressor
 from ._gan import GANGenerator
 from ._gnn import GNNClassifier, GNNRegressor
 from ._gpt import GPTGenerator
@@ -43,6 +44,8 @@ except PackageNotFoundError:  # running from a source tree that is not installed
 __all__ = [
     "ZeroShotClassifier",
     "AutoencoderTransformer",
+    "FusionClassifier",
+    "FusionRegressor",
     "VAEGenerator",
     "DBNClassifier",
     "DBNTransformer",

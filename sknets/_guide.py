@@ -172,6 +172,18 @@ GUIDE = {
         "together, with seen_class_penalty).",
         "As MLPClassifier, plus one dot product per class.",
     ),
+    "FusionClassifier": (
+        "Rows that hold several kinds of data at once (pixels, token ids, numeric "
+        "columns), each of which carries part of the label: one sknets network per group "
+        "of columns, trained end to end with a shared head.",
+        "The sum of its branches' networks, trained together: about the cost of fitting "
+        "each branch alone, once.",
+    ),
+    "FusionRegressor": (
+        "Regression from rows that hold several kinds of data at once, one network per "
+        "group of columns.",
+        "As FusionClassifier.",
+    ),
 }
 
 

@@ -25,6 +25,14 @@ _RUNS = {
         ],
     ),
     "quickstart.py": ([], ["cross-validated accuracy:", "held-out accuracy:"]),
+    "fusion_digits_tokens.py": (
+        ["--max-iter", "2"],
+        [
+            "digits with tokens: 68 columns",
+            "late fusion (mean of both probabilities): test accuracy",
+            "FusionClassifier(combine='attention'): test accuracy",
+        ],
+    ),
     "anomaly_detection_autoencoder.py": (
         ["--max-iter", "2"],
         ["digits 0-4: 630 training images", "digits 5-9: AutoencoderTransformer: ROC AUC"],

@@ -14,6 +14,7 @@ from ._diffusion import (
     UNetDenoiser,
     noise_schedule,
 )
+from ._fusion import COMBINATIONS, FusionNetwork
 from ._gan import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
 from ._gnn import GNN_LAYERS, GraphNetwork, import_graph_layers
 from ._gpt import CausalSelfAttention, GPTBlock, GPTNetwork
@@ -75,4 +76,6 @@ __all__ = [
     "ResNet",
     "TimeSeriesResNet",
     "make_activation",
+    "COMBINATIONS",
+    "FusionNetwork",
 ]
