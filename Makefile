@@ -45,6 +45,9 @@ bench: $(STAMP)
 	$(PY) benchmarks/gpt_quality.py
 	$(PY) benchmarks/gnn_quality.py
 	$(PY) benchmarks/recommender_quality.py
+	$(PY) benchmarks/fusion_quality.py
+	$(PY) benchmarks/zeroshot_quality.py
+	$(PY) benchmarks/multitask_quality.py
 
 clean:
 	rm -rf $(VENV) docs/_build build *.egg-info

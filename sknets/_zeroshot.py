@@ -119,7 +119,7 @@ class ZeroShotClassifier(NeuralClassifier):
             seen_classes_=("ndarray", "The classes present in the training targets."),
             class_attributes_=(
                 "ndarray of shape (n_classes, n_attributes)",
-                "The attribute vectors in the order of classes_ (identity without a table).",
+                "The attribute vectors in the order of ``classes_`` (identity without a table).",
             ),
             module_=(
                 "torch.nn.Module",
