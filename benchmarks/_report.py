@@ -179,3 +179,49 @@ def interleaved_samples(contenders, run_once, repeats, seed, log, title):
             samples[contender_class.name].append(run_once(contender_class, seed + repeat))
         log(f"{title}: repeat {repeat + 1}/{repeats} done")
     return samples
+
+
+def log(message):
+    """A progress line on standard error."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def seeded_quality_main(doc, script, docs_prefix, runners, argv=None, *, quick_seeds=2):
+    """The command line of a seeded, one-thread accuracy benchmark.
+
+    ``--parts`` (of ``runners``), ``--seeds`` (default 5), ``--quick`` (a
+    smoke run with ``quick_seeds`` seeds) and ``--write-docs`` (each part's
+    page, ``docs/_bench/{docs_prefix}_<part>.rst``); each runner is called
+    with the parsed arguments.
+    """
+    import argparse
+    import functools
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+
+    parts_all = tuple(runners)
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    parser.add_argument("--parts", default=",".join(parts_all), help=", ".join(parts_all))
+    parser.add_argument("--seeds", type=int, default=5, help="seeds per model (default 5)")
+    parser.add_argument("--quick", action="store_true", help="smoke run: tiny settings")
+    parser.add_argument(
+        "--write-docs", action="store_true", help=f"write docs/_bench/{docs_prefix}_<part>.rst"
+    )
+    args = parser.parse_args(argv)
+    parts = selected_parts(parser, args, parts_all)
+    if args.quick:
+        args.seeds = quick_seeds
+    if args.write_docs and args.quick:
+        parser.error("--write-docs needs the full settings")
+    warnings.filterwarnings("ignore", category=ConvergenceWarning)
+    torch.set_num_threads(1)
+    env = start_timed_run(1, args.seeds, args.quick, log)
+    run_parts(
+        {part: functools.partial(runners[part], args) for part in parts},
+        parts,
+        env,
+        lambda part, result, env: quality_page(script, part, result, env),
+        docs_prefix,
+        args.write_docs,
+    )

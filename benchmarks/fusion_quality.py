@@ -25,31 +25,22 @@ Usage::
     python benchmarks/fusion_quality.py --write-docs
 """
 
-import argparse
-import functools
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
-import torch
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / "examples"))
-from _report import quality_page, run_parts, selected_parts, start_timed_run  # noqa: E402
+from _report import log, seeded_quality_main  # noqa: E402
 from fusion_digits_tokens import accuracies, digits_with_tokens  # noqa: E402
 
 PARTS = ("digits",)
 MAX_ITER = 40
 FUSION = "FusionClassifier(combine='concat')"
-
-
-def _log(message):
-    print(message, file=sys.stderr, flush=True)
 
 
 def run_digits(args):
@@ -60,7 +51,7 @@ def run_digits(args):
         split = train_test_split(X, y, test_size=0.3, stratify=y, random_state=seed)
         for name, accuracy in accuracies(*split, max_iter, random_state=seed).items():
             scores.setdefault(name, []).append(100 * accuracy)
-            _log(f"seed {seed} {name}: {100 * accuracy:.1f} %")
+            log(f"seed {seed} {name}: {100 * accuracy:.1f} %")
     rows = [
         [name, f"{np.mean(values):.1f}", f"{np.min(values):.1f}-{np.max(values):.1f}"]
         for name, values in scores.items()
@@ -98,29 +89,7 @@ RUNNERS = {"digits": run_digits}
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--parts", default=",".join(PARTS), help="digits")
-    parser.add_argument("--seeds", type=int, default=5, help="seeds (default 5)")
-    parser.add_argument("--quick", action="store_true", help="smoke run: tiny settings")
-    parser.add_argument("--write-docs", action="store_true", help="write docs/_bench/fusion_*.rst")
-    args = parser.parse_args(argv)
-    parts = selected_parts(parser, args, PARTS)
-    if args.quick:
-        args.seeds = 1
-    if args.write_docs and args.quick:
-        parser.error("--write-docs needs the full settings")
-    warnings.filterwarnings("ignore", category=ConvergenceWarning)
-    torch.set_num_threads(1)
-    env = start_timed_run(1, args.seeds, args.quick, _log)
-    runners = {part: functools.partial(RUNNERS[part], args) for part in parts}
-    run_parts(
-        runners,
-        parts,
-        env,
-        lambda part, result, env: quality_page("fusion_quality.py", part, result, env),
-        "fusion",
-        args.write_docs,
-    )
+    seeded_quality_main(__doc__, "fusion_quality.py", "fusion", RUNNERS, argv, quick_seeds=1)
 
 
 if __name__ == "__main__":

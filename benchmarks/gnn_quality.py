@@ -24,19 +24,15 @@ Usage::
     python benchmarks/gnn_quality.py --write-docs
 """
 
-import argparse
 import functools
 import statistics
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import networkx as nx
 import numpy as np
-import torch
 from sklearn.datasets import load_digits
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.semi_supervised import LabelSpreading
 
@@ -44,7 +40,8 @@ from sknets import GNNClassifier
 from sknets.networks import GNN_LAYERS
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import quality_page, run_parts, selected_parts, start_timed_run  # noqa: E402
+
+from _report import log, seeded_quality_main  # noqa: E402
 
 PARTS = ("karate", "digits")
 LABELLED_FRACTION = 0.05
@@ -55,10 +52,6 @@ LAYER_SETTINGS = {
     "sage": {},
     "gat": {"hidden_layer_sizes": (8,), "n_heads": 8, "dropout": 0.6, "learning_rate_init": 0.005},
 }
-
-
-def _log(message):
-    print(message, file=sys.stderr, flush=True)
 
 
 def karate_club():
@@ -99,7 +92,7 @@ def run_karate(args):
             )
             accuracies.append((model.transduction_[others] == clubs[others]).mean())
             times.append(elapsed)
-        _log(f"karate {layer}: {100 * np.mean(accuracies):.1f} %")
+        log(f"karate {layer}: {100 * np.mean(accuracies):.1f} %")
         rows.append([f"GNNClassifier(layer={layer!r})", _summary(accuracies), _fit_time(times)])
         mean = 100 * np.mean(accuracies)
         verdicts.append(f"{layer} >= 90 %: {'met' if mean >= 90 else 'MISSED'} ({mean:.1f} %)")
@@ -161,7 +154,7 @@ def run_digits(args):
             model, elapsed = _fit_timed(make(random_state=seed), X, partial)
             accuracies[name].append((model.transduction_[unlabelled] == y[unlabelled]).mean())
             times[name].append(elapsed)
-            _log(f"digits seed {seed} {name}: {100 * accuracies[name][-1]:.1f} %")
+            log(f"digits seed {seed} {name}: {100 * accuracies[name][-1]:.1f} %")
     rows = [[name, _summary(accuracies[name]), _fit_time(times[name])] for name in contenders]
     intro = (
         f"scikit-learn's digits (pixels / 16, {len(y)} images), {100 * LABELLED_FRACTION:.0f} % "
@@ -183,29 +176,7 @@ RUNNERS = {"karate": run_karate, "digits": run_digits}
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--parts", default=",".join(PARTS), help="karate, digits or both")
-    parser.add_argument("--seeds", type=int, default=5, help="seeds per model (default 5)")
-    parser.add_argument("--quick", action="store_true", help="smoke run: tiny settings")
-    parser.add_argument("--write-docs", action="store_true", help="write docs/_bench/gnn_*.rst")
-    args = parser.parse_args(argv)
-    parts = selected_parts(parser, args, PARTS)
-    if args.quick:
-        args.seeds = 2
-    if args.write_docs and args.quick:
-        parser.error("--write-docs needs the full settings")
-    warnings.filterwarnings("ignore", category=ConvergenceWarning)
-    torch.set_num_threads(1)
-    env = start_timed_run(1, args.seeds, args.quick, _log)
-    runners = {part: functools.partial(RUNNERS[part], args) for part in parts}
-    run_parts(
-        runners,
-        parts,
-        env,
-        lambda part, result, env: quality_page("gnn_quality.py", part, result, env),
-        "gnn",
-        args.write_docs,
-    )
+    seeded_quality_main(__doc__, "gnn_quality.py", "gnn", RUNNERS, argv, quick_seeds=2)
 
 
 if __name__ == "__main__":

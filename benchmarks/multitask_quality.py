@@ -23,18 +23,13 @@ Usage::
     python benchmarks/multitask_quality.py --write-docs
 """
 
-import argparse
-import functools
 import statistics
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
-import torch
 from sklearn.datasets import load_digits
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.multioutput import MultiOutputClassifier
 from sklearn.neural_network import MLPClassifier as SklearnMLP
@@ -43,15 +38,11 @@ from sklearn.preprocessing import StandardScaler
 from sknets import MLPClassifier
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import quality_page, run_parts, selected_parts, start_timed_run  # noqa: E402
+from _report import log, seeded_quality_main  # noqa: E402
 
 PARTS = ("digits",)
 TASKS = ("digit", "parity", "above 4")
 SETTINGS = {"hidden_layer_sizes": (128,), "max_iter": 200}
-
-
-def _log(message):
-    print(message, file=sys.stderr, flush=True)
 
 
 def digit_tasks(quick):
@@ -103,7 +94,7 @@ def run_digits(args):
             predicted = model.predict(X_test)
             right = predicted == y_test
             accuracies[name].append([*right.mean(axis=0), right.all(axis=1).mean()])
-        _log(f"digits: seed {seed} done")
+        log(f"digits: seed {seed} done")
     rows, means = [], {}
     for name in models:
         scores = 100 * np.array(accuracies[name])
@@ -141,29 +132,8 @@ def run_digits(args):
 RUNNERS = {"digits": run_digits}
 
 
-def format_rst(part, result, env):
-    return quality_page("multitask_quality.py", part, result, env)
-
-
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--parts", default=",".join(PARTS), help="digits")
-    parser.add_argument("--seeds", type=int, default=5, help="seeds per model (default 5)")
-    parser.add_argument("--quick", action="store_true", help="smoke run: tiny settings")
-    parser.add_argument(
-        "--write-docs", action="store_true", help="write docs/_bench/multitask_<part>.rst"
-    )
-    args = parser.parse_args(argv)
-    parts = selected_parts(parser, args, PARTS)
-    if args.quick:
-        args.seeds = 2
-    if args.write_docs and args.quick:
-        parser.error("--write-docs needs the full settings")
-    warnings.filterwarnings("ignore", category=ConvergenceWarning)
-    torch.set_num_threads(1)
-    env = start_timed_run(1, args.seeds, args.quick, _log)
-    runners = {part: functools.partial(RUNNERS[part], args) for part in parts}
-    run_parts(runners, parts, env, format_rst, "multitask", args.write_docs)
+    seeded_quality_main(__doc__, "multitask_quality.py", "multitask", RUNNERS, argv, quick_seeds=2)
 
 
 if __name__ == "__main__":

@@ -49,6 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import (  # noqa: E402
     DOCS_DIR,
     interleaved_samples,
+    log,
     quality_page,
     run_parts,
     selected_parts,
@@ -57,10 +58,6 @@ from _report import (  # noqa: E402
 
 PARTS = ("rbm", "dbn")
 RBM_SETTINGS = {"n_components": 256, "batch_size": 10, "learning_rate": 0.1, "epochs": 10}
-
-
-def _log(message):
-    print(message, file=sys.stderr, flush=True)
 
 
 def binarised_digits():
@@ -130,7 +127,7 @@ def run_rbm(args):
         return elapsed
 
     times = interleaved_samples(
-        [SknetsRBM, SklearnRBM], fit_once, args.repeats, 0, _log, "rbm fit time"
+        [SknetsRBM, SklearnRBM], fit_once, args.repeats, 0, log, "rbm fit time"
     )
     raw = LogisticRegression(max_iter=2000).fit(X_train, y_train).score(X_test, y_test)
     rows = [["raw pixels + LogisticRegression", "-", f"{100 * raw:.1f}", "-"]]
@@ -197,7 +194,7 @@ def run_dbn(args):
                 f"{time.perf_counter() - start:.0f}",
             ]
         )
-        _log(f"dbn {name}: {fold_scores.mean():.2f} %")
+        log(f"dbn {name}: {fold_scores.mean():.2f} %")
     dbn = scores["DBNClassifier(max_iter=30)"]
     verdicts = [f"DBNClassifier >= 97 %: {'met' if dbn >= 97 else 'MISSED'} ({dbn:.1f} %)"]
     intro = (
@@ -241,7 +238,7 @@ def main(argv=None):
         parser.error("--write-docs needs the full settings")
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     torch.set_num_threads(1)
-    env = start_timed_run(1, args.repeats, args.quick, _log)
+    env = start_timed_run(1, args.repeats, args.quick, log)
     runners = {part: functools.partial(RUNNERS[part], args) for part in parts}
     run_parts(runners, parts, env, format_rst, "rbm", args.write_docs)
 

@@ -46,6 +46,7 @@ from sknets import CollaborativeFilteringRegressor
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import (  # noqa: E402
     DOCS_DIR,
+    log,
     quality_page,
     run_parts,
     selected_parts,
@@ -67,10 +68,6 @@ SKNETS_SETTINGS = {
         "max_iter": 10,
     },
 }
-
-
-def _log(message):
-    print(message, file=sys.stderr, flush=True)
 
 
 def movielens_ratings():
@@ -126,7 +123,7 @@ def run_movielens(args):
             prediction, elapsed = fit(X[train], y[train], X[test], seed=fold)
             errors.append(float(np.sqrt(np.mean((prediction - y[test]) ** 2))))
             times.append(elapsed)
-            _log(f"movielens {name} fold {fold}: RMSE {errors[-1]:.4f}, fit {elapsed:.1f} s")
+            log(f"movielens {name} fold {fold}: RMSE {errors[-1]:.4f}, fit {elapsed:.1f} s")
         rows.append(
             [name, f"{np.mean(errors):.4f} ({np.std(errors):.4f})", f"{np.mean(times):.1f}"]
         )
@@ -170,7 +167,7 @@ def main(argv=None):
         parser.error("--write-docs needs the full settings")
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     torch.set_num_threads(1)
-    env = start_timed_run(1, 1, args.quick, _log)
+    env = start_timed_run(1, 1, args.quick, log)
     runners = {part: functools.partial(RUNNERS[part], args) for part in parts}
     format_rst = functools.partial(quality_page, "recommender_quality.py")
     run_parts(runners, parts, env, format_rst, "recommender", args.write_docs)
