@@ -75,15 +75,33 @@ def _python_blocks(page):
     return ["\n".join(block).strip() + "\n" for block in blocks]
 
 
+def _run_page(name):
+    """Run every python block of a page, in order, in one namespace."""
+    namespace = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for block in _python_blocks((DOCS / name).read_text()):
+            exec(compile(block, name, "exec"), namespace)  # noqa: S102
+    return namespace
+
+
+def test_faq_page_runs_as_written(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    namespace = _run_page("faq.rst")
+    assert namespace["stream"].n_iter_ == 50
+    assert (
+        namespace["stream"].score(
+            namespace["scaler"].transform(namespace["X_test"]), namespace["y_test"]
+        )
+        > 0.9
+    )
+    assert (tmp_path / "weights.pt").is_file()
+
+
 def test_your_data_page_runs_as_written(tmp_path, monkeypatch):
     # The tutorial promises every block runs, in order, in an empty folder.
     monkeypatch.chdir(tmp_path)
-    namespace = {}
-    blocks = _python_blocks((DOCS / "your_data.rst").read_text())
-    assert len(blocks) >= 10
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for block in blocks:
-            exec(compile(block, "your_data.rst", "exec"), namespace)  # noqa: S102
+    assert len(_python_blocks((DOCS / "your_data.rst").read_text())) >= 10
+    namespace = _run_page("your_data.rst")
     # The last split is the series one: the rising series are easy to tell apart.
     assert namespace["fcn"].score(namespace["X_test"], namespace["y_test"]) >= 0.8
