@@ -20,7 +20,7 @@ from torch import nn
 
 from ._cnn import INPUT_SHAPE_PARAM, _activation_param, _dropout_param
 from ._inputs import ImageInput, InputAdapter, TabularInput
-from ._params import REGRESSOR_ATTRIBUTES, Param, PositiveInts, as_positive_ints, attributes_doc
+from ._params import UNSUPERVISED_ATTRIBUTES, Param, PositiveInts, as_positive_ints, attributes_doc
 from ._training import NeuralNetCore
 from .base import NeuralGenerator, NeuralTransformer, _stochastic_solver, _to_numpy
 from .networks import LIKELIHOODS, Autoencoder, VariationalAutoencoder
@@ -220,7 +220,6 @@ _VAE_PARAMS = (
     ),
 )
 
-_UNSUPERVISED_ATTRIBUTES = tuple(name for name in REGRESSOR_ATTRIBUTES if name != "n_outputs_")
 _CODEC_ATTRIBUTES = {
     "n_features_in_": (
         "int",
@@ -294,7 +293,7 @@ class AutoencoderTransformer(_CodecEstimator, NeuralTransformer):
 {_INPUT_DOC}
 
     Attributes
-    ----------{attributes_doc(_UNSUPERVISED_ATTRIBUTES, **_CODEC_ATTRIBUTES)}
+    ----------{attributes_doc(UNSUPERVISED_ATTRIBUTES, **_CODEC_ATTRIBUTES)}
     module_ : torch.nn.Module
         The trained :class:`sknets.networks.Autoencoder`.
 
@@ -385,7 +384,7 @@ class VAEGenerator(_CodecEstimator, NeuralTransformer, NeuralGenerator):
 {_INPUT_DOC}
 
     Attributes
-    ----------{attributes_doc(_UNSUPERVISED_ATTRIBUTES, **_CODEC_ATTRIBUTES)}
+    ----------{attributes_doc(UNSUPERVISED_ATTRIBUTES, **_CODEC_ATTRIBUTES)}
     module_ : torch.nn.Module
         The trained :class:`sknets.networks.VariationalAutoencoder`.
 

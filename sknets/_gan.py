@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from ._cnn import INPUT_SHAPE_PARAM
 from ._inputs import ImageInput, TabularInput
-from ._params import REGRESSOR_ATTRIBUTES, Param, PositiveInts, as_positive_ints, attributes_doc
+from ._params import UNSUPERVISED_ATTRIBUTES, Param, PositiveInts, as_positive_ints, attributes_doc
 from ._training import NeuralNetCore, n_rows
 from .base import NeuralGenerator
 from .networks import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
@@ -81,9 +81,8 @@ def generator_input(estimator):
 
 def generator_attributes(**entries):
     """The Attributes section of a generator: the shared training attributes and ``entries``."""
-    names = [name for name in REGRESSOR_ATTRIBUTES if name != "n_outputs_"]
     return attributes_doc(
-        names,
+        UNSUPERVISED_ATTRIBUTES,
         input_shape_=(
             "tuple of int",
             "With ``input_shape``: the shape of one image as the network takes it, "

@@ -18,7 +18,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from ._inputs import InputAdapter, TokenInput
-from ._params import REGRESSOR_ATTRIBUTES, attributes_doc
+from ._params import UNSUPERVISED_ATTRIBUTES, attributes_doc
 from ._rnn import POSITIVE_INT, VOCAB_SIZE_PARAM
 from ._training import NeuralNetCore, TensorBatches
 from ._transformer import _TRANSFORMER_PARAMS
@@ -318,7 +318,7 @@ _GPT_PARAMS = (
 )
 
 _GPT_ATTRIBUTES = attributes_doc(
-    [name for name in REGRESSOR_ATTRIBUTES if name != "n_outputs_"],
+    UNSUPERVISED_ATTRIBUTES,
     n_features_in_=("int", "Token ids only: the number of columns of X seen during fit."),
     vocabulary_=("dict", "Texts only: character -> id (from 2; 0 boundary, 1 unknown)."),
     vocab_size_=("int", "Number of token ids the model predicts over."),

@@ -573,6 +573,8 @@ _TRAINING_ATTRIBUTES = {
 CLASSIFIER_ATTRIBUTES = tuple(_TRAINING_ATTRIBUTES)
 #: The same for regressors (no classes_).
 REGRESSOR_ATTRIBUTES = tuple(name for name in _TRAINING_ATTRIBUTES if name != "classes_")
+# Transformers and generators: no targets, so no classes_ and no n_outputs_.
+UNSUPERVISED_ATTRIBUTES = tuple(name for name in REGRESSOR_ATTRIBUTES if name != "n_outputs_")
 
 
 def attributes_doc(names, **entries):

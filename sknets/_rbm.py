@@ -11,7 +11,7 @@ from ._inputs import TabularInput
 from ._optim import SGD
 from ._params import (
     CLASSIFIER_ATTRIBUTES,
-    REGRESSOR_ATTRIBUTES,
+    UNSUPERVISED_ATTRIBUTES,
     Param,
     PositiveInts,
     as_positive_ints,
@@ -246,8 +246,6 @@ class _ContrastiveDivergenceMixin:
         return dict(_CD_TEST_PARAMS)
 
 
-# The shared attributes but n_outputs_.
-_TRANSFORMER_ATTRIBUTES = REGRESSOR_ATTRIBUTES[:2] + REGRESSOR_ATTRIBUTES[3:]
 _RBM_ATTRIBUTES = {
     "components_": (
         "ndarray of shape (n_components, n_features)",
@@ -284,7 +282,7 @@ class RBMTransformer(_ContrastiveDivergenceMixin, NeuralTransformer):
     them, but a Bernoulli unit has no meaning for them.
 
     Attributes
-    ----------{attributes_doc(_TRANSFORMER_ATTRIBUTES, **_CD_LOSS, **_RBM_ATTRIBUTES)}
+    ----------{attributes_doc(UNSUPERVISED_ATTRIBUTES, **_CD_LOSS, **_RBM_ATTRIBUTES)}
 
     See Also
     --------
@@ -441,7 +439,7 @@ class DBNTransformer(_DeepBeliefMixin, NeuralTransformer):
     for :class:`RBMTransformer`.
 
     Attributes
-    ----------{attributes_doc(_TRANSFORMER_ATTRIBUTES, **_CD_LOSS, **_PRETRAIN_CURVES)}
+    ----------{attributes_doc(UNSUPERVISED_ATTRIBUTES, **_CD_LOSS, **_PRETRAIN_CURVES)}
     module_ : torch.nn.Module
         The trained :class:`sknets.networks.DeepBeliefNetwork`.
 
