@@ -212,8 +212,8 @@ def seeded_quality_main(doc, script, docs_prefix, runners, argv=None, *, quick_s
     parts = selected_parts(parser, args, parts_all)
     if args.quick:
         args.seeds = quick_seeds
-    if args.write_docs and args.quick:
-        parser.error("--write-docs needs the full settings")
+    if args.write_docs and (args.quick or args.seeds < 5):
+        parser.error("--write-docs needs the full settings (no --quick, --seeds >= 5)")
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     torch.set_num_threads(1)
     env = start_timed_run(1, args.seeds, args.quick, log)

@@ -43,16 +43,13 @@ Usage::
     python benchmarks/zeroshot_quality.py --quick       # smoke run: 1 seed, 20 epochs
 """
 
-import argparse
 import statistics
 import sys
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sklearn.datasets import load_digits
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
@@ -60,13 +57,12 @@ from sklearn.preprocessing import StandardScaler
 from sknets import ZeroShotClassifier
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _report import DOCS_DIR, environment, quality_page, run_parts, selected_parts  # noqa: E402
+from _report import seeded_quality_main  # noqa: E402
 
 # The same seven-segment table as the example that introduces it.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
 from zero_shot_digits import seven_segment_table  # noqa: E402
 
-PARTS = ("digits",)
 SEEN, UNSEEN = list(range(7)), [7, 8, 9]
 PENALTIES = np.linspace(0.0, 20.0, 81)
 UNSEEN_SHARE = len(UNSEEN) / 10
@@ -155,7 +151,7 @@ def contenders(max_iter):
 
 
 def run_digits(args):
-    seeds = 1 if args.quick else args.seeds
+    seeds = args.seeds
     max_iter = 20 if args.quick else 200
     results = {}
     for seed in range(seeds):
@@ -224,28 +220,10 @@ def _verdicts(results):
     return verdicts
 
 
-def format_rst(part, result, env):
-    return quality_page("zeroshot_quality.py", part, result, env)
-
-
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--parts", default=",".join(PARTS), help="digits")
-    parser.add_argument("--seeds", type=int, default=5, help="splits and network seeds (default 5)")
-    parser.add_argument("--quick", action="store_true", help="smoke run: 1 seed, 20 epochs")
-    parser.add_argument(
-        "--write-docs",
-        action="store_true",
-        help=f"write the table to {DOCS_DIR}/zeroshot_<part>.rst",
+    seeded_quality_main(
+        __doc__, "zeroshot_quality.py", "zeroshot", {"digits": run_digits}, argv, quick_seeds=1
     )
-    args = parser.parse_args(argv)
-    parts = selected_parts(parser, args, PARTS)
-    if args.write_docs and (args.quick or args.seeds < 5):
-        parser.error("--write-docs needs the full settings (no --quick, --seeds >= 5)")
-    warnings.filterwarnings("ignore", category=ConvergenceWarning)
-    env = environment(1)
-    runners = {"digits": lambda: run_digits(args)}
-    run_parts(runners, parts, env, format_rst, "zeroshot", args.write_docs)
 
 
 if __name__ == "__main__":
