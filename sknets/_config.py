@@ -15,6 +15,11 @@ __all__ = ["config_context", "get_config", "set_config"]
 
 _DEFAULT_WORKING_MEMORY = 256  # MiB
 
+# Where the documentation is published; a notebook's HTML representation of
+# an estimator links to its API page there (scikit-learn's _doc_link_template).
+DOCS_URL = "https://sknets.readthedocs.io/en/latest/"
+API_PAGE_TEMPLATE = DOCS_URL + "api/generated/sknets.{estimator_name}.html"
+
 
 def _check_working_memory(value, source="working_memory"):
     if isinstance(value, bool) or not isinstance(value, Real) or not value > 0:

@@ -74,6 +74,8 @@ class ContrastiveDivergenceNet(NeuralNetCore):
     the trained RBM's mean-field reconstruction of its input.
     """
 
+    carried_attributes = ("pretrain_loss_curves",)
+
     def __init__(
         self,
         *args,

@@ -12,6 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._cnn import _dropout_param
 from ._inputs import IdPairInput
 from ._params import REGRESSOR_ATTRIBUTES, Param, PositiveInts, as_positive_ints, attributes_doc
+from ._training import NeuralNetCore
 from .base import NeuralRegressor
 from .networks import INTERACTIONS, CollaborativeFilteringNetwork
 
@@ -40,6 +41,32 @@ class UserItemInput(IdPairInput):
                 f"{X.shape[1]} feature(s)."
             )
         return X, y
+
+
+class RatingNet(NeuralNetCore):
+    """The training net of a recommender, which keeps the (user, item) pairs it was fit on.
+
+    ``seen_pairs`` (a boolean users x items sparse matrix) is what
+    ``recommend(exclude_seen=True)`` leaves out; partial_fit adds to it.
+    """
+
+    # Kept as a CSR matrix's arrays: plain arrays are what a saved model holds.
+    carried_attributes = ("seen_items_by_user",)
+    seen_items_by_user = None  # (indptr, indices, n_items)
+
+    @property
+    def seen_pairs(self):
+        if self.seen_items_by_user is None:
+            return None
+        indptr, indices, n_items = self.seen_items_by_user
+        shape = (len(indptr) - 1, n_items)
+        return sp.csr_matrix((np.ones(len(indices), bool), indices, indptr), shape=shape)
+
+    @seen_pairs.setter
+    def seen_pairs(self, matrix):
+        matrix = sp.csr_matrix(matrix)
+        matrix.sort_indices()
+        self.seen_items_by_user = (matrix.indptr, matrix.indices, matrix.shape[1])
 
 
 class PenalisedRatingLoss(torch.nn.Module):
@@ -279,6 +306,7 @@ class CollaborativeFilteringRegressor(NeuralRegressor):
     _params = _RECOMMENDER_PARAMS
     _defaults = {"batch_size": 256, "max_iter": 20, "learning_rate_init": 0.001}
     _input = UserItemInput
+    _net_class = RatingNet
 
     def _combined_sample_weight(self, sample_weight, n_samples, y):
         weight, mean_weight = super()._combined_sample_weight(sample_weight, n_samples, y)
@@ -300,8 +328,7 @@ class CollaborativeFilteringRegressor(NeuralRegressor):
 
     def _after_fit(self, X):
         n_users, n_items = (len(ids) for ids in self.categories_[:2])
-        previous = getattr(self.net_, "seen_pairs", None)
-        self.net_.seen_pairs = seen_items(X, n_users, n_items, previous)
+        self.net_.seen_pairs = seen_items(X, n_users, n_items, self.net_.seen_pairs)
 
     @validate_params(
         {"user_ids": ["array-like"], "n": [Interval(Integral, 1, None, closed="left")]},

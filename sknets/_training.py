@@ -528,6 +528,11 @@ class NeuralNetCore(NeuralNet):
     schedule scales every optimizer in proportion.
     """
 
+    # Attributes of a subclass that a fitted estimator saves with its
+    # weights (plain values: numbers, lists), because a continued fit or a
+    # fitted attribute reads them.
+    carried_attributes = ()
+
     def __init__(self, *args, shuffle=True, modules=None, optimizers=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.shuffle = shuffle

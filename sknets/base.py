@@ -43,7 +43,7 @@ from sklearn.utils.validation import (
 )
 
 from ._batchnorm import recalibrate_batch_norm, use_sample_weighted_batch_norm
-from ._config import get_config
+from ._config import API_PAGE_TEMPLATE, get_config
 from ._guide import add_guide_note
 from ._inputs import (
     DataSpec,
@@ -71,6 +71,7 @@ from ._params import (
     PositiveIntTuples,
     install_parameters,
 )
+from ._persistence import net_state, rebuild_net
 from ._resources import (
     MIN_FLOPS_PER_THREAD_PREDICT_BATCH,
     choose_threads,
@@ -193,6 +194,9 @@ class NeuralEstimator(BaseEstimator, ABC):
     _input = TabularInput
     _net_class = NeuralNetCore
     _optimized_modules = {"optimizer": None}
+    # The "?" link of the HTML representation in notebooks: the API page.
+    _doc_link_module = "sknets"
+    _doc_link_template = API_PAGE_TEMPLATE
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -290,15 +294,23 @@ class NeuralEstimator(BaseEstimator, ABC):
         return self.net_.history
 
     def __getstate__(self):
+        # Plain numbers and arrays only (see sknets._persistence): what
+        # skops.io can save, and a pickle that needs no torch to read.
         state = dict(super().__getstate__())
         # Measured again on first use: the pickle may be loaded on another device.
         state.pop("_forward_costs", None)
+        if "net_" in state:
+            state["net_"] = net_state(self)
+            state["device_"] = str(state["device_"])
         return state
 
     def __setstate__(self, state):
+        state = dict(state)
+        saved_net = state.pop("net_", None)
         super().__setstate__(state)
-        # skorch maps a CUDA model to the CPU when unpickled without a GPU.
-        if "net_" in state:
+        if saved_net is not None:
+            self.net_ = rebuild_net(self, saved_net, _OPTIMIZERS.values())
+            # A model trained on a GPU loads on the CPU of a machine without one.
             self.device_ = torch.device(self.net_.device)
 
     def _validate_params(self):
@@ -459,6 +471,8 @@ class NeuralEstimator(BaseEstimator, ABC):
                 self._forward_costs = {}
                 spec = DataSpec(**adapter.sizes(X), n_outputs=getattr(self, "n_outputs_", None))
                 net = self._make_net(spec, device, dtype, batch_size, mean_weight)
+                # What rebuilds the networks when the estimator is loaded.
+                self._data_spec = spec.as_dict()
             # Predictions in other threads wait for this call (ModelLock).
             with net.model_lock.writing():
                 if continuing:

@@ -9,6 +9,8 @@ from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, Transfo
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ._config import API_PAGE_TEMPLATE
+
 __all__ = ["TextTokenizer", "check_texts"]
 
 PAD_ID = 0
@@ -78,6 +80,9 @@ class TextTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstim
     >>> tokenizer.inverse_transform([[2, 5, 4, 0, 0]])
     array(['a good film'], dtype=object)
     """
+
+    _doc_link_module = "sknets"
+    _doc_link_template = API_PAGE_TEMPLATE
 
     _parameter_constraints = {
         "level": [StrOptions({"word", "char"})],

@@ -1,7 +1,8 @@
-"""Utilities: device resolution, seeding and estimator discovery."""
+"""Utilities: device resolution, seeding, estimator discovery and the types to trust."""
 
 from ._device import available_devices, resolve_device
 from ._random import seed_from_random_state, torch_random_scope
+from ._trust import trusted_types
 from .discovery import all_estimators
 
 __all__ = [
@@ -10,4 +11,5 @@ __all__ = [
     "resolve_device",
     "seed_from_random_state",
     "torch_random_scope",
+    "trusted_types",
 ]
