@@ -103,5 +103,36 @@ def test_your_data_page_runs_as_written(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert len(_python_blocks((DOCS / "your_data.rst").read_text())) >= 10
     namespace = _run_page("your_data.rst")
-    # The last split is the series one: the rising series are easy to tell apart.
+    # The series split: the rising series are easy to tell apart.
     assert namespace["fcn"].score(namespace["X_test"], namespace["y_test"]) >= 0.8
+    text_score = namespace["text_model"].score(namespace["texts_test"], namespace["labels_test"])
+    assert text_score >= 0.8
+    # The graph's features are noise: what the GNN gets right it got from the edges.
+    assert (namespace["gnn"].transduction_ == namespace["community"]).mean() >= 0.7
+    recommended = namespace["recommender"].recommend(["user3"], n=3)
+    rated = set(namespace["ratings"].loc[namespace["ratings"]["user"] == "user3", "film"])
+    assert recommended.shape == (1, 3) and not rated & set(recommended[0])
+
+
+def test_training_time_page_runs_as_written(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    namespace = _run_page("training_time.rst")
+    assert namespace["clf"].n_iter_ == len(namespace["clf"].loss_curve_) == 31
+    stopped = namespace["stopped"]
+    assert stopped.n_iter_ < 500  # early stopping ended it, not max_iter
+    assert stopped.best_validation_score_ == max(stopped.validation_scores_)
+
+
+def test_gpu_page_runs_as_written(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    namespace = _run_page("gpu.rst")
+    assert str(namespace["clf"].device_) in namespace["available_devices"]() + ["cuda"]
+
+
+def test_tuning_page_runs_as_written(tmp_path, monkeypatch):
+    pytest.importorskip("optuna_integration")
+    monkeypatch.chdir(tmp_path)
+    namespace = _run_page("tuning.rst")
+    assert namespace["grid"].best_score_ > 0.5
+    assert list(namespace["halving"].n_resources_) == [5, 15, 45]
+    assert namespace["stopped"].best_estimator_.n_iter_ < 300
