@@ -122,7 +122,9 @@ class SaliencyDisplay:
             inputs = inputs.reshape(len(inputs), *((1, *shape) if len(shape) == 2 else shape))
         predicted = np.asarray(estimator.predict(X))
         if predicted.dtype.kind == "f":
-            titles = [f"predicted {value:.3g}" for value in predicted.reshape(len(inputs), -1)[:, 0]]
+            titles = [
+                f"predicted {value:.3g}" for value in predicted.reshape(len(inputs), -1)[:, 0]
+            ]
         else:
             titles = [f"predicted {label}" for label in predicted.tolist()]
         names = getattr(estimator, "feature_names_in_", None)
@@ -235,8 +237,7 @@ def _fitted_network(estimator):
     if isinstance(inner, BaseSearchCV):
         if not hasattr(inner, "best_estimator_"):
             raise ValueError(
-                f"{type(inner).__name__} has no best_estimator_: fit it (with refit=True) "
-                "first."
+                f"{type(inner).__name__} has no best_estimator_: fit it (with refit=True) first."
             )
         inner = inner.best_estimator_
     if isinstance(inner, Pipeline):
@@ -293,9 +294,7 @@ class TrainingCurveDisplay:
     True
     """
 
-    def __init__(
-        self, loss_curve, validation_scores=None, *, best_epoch=None, estimator_name=None
-    ):
+    def __init__(self, loss_curve, validation_scores=None, *, best_epoch=None, estimator_name=None):
         self.loss_curve = loss_curve
         self.validation_scores = validation_scores
         self.best_epoch = best_epoch

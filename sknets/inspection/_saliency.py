@@ -111,9 +111,7 @@ default="gradient"
     0
     """
     if method not in SALIENCY_METHODS:
-        raise ValueError(
-            f"method must be one of {list(SALIENCY_METHODS)}; got {method!r} instead."
-        )
+        raise ValueError(f"method must be one of {list(SALIENCY_METHODS)}; got {method!r} instead.")
     _check_estimator(est)
     for name, value in (("n_steps", n_steps), ("n_samples", n_samples)):
         if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
@@ -198,12 +196,12 @@ def _target_indices(est, target, inputs):
     if isinstance(est, NeuralClassifier):
         if target is None:
             return None
-        labels = np.broadcast_to(np.asarray(target, dtype=object), (n_rows,))
         if np.ndim(target) > 1 or (np.ndim(target) == 1 and len(target) != n_rows):
             raise ValueError(
                 f"target must be one label or one label per row ({n_rows}); got an "
                 f"array of shape {np.shape(target)}."
             )
+        labels = np.broadcast_to(np.asarray(target, dtype=object), (n_rows,))
         known = {label: index for index, label in enumerate(est.classes_.tolist())}
         unknown = [label for label in labels.tolist() if label not in known]
         if unknown:
@@ -269,7 +267,9 @@ def _attribute(attr, est, inputs, targets, method, conv_layer, **settings):
                 with torch.no_grad():
                     row_targets = scores(rows).argmax(dim=1)
             else:
-                row_targets = torch.as_tensor(targets[start : start + _ROWS_PER_PASS], device=device)
+                row_targets = torch.as_tensor(
+                    targets[start : start + _ROWS_PER_PASS], device=device
+                )
             maps.append(
                 _explain(attr, explainer, method, rows, row_targets, settings).detach().cpu()
             )
