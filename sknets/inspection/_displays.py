@@ -232,7 +232,7 @@ def _draw_features(ax, values, weights, *, cmap, alpha, names):
 
 
 def _fitted_network(estimator):
-    """The sknets estimator inside ``estimator`` (itself, a Pipeline's last step, a search's best)."""
+    """The sknets estimator in ``estimator``: itself, a Pipeline's last step, a search's best."""
     inner = estimator
     if isinstance(inner, BaseSearchCV):
         if not hasattr(inner, "best_estimator_"):
