@@ -75,8 +75,7 @@ for layer in randomized.module_.modules():
 for method in methods:
     trained = np.abs(saliency(clf, images, method=method, random_state=0)).ravel()
     random = np.abs(saliency(randomized, images, method=method, random_state=0)).ravel()
-    print(
-        f"{method:>20}: rank correlation trained vs random weights {spearmanr(trained, random)[0]:.2f}"
-    )
+    correlation = spearmanr(trained, random)[0]
+    print(f"{method:>20}: rank correlation trained vs random weights {correlation:.2f}")
 
 plt.show()
