@@ -31,6 +31,7 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "numpydoc",
+    "sphinx_gallery.gen_gallery",
 ]
 
 templates_path = ["_templates"]
@@ -56,6 +57,23 @@ numpydoc_show_inherited_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_attributes_as_param_list = True
 numpydoc_xref_param_type = False
+
+# -- Example gallery (sphinx-gallery) ---------------------------------------
+# Only the plot_*.py examples are gallery pages, and they run during the
+# build (about a minute on one core); the other examples print tables
+# rather than draw, and some train for minutes, so the gallery leaves them
+# out (the test suite runs every example with its quick flags).
+sphinx_gallery_conf = {
+    "examples_dirs": str(_REPO_ROOT / "examples"),
+    "gallery_dirs": "auto_examples",
+    "filename_pattern": r"/plot_",
+    "ignore_pattern": r"^(?!.*plot_).*\.py$",
+    "within_subsection_order": "FileNameSortKey",
+    "abort_on_example_error": True,
+    "download_all_examples": False,
+    "show_memory": False,
+    "remove_config_comments": True,
+}
 
 # -- HTML --------------------------------------------------------------------
 try:

@@ -15,6 +15,18 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 # script -> (arguments, a line each of its outputs must contain)
 _RUNS = {
+    "plot_saliency_digits.py": (
+        ["--max-iter", "2"],
+        ["CNNClassifier on digits: test accuracy", "gradcam: rank correlation trained vs random"],
+    ),
+    "plot_training_curves.py": (
+        ["--max-iter", "3"],
+        ["MLPClassifier: 3 epochs", "best epoch (weights kept):", "grid search best:"],
+    ),
+    "plot_saliency_gunpoint.py": (
+        ["--max-iter", "2"],
+        ["FCNClassifier on GunPoint: test accuracy", "explained series of classes"],
+    ),
     "zero_shot_digits.py": (
         ["--max-iter", "5"],
         [
