@@ -118,6 +118,7 @@ def register_converters(estimators=None):
             f"Sknets{cls.__name__}",
             _shape_calculator,
             _convert,
+            parser=_parse_classifier if classifier else _parse_model,
             options=(
                 {
                     "zipmap": [True, False, "columns"],
@@ -140,10 +141,6 @@ def _input_problem(estimator):
     adapter = estimator._input(estimator)
     # An adapter that hands its work to another (CodecInput) is judged by that one.
     adapter = getattr(adapter, "inner", adapter)
-    if isinstance(adapter, ForecastInput):
-        return "it forecasts windows of a series, a layout the converter does not build"
-    if isinstance(adapter, TabularInput | ImageOrSeriesInput):
-        return None
     described = {
         "TokenInput": "token ids (vocab_size is set)",
         "TokenStreamInput": "token ids",
@@ -151,15 +148,19 @@ def _input_problem(estimator):
         "IdInput": "integer ids",
         "DictInput": "several inputs at once",
     }
-    for base in type(adapter).__mro__:
-        if base.__name__ in described:
-            taken = described[base.__name__]
-            break
-    else:
-        taken = f"input through {type(adapter).__name__}"
+    taken = next(
+        (described[base.__name__] for base in type(adapter).__mro__ if base.__name__ in described),
+        None,
+    )
+    if taken is None and not adapter.rows_independent:
+        taken = "samples whose predictions depend on one another"
+    if taken is None and isinstance(adapter, ForecastInput):
+        return "it forecasts windows of a series, a layout the converter does not build"
+    if taken is None and isinstance(adapter, TabularInput | ImageOrSeriesInput):
+        return None
     return (
-        f"it takes {taken}; the ONNX export covers networks that take dense float "
-        "rows, images or series"
+        f"it takes {taken or f'input through {type(adapter).__name__}'}; the ONNX export "
+        "covers networks that take dense float rows, images or series"
     )
 
 
@@ -175,15 +176,15 @@ def _export_problem(estimator):
         kind, methods = NeuralRegressor, ("predict",)
     else:
         return "it generates samples; it has no predict or transform for a graph to compute"
+    problem = _input_problem(estimator)
+    if problem is not None:
+        return problem
     cls = type(estimator)
     if cls._forward is not NeuralEstimator._forward:
         return f"its {methods[0]} adds computations of its own to the network's forward pass"
     for name in methods:
         if getattr(cls, name) is not getattr(kind, name):
             return f"it computes {name} in its own way, beyond the network's forward pass"
-    problem = _input_problem(estimator)
-    if problem is not None:
-        return problem
     if isinstance(estimator, NeuralClassifier) and estimator._target_type not in (
         "binary",
         "multiclass",
@@ -220,6 +221,23 @@ def _class_labels(estimator):
         f"({classes.dtype}) are neither all integers nor all strings, the two label "
         "types an ONNX classifier has."
     )
+
+
+# ---------------------------------------------------------------- parsers
+# The checks run in the parser, the first call skl2onnx makes for a model,
+# so that an estimator that cannot export is refused before any conversion.
+def _parse_classifier(scope, model, inputs, custom_parsers=None):
+    from skl2onnx._parse import _parse_sklearn_classifier
+
+    _check_exportable(model)
+    return _parse_sklearn_classifier(scope, model, inputs, custom_parsers=custom_parsers)
+
+
+def _parse_model(scope, model, inputs, custom_parsers=None):
+    from skl2onnx._parse import _parse_sklearn_simple_model
+
+    _check_exportable(model)
+    return _parse_sklearn_simple_model(scope, model, inputs, custom_parsers=custom_parsers)
 
 
 # ------------------------------------------------------- shape calculator
