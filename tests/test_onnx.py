@@ -130,9 +130,19 @@ def test_regressor_pipeline_matches_onnxruntime(digits, estimator_class, params)
     np.testing.assert_allclose(prediction.reshape(expected.shape), expected, rtol=1e-5, atol=1e-5)
 
 
-def test_autoencoder_transform_matches_onnxruntime(digits):
+@pytest.mark.parametrize(
+    "estimator_class",
+    [
+        sknets.AutoencoderTransformer,
+        sknets.RBMTransformer,
+        sknets.DBNTransformer,
+        sknets.VAEGenerator,
+    ],
+)
+def test_transform_matches_onnxruntime(digits, estimator_class):
     X, y, X_test, _ = digits
-    pipe, _ = _fitted(sknets.AutoencoderTransformer, X, None)
+    pipe, _ = _fitted(estimator_class, X, None, MinMaxScaler)
+    X_test = np.clip(X_test, X.min(axis=0), X.max(axis=0))  # scaled into [0, 1] for the RBMs
     (codes,) = _run(skl2onnx.to_onnx(pipe, X[:1]), X_test)
     np.testing.assert_allclose(codes, pipe.transform(X_test), rtol=1e-5, atol=1e-5)
 
