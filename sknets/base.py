@@ -1039,6 +1039,10 @@ class NeuralClassifier(ClassifierMixin, NeuralEstimator):
     @property
     def _task_sizes(self):
         """Output units of each task of a multi-task fit (its number of classes)."""
+        if not isinstance(self.classes_, list):
+            # An AttributeError, so that hasattr and dir() (which skl2onnx walks)
+            # pass over it on a single-task fit.
+            raise AttributeError("_task_sizes: the fitted targets are not multi-task.")
         return tuple(task_classes.shape[0] for task_classes in self.classes_)
 
     def _encode_targets(self, y, *, continuing, incremental, classes=None):
