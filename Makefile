@@ -48,6 +48,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/fusion_quality.py
 	$(PY) benchmarks/zeroshot_quality.py
 	$(PY) benchmarks/multitask_quality.py
+	$(PY) benchmarks/onnx_speed.py --write-docs
 
 clean:
 	rm -rf $(VENV) docs/_build build *.egg-info
