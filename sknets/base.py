@@ -13,6 +13,7 @@ Parameters section of its docstring are generated from ``_params``
 (:mod:`sknets._params`).
 """
 
+import contextlib
 import copy
 import functools
 import itertools
@@ -338,6 +339,38 @@ class NeuralEstimator(BaseEstimator, ABC):
         previous_state = self.__dict__.copy()
         warm_start = isinstance(self.warm_start, bool | np.bool_) and bool(self.warm_start)
         continuing = hasattr(self, "net_") and (incremental or warm_start)
+        with self._trainable_form(continuing):
+            return self._fit_or_roll_back(
+                X,
+                y,
+                previous_state,
+                continuing,
+                sample_weight=sample_weight,
+                incremental=incremental,
+                classes=classes,
+                **input_arguments,
+            )
+
+    def _trainable_form(self, continuing):
+        """Where a continued fit trains: a quantised network trains in float (sknets.compress)."""
+        if continuing and getattr(self, "compression_", {}).get("method") == "quantize":
+            from .compress import _float_training
+
+            return _float_training(self)
+        return contextlib.nullcontext()
+
+    def _fit_or_roll_back(
+        self,
+        X,
+        y,
+        previous_state,
+        continuing,
+        *,
+        sample_weight,
+        incremental,
+        classes,
+        **input_arguments,
+    ):
         snapshot = self._training_snapshot() if continuing else None
         try:
             return self._fit_checked(
@@ -416,6 +449,9 @@ class NeuralEstimator(BaseEstimator, ABC):
         dtype = self._resolve_dtype(device)
         np_dtype = _numpy(dtype)
         continuing = hasattr(self, "net_") and (incremental or self.warm_start)
+        if not continuing:
+            # A fit from scratch builds a new, uncompressed network.
+            self.__dict__.pop("compression_", None)
         if not self._requires_y:
             if not self._uses_y:
                 y = None  # unsupervised: y is ignored, as in scikit-learn's transformers
