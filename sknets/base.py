@@ -339,17 +339,28 @@ class NeuralEstimator(BaseEstimator, ABC):
         previous_state = self.__dict__.copy()
         warm_start = isinstance(self.warm_start, bool | np.bool_) and bool(self.warm_start)
         continuing = hasattr(self, "net_") and (incremental or warm_start)
+        # A quantised network trains in float: no extra frame here, so that
+        # warnings still point at the caller's line.
         with self._trainable_form(continuing):
-            return self._fit_or_roll_back(
-                X,
-                y,
-                previous_state,
-                continuing,
-                sample_weight=sample_weight,
-                incremental=incremental,
-                classes=classes,
-                **input_arguments,
-            )
+            snapshot = self._training_snapshot() if continuing else None
+            try:
+                return self._fit_checked(
+                    X,
+                    y,
+                    sample_weight=sample_weight,
+                    incremental=incremental,
+                    classes=classes,
+                    input_arguments=input_arguments,
+                )
+            except KeyboardInterrupt:
+                if snapshot is not None and self._monitor.n_iter > snapshot["monitor"]["n_iter"]:
+                    self._keep_completed_epochs(snapshot)
+                else:
+                    self._roll_back(previous_state, snapshot)
+                raise
+            except Exception:
+                self._roll_back(previous_state, snapshot)
+                raise
 
     def _trainable_form(self, continuing):
         """Where a continued fit trains: a quantised network trains in float (sknets.compress)."""
@@ -358,38 +369,6 @@ class NeuralEstimator(BaseEstimator, ABC):
 
             return _float_training(self)
         return contextlib.nullcontext()
-
-    def _fit_or_roll_back(
-        self,
-        X,
-        y,
-        previous_state,
-        continuing,
-        *,
-        sample_weight,
-        incremental,
-        classes,
-        **input_arguments,
-    ):
-        snapshot = self._training_snapshot() if continuing else None
-        try:
-            return self._fit_checked(
-                X,
-                y,
-                sample_weight=sample_weight,
-                incremental=incremental,
-                classes=classes,
-                input_arguments=input_arguments,
-            )
-        except KeyboardInterrupt:
-            if snapshot is not None and self._monitor.n_iter > snapshot["monitor"]["n_iter"]:
-                self._keep_completed_epochs(snapshot)
-            else:
-                self._roll_back(previous_state, snapshot)
-            raise
-        except Exception:
-            self._roll_back(previous_state, snapshot)
-            raise
 
     def _training_snapshot(self):
         """What a continued call changes in place: weights, optimizers, counters, history."""

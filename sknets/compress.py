@@ -92,6 +92,11 @@ def prune(estimator, amount=0.5, *, structured=False):
         raise ValueError(
             f"{type(estimator).__name__}'s network has no Linear or convolution layer to prune."
         )
+    if structured and len(layers) < 2:
+        raise ValueError(
+            f"{type(estimator).__name__}'s network has no Linear or convolution layer but "
+            "its output layer, whose neurons structured pruning keeps; use structured=False."
+        )
     compressed = copy.deepcopy(estimator)
     module = compressed.module_
     _prune_module(module, list(_layers(module, _PRUNABLE).values()), amount, bool(structured))
@@ -218,12 +223,18 @@ def _prune_module(module, layers, amount, structured):
         # The output layer keeps its neurons: each is a class or a target.
         for layer in layers[:-1]:
             torch_prune.ln_structured(layer, "weight", amount=amount, n=1, dim=0)
-        return
-    torch_prune.global_unstructured(
-        [(layer, "weight") for layer in layers],
-        pruning_method=torch_prune.L1Unstructured,
-        amount=amount,
-    )
+    else:
+        torch_prune.global_unstructured(
+            [(layer, "weight") for layer in layers],
+            pruning_method=torch_prune.L1Unstructured,
+            amount=amount,
+        )
+    # The pruned values are zeroed in the stored weights too: the mask alone
+    # decides the output, and zeros make a saved model compress.
+    with torch.no_grad():
+        for layer in layers:
+            if hasattr(layer, "weight_mask"):
+                layer.weight_orig.mul_(layer.weight_mask)
 
 
 @contextlib.contextmanager

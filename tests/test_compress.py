@@ -174,6 +174,8 @@ def test_lstm_quantized_and_pruned(digits, lstm):
     small = quantize(lstm)
     assert small.compression_["layers"] == ["rnn", "head"]
     assert small.score(sequences, y_test) >= lstm.score(sequences, y_test) - 0.05
+    with pytest.raises(ValueError, match="use structured=False"):
+        prune(lstm, structured=True)
     pruned = prune(lstm, amount=0.5)
     assert (pruned.module_.head.weight == 0).float().mean() >= 0.5
     assert pruned.predict(sequences).shape == y_test.shape
