@@ -166,6 +166,11 @@ def test_cnn_quantization_warns_and_keeps_convolutions_float(digits, cnn):
     assert silent_channels == 4  # half of the 8 filters
     assert (pruned.module_.head.weight != 0).all()
     assert pruned.score(X_test, y_test) > 0.3
+    # The float convolutions and the de-quantised dense layers train together.
+    conv_before = small.module_.conv[0].weight.detach().clone()
+    small.partial_fit(X_test[:100], y_test[:100])
+    assert not torch.equal(small.module_.conv[0].weight, conv_before)
+    assert small.module_.head.weight().dtype == torch.qint8
 
 
 def test_lstm_quantized_and_pruned(digits, lstm):
@@ -182,15 +187,21 @@ def test_lstm_quantized_and_pruned(digits, lstm):
 
 
 @pytest.mark.parametrize("compress", [quantize, lambda est: prune(est, amount=0.7)])
-def test_compressed_state_round_trips_through_plain_arrays(digits, wide_mlp, lstm, compress):
+def test_compressed_state_round_trips_through_plain_arrays(digits, wide_mlp, lstm, cnn, compress):
     _, _, X_test, _ = digits
-    for estimator, rows in [(wide_mlp, X_test), (lstm, X_test.reshape(-1, 8, 8))]:
-        compressed = compress(estimator)
+    for estimator, rows in [
+        (wide_mlp, X_test),
+        (lstm, X_test.reshape(-1, 8, 8)),
+        (cnn, X_test),
+    ]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # the CNN's convolutions stay float
+            compressed = compress(estimator)
         state = _compressed_state(compressed.module_)
         assert all(isinstance(value, np.ndarray) for value in state.values())
-        fresh = estimator._build_module(_spec_of(estimator, rows))
+        spec, inputs = _spec_and_network_input(estimator, rows)
+        fresh = estimator._build_module(spec)
         rebuilt = _rebuild_compressed(fresh, compressed.compression_, state)
-        inputs = torch.from_numpy(rows)
         with torch.inference_mode():
             expected = compressed.module_.eval()(inputs)
             assert torch.equal(rebuilt.eval()(inputs), expected)
@@ -199,11 +210,12 @@ def test_compressed_state_round_trips_through_plain_arrays(digits, wide_mlp, lst
         assert state["head.weight.scale"].dtype == np.float64
 
 
-def _spec_of(estimator, X):
-    """The DataSpec fit determined for ``estimator`` from training rows like X."""
+def _spec_and_network_input(estimator, X):
+    """The DataSpec fit determined from rows like X, and X in the network's layout."""
     adapter = estimator._input(estimator)
     rows = adapter.validate_predict(X, dtype=np.float32)
-    return DataSpec(**adapter.sizes(rows), n_outputs=estimator.n_outputs_)
+    spec = DataSpec(**adapter.sizes(rows), n_outputs=estimator.n_outputs_)
+    return spec, torch.from_numpy(rows)
 
 
 def test_pickle_and_joblib_in_a_fresh_process(tmp_path, digits, wide_mlp):
