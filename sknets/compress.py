@@ -120,7 +120,9 @@ def quantize(estimator):
     The returned estimator trains further (``warm_start=True`` and
     ``fit``, or ``partial_fit``) in float: each call de-quantises the
     weights, trains them with a new optimizer and quantises the result
-    again, so the fine-tuned model is again an int8 one.
+    again, so the fine-tuned model is again an int8 one.  The int8 layers
+    run on the CPU only: the estimator must be fitted, and trained further,
+    with ``device="cpu"``.
 
     Parameters
     ----------
@@ -154,6 +156,11 @@ def quantize(estimator):
         raise ValueError(
             f"quantize needs a network that computes in float32; {type(estimator).__name__} "
             f"was fitted with dtype={estimator.dtype!r}."
+        )
+    if estimator.device_.type != "cpu":
+        raise ValueError(
+            f"quantize makes int8 layers that run on the CPU only; {type(estimator).__name__} "
+            f"was fitted on {estimator.device_}. Fit it with device='cpu' first."
         )
     module = estimator.module_
     layers = list(_layers(module, _QUANTIZABLE))
@@ -324,6 +331,14 @@ def _float_training(estimator):
     The base's continued fit runs inside; if it fails (and so restores the
     estimator), the quantised network it had is put back unchanged.
     """
+    from .utils._device import resolve_device
+
+    device = resolve_device(estimator.device)
+    if device.type != "cpu":
+        raise ValueError(
+            f"{type(estimator).__name__} holds an int8 network, which trains and predicts "
+            f"on the CPU only; set device='cpu' to train it further (got {device})."
+        )
     net = estimator.net_
     layers = estimator.compression_["layers"]
     quantized = net.module_
