@@ -13,6 +13,7 @@ Parameters section of its docstring are generated from ``_params``
 (:mod:`sknets._params`).
 """
 
+import contextlib
 import copy
 import functools
 import itertools
@@ -350,25 +351,36 @@ class NeuralEstimator(BaseEstimator, ABC):
         previous_state = self.__dict__.copy()
         warm_start = isinstance(self.warm_start, bool | np.bool_) and bool(self.warm_start)
         continuing = hasattr(self, "net_") and (incremental or warm_start)
-        snapshot = self._training_snapshot() if continuing else None
-        try:
-            return self._fit_checked(
-                X,
-                y,
-                sample_weight=sample_weight,
-                incremental=incremental,
-                classes=classes,
-                input_arguments=input_arguments,
-            )
-        except KeyboardInterrupt:
-            if snapshot is not None and self._monitor.n_iter > snapshot["monitor"]["n_iter"]:
-                self._keep_completed_epochs(snapshot)
-            else:
+        # A quantised network trains in float: no extra frame here, so that
+        # warnings still point at the caller's line.
+        with self._trainable_form(continuing):
+            snapshot = self._training_snapshot() if continuing else None
+            try:
+                return self._fit_checked(
+                    X,
+                    y,
+                    sample_weight=sample_weight,
+                    incremental=incremental,
+                    classes=classes,
+                    input_arguments=input_arguments,
+                )
+            except KeyboardInterrupt:
+                if snapshot is not None and self._monitor.n_iter > snapshot["monitor"]["n_iter"]:
+                    self._keep_completed_epochs(snapshot)
+                else:
+                    self._roll_back(previous_state, snapshot)
+                raise
+            except Exception:
                 self._roll_back(previous_state, snapshot)
-            raise
-        except Exception:
-            self._roll_back(previous_state, snapshot)
-            raise
+                raise
+
+    def _trainable_form(self, continuing):
+        """Where a continued fit trains: a quantised network trains in float (sknets.compress)."""
+        if continuing and getattr(self, "compression_", {}).get("method") == "quantize":
+            from .compress import _float_training
+
+            return _float_training(self)
+        return contextlib.nullcontext()
 
     def _training_snapshot(self):
         """What a continued call changes in place: weights, optimizers, counters, history."""
@@ -428,6 +440,9 @@ class NeuralEstimator(BaseEstimator, ABC):
         dtype = self._resolve_dtype(device)
         np_dtype = _numpy(dtype)
         continuing = hasattr(self, "net_") and (incremental or self.warm_start)
+        if not continuing:
+            # A fit from scratch builds a new, uncompressed network.
+            self.__dict__.pop("compression_", None)
         if not self._requires_y:
             if not self._uses_y:
                 y = None  # unsupervised: y is ignored, as in scikit-learn's transformers
