@@ -61,6 +61,30 @@ def load_module_arrays(module, arrays):
             setattr(module.get_submodule(owner), leaf, _as_tensor(value).to(device))
 
 
+def _compression(estimator):
+    """The estimator's ``compression_`` (sknets.compress), None if it was not compressed."""
+    return getattr(estimator, "compression_", None)
+
+
+def _network_arrays(estimator, name, module):
+    if name == "module" and _compression(estimator):
+        from .compress import _compressed_state
+
+        return _compressed_state(module)
+    return module_arrays(module)
+
+
+def _load_network_arrays(estimator, net, name, arrays):
+    if name == "module" and _compression(estimator):
+        from .compress import _rebuild_compressed
+
+        # Pruning's reparametrisation or int8 layers, before the optimizers
+        # are made: they list the parameters in the order a fit had them.
+        net.module_ = _rebuild_compressed(net.module_, _compression(estimator), arrays)
+    else:
+        load_module_arrays(getattr(net, name + "_"), arrays)
+
+
 def _qualified_name(cls):
     return f"{cls.__module__}.{cls.__qualname__}"
 
@@ -79,16 +103,20 @@ def net_state(estimator):
                 "shuffle": net.shuffle,
             },
             "modules": {
-                name: module_arrays(module) for name, module in estimator._modules().items()
+                name: _network_arrays(estimator, name, module)
+                for name, module in estimator._modules().items()
             },
             "optimizers": {
                 name: {
-                    "class": _qualified_name(type(getattr(net, name + "_"))),
+                    "class": _qualified_name(optimizer_class),
                     "kwargs": dict(kwargs),
                     "modules": modules,
-                    "state": tree_map(_as_array, getattr(net, name + "_").state_dict()),
+                    # None: a quantised network's, which a continued fit makes anew.
+                    "state": None
+                    if getattr(net, name + "_") is None
+                    else tree_map(_as_array, getattr(net, name + "_").state_dict()),
                 }
-                for name, (_, kwargs, modules) in net.optimizer_specs.items()
+                for name, (optimizer_class, kwargs, modules) in net.optimizer_specs.items()
             },
             "monitor": estimator._monitor.carried_state(),
             "history": tree_map(_as_array, [dict(epoch) for epoch in net.history]),
@@ -138,10 +166,14 @@ def rebuild_net(estimator, state, optimizer_classes):
         specs[name] = (known[saved["class"]], dict(saved["kwargs"]), saved["modules"])
     net.optimizer_specs = specs
     for name, arrays in state["modules"].items():
-        load_module_arrays(getattr(net, name + "_"), arrays)
-    net.initialize_optimizer()
+        _load_network_arrays(estimator, net, name, arrays)
+    if any(saved["state"] is not None for saved in state["optimizers"].values()):
+        net.initialize_optimizer()
     for name, saved in state["optimizers"].items():
-        getattr(net, name + "_").load_state_dict(tree_map(_as_tensor, saved["state"]))
+        if saved["state"] is None:
+            setattr(net, name + "_", None)
+        else:
+            getattr(net, name + "_").load_state_dict(tree_map(_as_tensor, saved["state"]))
     net.history = History(state["history"])
     dict(net.callbacks_)["monitor"].restore(state["monitor"])
     net.batch_size, net.max_epochs = settings["batch_size"], settings["max_epochs"]

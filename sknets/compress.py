@@ -28,6 +28,7 @@ from numbers import Real
 
 import numpy as np
 import torch
+import torch.nn.utils.prune  # a submodule: not imported by `import torch`
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
@@ -384,7 +385,9 @@ def _compressed_state(module):
         if isinstance(value, torch.Tensor) and not any(
             name.startswith(layer + ".") for layer in quantized
         ):
-            state[name] = value.detach().cpu().numpy().copy()
+            array = value.detach().cpu().numpy()
+            # A pruning mask holds 0s and 1s: a byte each instead of a float.
+            state[name] = array.astype(bool) if name.endswith("_mask") else array.copy()
     for layer_name, layer in quantized.items():
         weights, biases = _quantized_weights(layer)
         for name, weight in weights.items():

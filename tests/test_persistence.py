@@ -301,3 +301,26 @@ def test_the_html_representation_links_to_the_api_page():
     html = MLPClassifier()._repr_html_()
     assert "api/generated/sknets.MLPClassifier.html" in html
     assert MLPClassifier()._get_doc_link().endswith("sknets.MLPClassifier.html")
+
+
+# ------------------------------------------------------- compressed estimators
+@pytest.mark.parametrize("method", ["quantize", "prune"])
+@pytest.mark.parametrize("cls_name", ["MLPClassifier", "CNNClassifier", "LSTMClassifier"])
+def test_compressed_estimators_round_trip_and_train_on(cls_name, method):
+    from sknets import compress
+
+    cls = dict(ESTIMATORS)[cls_name]
+    estimator, X, y, X_new = _fitted(cls_name, cls)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # a CNN's convolutions stay float: it says so
+        small = compress.quantize(estimator) if method == "quantize" else compress.prune(estimator)
+    payload = skops_io.dumps(small)
+    assert set(skops_io.get_untrusted_types(data=payload)) <= set(trusted_types())
+    loaded = skops_io.loads(payload, trusted=trusted_types())
+    assert loaded.compression_ == small.compression_
+    _assert_same_outputs(_outputs(small, X_new), _outputs(loaded, X_new))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        _continue(small, X, y, "partial_fit")
+        _continue(loaded, X, y, "partial_fit")
+    _assert_same_outputs(_outputs(small, X_new), _outputs(loaded, X_new))
