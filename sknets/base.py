@@ -250,6 +250,11 @@ class NeuralEstimator(BaseEstimator, ABC):
 
     def _fairness_penalty(self, sensitive_features, n_samples):
         """The loss's fairness term and each row's group, or ``(None, None)``."""
+        if sensitive_features is not None:
+            raise ValueError(
+                f"{type(self).__name__} has no fairness penalty: sensitive_features is for "
+                "classifiers."
+            )
         return None, None
 
     def _after_fit(self, X):

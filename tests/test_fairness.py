@@ -275,3 +275,15 @@ def test_import_sknets_does_not_import_fairlearn():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+def test_graph_classifier_takes_sensitive_features_and_regressor_refuses_them():
+    pytest.importorskip("torch_geometric")
+    from sknets import GNNClassifier, GNNRegressor
+
+    X, y, s = _planted_bias(60, 0)
+    params = {"hidden_layer_sizes": (8,), "max_iter": 5, "random_state": 0}
+    model = _fit_quietly(GNNClassifier(fairness_penalty=1.0, **params), X, y, sensitive_features=s)
+    assert model.predict(X).shape == (60,)
+    with pytest.raises(ValueError, match="sensitive_features is for classifiers"):
+        GNNRegressor(**params).fit(X, y.astype(float), sensitive_features=s)
