@@ -4,6 +4,7 @@ import pickle
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,21 +18,13 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sknets import MLPClassifier
 from sknets._fairness import FairnessPenalty, encode_sensitive_features
 
+# The example's documented generator: labels biased towards group "a", a proxy feature.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
+from fairness_planted_bias import make_biased_classification  # noqa: E402
+
 
 def _planted_bias(n_samples, seed):
-    """Labels that favour group "a", and a feature that gives the group away.
-
-    ``skill`` is what the label should depend on; the label adds 1.5 for
-    group "a", and ``proxy`` is the group plus noise, so that a model fitted
-    on (skill, proxy) learns the bias through the proxy.
-    """
-    rng = np.random.default_rng(seed)
-    in_a = rng.integers(0, 2, n_samples)
-    skill = rng.normal(size=n_samples)
-    proxy = in_a + 0.5 * rng.normal(size=n_samples)
-    y = (skill + 1.5 * in_a + 0.5 * rng.normal(size=n_samples) > 0.75).astype(int)
-    X = np.column_stack([skill, proxy, rng.normal(size=(n_samples, 2))])
-    return X, y, np.where(in_a == 1, "a", "b")
+    return make_biased_classification(n_samples, random_state=seed)
 
 
 @pytest.fixture(scope="module")
