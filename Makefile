@@ -50,6 +50,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/multitask_quality.py
 	$(PY) benchmarks/onnx_speed.py --write-docs
 	$(PY) benchmarks/compress_quality.py --write-docs
+	$(PY) benchmarks/fairness_quality.py --write-docs
 
 clean:
 	rm -rf $(VENV) docs/_build build *.egg-info

@@ -197,7 +197,7 @@ class _GNN:
     _defaults = {"learning_rate_init": 0.01, "alpha": 5e-4, "max_iter": 200}
     _input = NodeGraphInput
 
-    def fit(self, X, y, adjacency=None):
+    def fit(self, X, y, adjacency=None, sensitive_features=None):
         """Train the network on the graph whose nodes are the rows of X.
 
         Parameters
@@ -213,13 +213,23 @@ or int array of shape (n_edges, 2), default=None
             carries node i's messages to node j, or a list of ``(i, j)``
             edges; None builds the symmetric k-nearest-neighbour graph of X
             (``n_neighbors``). Edge weights must be non-negative.
+        sensitive_features : array-like of shape (n_samples,), default=None
+            The group of each node, for GNNClassifier's ``fairness_penalty``
+            (as in the other classifiers' ``fit``); GNNRegressor refuses it.
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight=None, incremental=False, adjacency=adjacency)
+        return self._fit(
+            X,
+            y,
+            sample_weight=None,
+            incremental=False,
+            adjacency=adjacency,
+            sensitive_features=sensitive_features,
+        )
 
     def _build_module(self, spec):
         return GraphNetwork(

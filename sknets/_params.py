@@ -22,6 +22,8 @@ import numpy as np
 import torch
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 
+from ._fairness import FAIRNESS_CONSTRAINTS
+
 __all__ = [
     "Param",
     "PositiveInts",
@@ -421,8 +423,42 @@ TASK_WEIGHTS_PARAM = Param(
     ["array-like", None],
 )
 
+FAIRNESS_PENALTY_PARAM = Param(
+    "fairness_penalty",
+    0.0,
+    "float",
+    """
+    Weight of a fairness term in the loss: each training batch adds
+    ``fairness_penalty`` times the gap between the groups of the
+    ``sensitive_features`` passed to ``fit`` (see ``fairness_constraint``),
+    computed from the predicted probabilities so that it has a gradient.
+    0 (the default) trains without it and ignores ``sensitive_features``;
+    above 0, ``fit`` requires them. Binary, multiclass and multilabel
+    targets (:doc:`fairness`).""",
+    [Interval(Real, 0, None, closed="left")],
+)
+
+FAIRNESS_CONSTRAINT_PARAM = Param(
+    "fairness_constraint",
+    "demographic_parity",
+    '{"demographic_parity", "equalized_odds"}',
+    """
+    The gap ``fairness_penalty`` weighs, named as fairlearn's constraints:
+    ``"demographic_parity"``, the largest difference between groups of the
+    mean predicted probability of a class (the positive one for a binary
+    target; the largest over the classes otherwise); ``"equalized_odds"``,
+    the larger of the same differences of the soft true-positive and
+    false-positive rates.""",
+    [StrOptions(set(FAIRNESS_CONSTRAINTS))],
+)
+
 #: The parameters every classifier adds to the shared training ones.
-CLASSIFIER_PARAMS = (CLASS_WEIGHT_PARAM, TASK_WEIGHTS_PARAM)
+CLASSIFIER_PARAMS = (
+    CLASS_WEIGHT_PARAM,
+    TASK_WEIGHTS_PARAM,
+    FAIRNESS_PENALTY_PARAM,
+    FAIRNESS_CONSTRAINT_PARAM,
+)
 
 DEVICE_PARAMS = (
     Param(

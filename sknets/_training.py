@@ -240,7 +240,16 @@ class TensorBatches(torch.utils.data.Dataset):
                 X = as_device_tensor(X, self.device)
         y = None if self.y is None else self.y[index]
         weight = None if self.sample_weight is None else self.sample_weight[index]
-        return X, y, weight
+        return self._batch(X, y, weight, index)
+
+    # The sensitive-feature group of each row (a fairness penalty), or None.
+    groups = None
+
+    def _batch(self, X, y, weight, index):
+        """``(X, y, sample_weight)``, with the rows' groups as ``.groups`` where there are."""
+        if self.groups is None:
+            return X, y, weight
+        return GroupedBatch((X, y, weight), self.groups[index])
 
     def __getitem__(self, index):
         return self.take(index)
@@ -257,7 +266,21 @@ class TensorBatches(torch.utils.data.Dataset):
         part.X = tree_map(lambda leaf: leaf[index] if sp.issparse(leaf) else leaf[index_t], self.X)
         part.y = None if self.y is None else self.y[index_t]
         part.sample_weight = None if self.sample_weight is None else self.sample_weight[index_t]
+        part.groups = None if self.groups is None else self.groups[index_t]
         return part
+
+
+class GroupedBatch(tuple):
+    """A batch ``(X, y, sample_weight)`` that also carries its rows' ``groups``.
+
+    Still unpacked as three values, so a family's own training step that
+    does not use the groups takes it unchanged.
+    """
+
+    def __new__(cls, batch, groups):
+        grouped = super().__new__(cls, batch)
+        grouped.groups = groups
+        return grouped
 
 
 class Graph:
@@ -333,7 +356,7 @@ class GraphBatches(TensorBatches):
         nodes = self.nodes[index]
         y = None if self.y is None else self.y[nodes]
         weight = None if self.sample_weight is None else self.sample_weight[nodes]
-        return NodeBatch(self.graph, nodes), y, weight
+        return self._batch(NodeBatch(self.graph, nodes), y, weight, nodes)
 
     @property
     def target(self):
@@ -537,6 +560,8 @@ class NeuralNetCore(NeuralNet):
         super().__init__(*args, **kwargs)
         self.shuffle = shuffle
         self.batch_generator = None
+        # A FairnessPenalty, applied to batches that carry sensitive groups.
+        self.fairness = None
         self.extra_modules = dict(modules or {})
         self.optimizer_specs = dict(optimizers or {})
 
@@ -746,6 +771,9 @@ class NeuralNetCore(NeuralNet):
             y_pred = self.infer(Xi, **fit_params)
         target = self.batch_target(batch)
         loss = self.get_loss(y_pred, target, X=Xi, training=True, sample_weight=weight)
+        groups = getattr(batch, "groups", None)
+        if groups is not None and getattr(self, "fairness", None) is not None:
+            loss = loss + self.fairness(primary_output(y_pred), target, groups, weight)
         loss.backward()
         return {"loss": loss, "y_pred": y_pred}
 

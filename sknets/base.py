@@ -45,6 +45,7 @@ from sklearn.utils.validation import (
 
 from ._batchnorm import recalibrate_batch_norm, use_sample_weighted_batch_norm
 from ._config import API_PAGE_TEMPLATE, get_config
+from ._fairness import FairnessPenalty, encode_sensitive_features
 from ._guide import add_guide_note
 from ._inputs import (
     DataSpec,
@@ -252,6 +253,15 @@ class NeuralEstimator(BaseEstimator, ABC):
     def _target_sample_weight(self, y):
         return None
 
+    def _fairness_penalty(self, sensitive_features, n_samples):
+        """The loss's fairness term and each row's group, or ``(None, None)``."""
+        if sensitive_features is not None:
+            raise ValueError(
+                f"{type(self).__name__} has no fairness penalty: sensitive_features is for "
+                "classifiers."
+            )
+        return None, None
+
     def _after_fit(self, X):
         """Set the kind's fitted attributes that need the (validated) training data."""
 
@@ -343,7 +353,17 @@ class NeuralEstimator(BaseEstimator, ABC):
             )
 
     # --------------------------------------------------------------- training
-    def _fit(self, X, y, *, sample_weight, incremental, classes=None, **input_arguments):
+    def _fit(
+        self,
+        X,
+        y,
+        *,
+        sample_weight,
+        incremental,
+        classes=None,
+        sensitive_features=None,
+        **input_arguments,
+    ):
         # A refused or failed call leaves the estimator as it was: unfitted,
         # or with its previous fitted attributes, weights, optimizer states
         # and counters.  A Ctrl-C does the same, except that a continued fit
@@ -362,6 +382,7 @@ class NeuralEstimator(BaseEstimator, ABC):
                     sample_weight=sample_weight,
                     incremental=incremental,
                     classes=classes,
+                    sensitive_features=sensitive_features,
                     input_arguments=input_arguments,
                 )
             except KeyboardInterrupt:
@@ -432,7 +453,9 @@ class NeuralEstimator(BaseEstimator, ABC):
         self.device_ = torch.device(self.net_.device)
         self._set_fitted_attributes()
 
-    def _fit_checked(self, X, y, *, sample_weight, incremental, classes, input_arguments):
+    def _fit_checked(
+        self, X, y, *, sample_weight, incremental, classes, sensitive_features, input_arguments
+    ):
         self._validate_params()
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True.")
@@ -469,6 +492,7 @@ class NeuralEstimator(BaseEstimator, ABC):
         sample_weight, mean_weight = self._combined_sample_weight(sample_weight, n_samples, y)
         if sample_weight is not None:
             sample_weight = sample_weight.astype(np_dtype, copy=False)
+        fairness, groups = self._fairness_penalty(sensitive_features, n_samples)
         train_index, valid_index = self._split_validation(
             n_samples, y_encoded, incremental=incremental
         )
@@ -497,6 +521,9 @@ class NeuralEstimator(BaseEstimator, ABC):
                 else:
                     self.net_ = net
                 data = adapter.dataset(X, y_encoded, sample_weight, device)
+                if groups is not None:
+                    data.groups = torch.as_tensor(groups, device=device)
+                net.fairness = fairness
                 train = data if valid_index is None else data.subset(train_index)
                 valid = None if valid_index is None else data.subset(valid_index)
                 net.batch_generator = torch.Generator().manual_seed(seed)
@@ -1026,8 +1053,41 @@ class NeuralClassifier(ClassifierMixin, NeuralEstimator):
     _shared_params = SHARED_TRAINING_PARAMS + CLASSIFIER_PARAMS + DEVICE_PARAMS
     _score_outputs = staticmethod(accuracy_from_outputs)
 
+    def fit(self, X, y, sample_weight=None, sensitive_features=None):
+        """Train the network from scratch (or from the last fit with ``warm_start``).
+
+        Parameters
+        ----------
+        X : array-like or sparse matrix of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights of the loss; None weighs all samples equally.
+        sensitive_features : array-like of shape (n_samples,) or \
+(n_samples, n_sensitive), default=None
+            The group of each sample (strings or numbers; several columns
+            make their combinations the groups), for the fairness term of
+            ``fairness_penalty``. Required when ``fairness_penalty > 0``;
+            checked, then ignored, when it is 0. With metadata routing
+            (``set_fit_request(sensitive_features=True)``) it passes
+            through Pipeline and GridSearchCV.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(
+            X,
+            y,
+            sample_weight=sample_weight,
+            incremental=False,
+            sensitive_features=sensitive_features,
+        )
+
     @available_if(_stochastic_solver)
-    def partial_fit(self, X, y, sample_weight=None, classes=None):
+    def partial_fit(self, X, y, sample_weight=None, classes=None, sensitive_features=None):
         """Run one epoch over (X, y), keeping the weights of earlier calls.
 
         Parameters
@@ -1043,13 +1103,23 @@ class NeuralClassifier(ClassifierMixin, NeuralEstimator):
             unless y is multilabel. For a 2-D y of several tasks, a list
             with each task's classes (which also marks y as multi-task
             when a first batch happens to hold only 0/1 columns).
+        sensitive_features : array-like of shape (n_samples,) or \
+(n_samples, n_sensitive), default=None
+            The group of each sample, as in :meth:`fit`.
 
         Returns
         -------
         self : object
             The updated estimator.
         """
-        return self._fit(X, y, sample_weight=sample_weight, incremental=True, classes=classes)
+        return self._fit(
+            X,
+            y,
+            sample_weight=sample_weight,
+            incremental=True,
+            classes=classes,
+            sensitive_features=sensitive_features,
+        )
 
     @property
     def _task_sizes(self):
@@ -1260,6 +1330,35 @@ class NeuralClassifier(ClassifierMixin, NeuralEstimator):
                     f"{bad!r}. A negative or NaN weight would make the loss meaningless."
                 )
         return compute_sample_weight(class_weight, y)
+
+    def _fairness_penalty(self, sensitive_features, n_samples):
+        name = type(self).__name__
+        if sensitive_features is None:
+            if self.fairness_penalty > 0:
+                raise ValueError(
+                    f"{name} with fairness_penalty={self.fairness_penalty!r} needs the group "
+                    "of each sample: pass sensitive_features to fit (or set "
+                    "fairness_penalty=0)."
+                )
+            return None, None
+        groups, n_groups = encode_sensitive_features(sensitive_features, n_samples)
+        if self.fairness_penalty == 0:
+            return None, None
+        if self._target_type == "multitask":
+            raise ValueError(
+                f"{name} has no fairness_penalty for a y of several tasks; it is defined for "
+                "binary, multiclass and multilabel targets."
+            )
+        if n_groups < 2:
+            warnings.warn(
+                f"sensitive_features holds one group only, so {name}'s fairness_penalty "
+                "has no gap to close and changes nothing.",
+                UserWarning,
+                stacklevel=5,
+            )
+        link = "softmax" if self._target_type == "multiclass" else "sigmoid"
+        penalty = FairnessPenalty(self.fairness_penalty, self.fairness_constraint, n_groups, link)
+        return penalty, groups
 
     def _make_criterion(self):
         if self._target_type == "multitask":

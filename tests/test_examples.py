@@ -37,6 +37,15 @@ _RUNS = {
         ],
     ),
     "quickstart.py": ([], ["cross-validated accuracy:", "held-out accuracy:"]),
+    "fairness_planted_bias.py": (
+        ["--max-iter", "5"],
+        [
+            "by group, no mitigation:",
+            "no mitigation: accuracy",
+            "ExponentiatedGradient: accuracy",
+            "fairness_penalty=1.0: accuracy",
+        ],
+    ),
     "fusion_digits_tokens.py": (
         ["--max-iter", "2"],
         [

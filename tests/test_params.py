@@ -105,8 +105,8 @@ def test_a_family_declares_its_own_parameters_only():
     )
     names = list(inspect.signature(Toy).parameters)
     assert names[0] == "width" and names[-2:] == ["device", "dtype"]
-    # + class_weight, task_weights, device, dtype
-    assert len(names) == 1 + len(SHARED_TRAINING_PARAMS) + 4
+    # + class_weight, task_weights, fairness_penalty, fairness_constraint, device, dtype
+    assert len(names) == 1 + len(SHARED_TRAINING_PARAMS) + 6
     assert Toy().max_iter == 7
     assert "    width : int, default=4\n        Width." in Toy.__doc__
     assert Toy.__doc__.index("Parameters") < Toy.__doc__.index("Examples")
