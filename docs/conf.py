@@ -137,6 +137,70 @@ def _hide_private_bases(app, name, obj, options, bases):
     bases[:] = [base for base in bases if not base.__name__.startswith("_")]
 
 
+# -- Links to other projects' documentation ---------------------------------
+# The build is offline, so intersphinx cannot fetch other projects'
+# inventories.  A cross-reference to scikit-learn, NumPy, pandas, SciPy,
+# PyTorch, joblib or Python that nothing here defines becomes a plain link
+# to that project's page for the object, built from its documented URL
+# pattern; private names (a leading underscore) stay text.
+_PAGES = {
+    "sklearn": "https://scikit-learn.org/stable/modules/generated/{}.html",
+    "numpy": "https://numpy.org/doc/stable/reference/generated/{}.html",
+    "pandas": "https://pandas.pydata.org/docs/reference/api/{}.html",
+    "scipy": "https://docs.scipy.org/doc/scipy/reference/generated/{}.html",
+    "torch": "https://docs.pytorch.org/docs/stable/generated/{}.html",
+    "joblib": "https://joblib.readthedocs.io/en/stable/generated/{}.html",
+}
+_MODULE_PAGES = {
+    "sklearn": "https://scikit-learn.org/stable/api/{}.html",
+    "torch": "https://docs.pytorch.org/docs/stable/{}.html",
+    "joblib": "https://joblib.readthedocs.io/en/stable/",
+    "pickle": "https://docs.python.org/3/library/pickle.html",
+    "skops": "https://skops.readthedocs.io/en/stable/persistence.html",
+}
+_SPECIAL_PAGES = {
+    "torch.device": "https://docs.pytorch.org/docs/stable/tensor_attributes.html#torch.device",
+    "torch.dtype": "https://docs.pytorch.org/docs/stable/tensor_attributes.html#torch.dtype",
+    "skops.io.dump": "https://skops.readthedocs.io/en/stable/modules/classes.html#skops.io.dump",
+    "skops.io.load": "https://skops.readthedocs.io/en/stable/modules/classes.html#skops.io.load",
+    "skops.io.get_untrusted_types": (
+        "https://skops.readthedocs.io/en/stable/modules/classes.html#skops.io.get_untrusted_types"
+    ),
+}
+
+
+def _external_url(reftype, target):
+    import builtins
+
+    if target in _SPECIAL_PAGES:
+        return _SPECIAL_PAGES[target]
+    if any(part.startswith("_") for part in target.split(".")):
+        return None
+    package = target.split(".")[0]
+    if reftype == "mod":
+        pattern = _MODULE_PAGES.get(package)
+        return pattern.format(target) if pattern else None
+    builtin = getattr(builtins, target, None) if "." not in target else None
+    if isinstance(builtin, type):
+        page = "exceptions" if issubclass(builtin, BaseException) else "functions"
+        return f"https://docs.python.org/3/library/{page}.html#{target}"
+    pattern = _PAGES.get(package)
+    return pattern.format(target) if pattern else None
+
+
+def _link_to_other_projects(app, env, node, contnode):
+    from docutils import nodes
+
+    if node.get("refdomain") != "py":
+        return None
+    url = _external_url(node["reftype"], node["reftarget"])
+    if url is None:
+        return None
+    reference = nodes.reference("", "", internal=False, refuri=url, reftitle=node["reftarget"])
+    reference += contnode
+    return reference
+
+
 def _write_estimator_table(app):
     """docs/_generated/estimators.rst: every public estimator, from the code.
 
@@ -207,4 +271,5 @@ def setup(app):
     app.connect("builder-inited", _write_estimator_table)
     app.connect("builder-inited", _write_training_defaults_table)
     app.connect("autodoc-process-docstring", _rewrite_sklearn_references)
+    app.connect("missing-reference", _link_to_other_projects)
     app.connect("autodoc-process-bases", _hide_private_bases)
