@@ -13,6 +13,7 @@ Parameters section of its docstring are generated from ``_params``
 (:mod:`sknets._params`).
 """
 
+import contextlib
 import copy
 import functools
 import itertools
@@ -44,6 +45,7 @@ from sklearn.utils.validation import (
 
 from ._batchnorm import recalibrate_batch_norm, use_sample_weighted_batch_norm
 from ._config import get_config
+from ._distributed import data_parallel_context, local_device
 from ._guide import add_guide_note
 from ._inputs import (
     DataSpec,
@@ -412,7 +414,8 @@ class NeuralEstimator(BaseEstimator, ABC):
         self._validate_params()
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True.")
-        device = resolve_device(self.device)
+        device = local_device(self.device, resolve_device(self.device))
+        parallel = data_parallel_context(device)
         dtype = self._resolve_dtype(device)
         np_dtype = _numpy(dtype)
         continuing = hasattr(self, "net_") and (incremental or self.warm_start)
@@ -442,12 +445,14 @@ class NeuralEstimator(BaseEstimator, ABC):
         sample_weight, mean_weight = self._combined_sample_weight(sample_weight, n_samples, y)
         if sample_weight is not None:
             sample_weight = sample_weight.astype(np_dtype, copy=False)
+        # Every rank of a data-parallel fit takes rank 0's seeds.
+        agree = (lambda seed: seed) if parallel is None else parallel.agree
         train_index, valid_index = self._split_validation(
-            n_samples, y_encoded, incremental=incremental
+            n_samples, y_encoded, incremental=incremental, agree=agree
         )
         batch_size = self._effective_batch_size(len(train_index))
 
-        seed = seed_from_random_state(self.random_state)
+        seed = agree(seed_from_random_state(self.random_state))
         if continuing:
             # A new seed per continued call, so epochs do not repeat their shuffles.
             seed = (seed + 7919 * self.n_iter_) % np.iinfo(np.int32).max
@@ -473,7 +478,10 @@ class NeuralEstimator(BaseEstimator, ABC):
                 net.batch_generator = torch.Generator().manual_seed(seed)
                 epochs = 1 if incremental else self.max_iter
                 self._n_threads_fit = self._training_threads(train, adapter, device, batch_size)
-                with intra_op_threads(self._n_threads_fit):
+                with (
+                    intra_op_threads(self._n_threads_fit),
+                    self._data_parallel(parallel, continuing=continuing),
+                ):
                     self._run_epochs(
                         train, valid, epochs, incremental=incremental, continuing=continuing
                     )
@@ -590,13 +598,13 @@ class NeuralEstimator(BaseEstimator, ABC):
             raise ValueError("sample_weight must contain at least one positive value.")
         return weight * (weight.shape[0] / total), float(total / weight.shape[0])
 
-    def _split_validation(self, n_samples, y_encoded, *, incremental):
+    def _split_validation(self, n_samples, y_encoded, *, incremental, agree=int):
         if not self.early_stopping or incremental:
             return np.arange(n_samples), None
         train_index, valid_index = train_test_split(
             np.arange(n_samples),
             test_size=self.validation_fraction,
-            random_state=seed_from_random_state(self.random_state),
+            random_state=agree(seed_from_random_state(self.random_state)),
             stratify=None if y_encoded is None else self._stratify_labels(y_encoded),
         )
         if valid_index.shape[0] < 2:
@@ -785,6 +793,22 @@ class NeuralEstimator(BaseEstimator, ABC):
             monitor.release()
             reporter.close()
             self.net_.batch_generator = None
+
+    @contextlib.contextmanager
+    def _data_parallel(self, parallel, *, continuing):
+        """Within the block, the net trains data-parallel over ``parallel``'s ranks (None: not)."""
+        if parallel is None:
+            yield
+            return
+        net = self.net_
+        # Same weights everywhere, whatever the ranks' seeds or earlier fits did.
+        parallel.broadcast_modules(self._modules().values())
+        net.data_parallel = parallel
+        try:
+            with parallel.averaging_gradients(net):
+                yield
+        finally:
+            net.data_parallel, net.shard_share = None, 1.0
 
     def _set_fitted_attributes(self):
         monitor = self._monitor
