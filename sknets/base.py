@@ -480,7 +480,7 @@ class NeuralEstimator(BaseEstimator, ABC):
                 self._n_threads_fit = self._training_threads(train, adapter, device, batch_size)
                 with (
                     intra_op_threads(self._n_threads_fit),
-                    self._data_parallel(parallel, continuing=continuing),
+                    self._data_parallel(parallel, seed),
                 ):
                     self._run_epochs(
                         train, valid, epochs, incremental=incremental, continuing=continuing
@@ -795,7 +795,7 @@ class NeuralEstimator(BaseEstimator, ABC):
             self.net_.batch_generator = None
 
     @contextlib.contextmanager
-    def _data_parallel(self, parallel, *, continuing):
+    def _data_parallel(self, parallel, seed):
         """Within the block, the net trains data-parallel over ``parallel``'s ranks (None: not)."""
         if parallel is None:
             yield
@@ -803,6 +803,10 @@ class NeuralEstimator(BaseEstimator, ABC):
         net = self.net_
         # Same weights everywhere, whatever the ranks' seeds or earlier fits did.
         parallel.broadcast_modules(self._modules().values())
+        # Batches are drawn from net.batch_generator, the same on every rank;
+        # what a step draws (dropout, a GAN's noise) differs between ranks,
+        # as it differs between the rows of one process's batch.
+        torch.manual_seed(seed + 1 + parallel.rank)
         net.data_parallel = parallel
         try:
             with parallel.averaging_gradients(net):
