@@ -316,3 +316,14 @@ def test_predict_on_a_dask_array_block_by_block():
     np.testing.assert_allclose(
         probabilities.compute(), np.tile(clf.predict_proba(X), (10, 1)), rtol=1e-6
     )
+
+
+def test_import_sknets_loads_no_cluster_package():
+    code = (
+        "import sys, sknets; "
+        "print(sorted(m for m in ('dask', 'distributed', 'ray') if m in sys.modules))"
+    )
+    finished = subprocess.run(
+        [sys.executable, "-c", code], env=_environment(), capture_output=True, text=True, check=True
+    )
+    assert finished.stdout.strip() == "[]"
