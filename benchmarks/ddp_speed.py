@@ -24,7 +24,7 @@ cores and the figures say so.
 
 Usage::
 
-    python benchmarks/ddp_speed.py                # full run, prints the table (about 15 min on 4 cores)
+    python benchmarks/ddp_speed.py                # full run, prints the table (~15 min)
     python benchmarks/ddp_speed.py --write-docs   # ... and writes docs/_bench/ddp_speed.rst
     python benchmarks/ddp_speed.py --quick        # smoke run: 5,000 rows, 1 and 2 processes
 """
@@ -166,9 +166,10 @@ def measure(args):
     for workload in args.workloads:
         samples = {n: [] for n in args.processes}
         for repeat in range(args.repeats):
-            order = args.processes[repeat % len(args.processes) :] + args.processes[
-                : repeat % len(args.processes)
-            ]
+            order = (
+                args.processes[repeat % len(args.processes) :]
+                + args.processes[: repeat % len(args.processes)]
+            )
             for n_processes in order:
                 sample = run_once(workload, n_processes, args)
                 samples[n_processes].append(sample)
@@ -196,8 +197,10 @@ def measure(args):
 
 def title(workload, args):
     n_rows, n_features, n_classes, _ = WORKLOADS[workload]
-    shape = f"{args.rows[workload]:,} x {n_features}" if workload == "mlp" else (
-        f"{args.rows[workload]:,} images 1x8x8"
+    shape = (
+        f"{args.rows[workload]:,} x {n_features}"
+        if workload == "mlp"
+        else (f"{args.rows[workload]:,} images 1x8x8")
     )
     network = "MLP 256-256" if workload == "mlp" else "CNN 32-64"
     return (
@@ -240,7 +243,9 @@ def format_rst(results, env, args):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="smoke run: small data, 1 and 2 processes")
+    parser.add_argument(
+        "--quick", action="store_true", help="smoke run: small data, 1 and 2 processes"
+    )
     parser.add_argument("--repeats", type=int, default=None, help="repeats (default 3)")
     parser.add_argument("--processes", default=None, help="process counts, e.g. '1,2,4' (default)")
     parser.add_argument("--workloads", default="mlp,cnn")
@@ -258,7 +263,9 @@ def main(argv=None):
         return
     if args.write_docs and args.quick:
         parser.error("--write-docs needs a full run (no --quick)")
-    args.processes = [int(n) for n in (args.processes or ("1,2" if args.quick else "1,2,4")).split(",")]
+    args.processes = [
+        int(n) for n in (args.processes or ("1,2" if args.quick else "1,2,4")).split(",")
+    ]
     if args.processes[0] != 1:
         parser.error("--processes must start with 1 (the anchor)")
     args.workloads = args.workloads.split(",")

@@ -15,9 +15,9 @@ docs with ``--write-docs``.
 
 Usage::
 
-    python benchmarks/scaling_rows.py                # full run, prints the table (about 10 min, 1 GB of disk)
-    python benchmarks/scaling_rows.py --write-docs   # ... and writes docs/_bench/scaling_rows.rst and .png
-    python benchmarks/scaling_rows.py --quick        # smoke run: 10^3..10^4 fit rows, 10^4..10^5 predict rows
+    python benchmarks/scaling_rows.py               # full run: the tables (~10 min, 1 GB disk)
+    python benchmarks/scaling_rows.py --write-docs  # ... and docs/_bench/scaling_rows.rst, .png
+    python benchmarks/scaling_rows.py --quick       # smoke run: 10^3-10^4 fit, 10^4-10^5 predict
 """
 
 import argparse
@@ -193,7 +193,12 @@ PREDICT_HEADER = ["rows (memmap)", "predict time (s)", "rows / s", "peak memory 
 
 def fit_cells(fits):
     return [
-        [f"{row['rows']:,}", f"{row['epoch']:.3f}", f"{row['peak_added']:.0f}", f"{row['accuracy']:.4f}"]
+        [
+            f"{row['rows']:,}",
+            f"{row['epoch']:.3f}",
+            f"{row['peak_added']:.0f}",
+            f"{row['accuracy']:.4f}",
+        ]
         for row in fits
     ]
 
@@ -221,7 +226,9 @@ def plot(fits, predictions, path):
     left.set(xlabel="training rows", ylabel="fit time per epoch (s)", title="fit")
     middle.loglog([r["rows"] for r in predictions], [r["predict"] for r in predictions], "o-")
     middle.set(xlabel="rows predicted (memmap)", ylabel="predict time (s)", title="predict")
-    right.semilogx([r["rows"] for r in fits], [r["peak_added"] for r in fits], "o-", label="fit (in memory)")
+    right.semilogx(
+        [r["rows"] for r in fits], [r["peak_added"] for r in fits], "o-", label="fit (in memory)"
+    )
     right.semilogx(
         [r["rows"] for r in predictions],
         [r["peak_added"] for r in predictions],
@@ -260,7 +267,9 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="smoke run: small row counts")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--plot", default=None, help="also write the plot to this path")
-    parser.add_argument("--write-docs", action="store_true", help=f"write {DOCS_PATH} and {PLOT_PATH}")
+    parser.add_argument(
+        "--write-docs", action="store_true", help=f"write {DOCS_PATH} and {PLOT_PATH}"
+    )
     parser.add_argument("--worker", choices=["fit", "predict"], help=argparse.SUPPRESS)
     parser.add_argument("--rows", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--model", help=argparse.SUPPRESS)

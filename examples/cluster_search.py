@@ -52,20 +52,22 @@ def main(argv=None):
     print(f"local search: best {local.best_params_}, {time.perf_counter() - start:.1f} s")
 
     with (
-        LocalCluster(n_workers=args.workers, threads_per_worker=1, dashboard_address=None) as cluster,
+        LocalCluster(
+            n_workers=args.workers, threads_per_worker=1, dashboard_address=None
+        ) as cluster,
         Client(cluster) as client,
     ):
         print(f"Dask cluster: {len(client.scheduler_info()['workers'])} workers")
         start = time.perf_counter()
         with joblib.parallel_backend("dask"):
             on_cluster = make_search(args.max_iter).fit(X, y)
-        print(f"cluster search: best {on_cluster.best_params_}, {time.perf_counter() - start:.1f} s")
+        print(
+            f"cluster search: best {on_cluster.best_params_}, {time.perf_counter() - start:.1f} s"
+        )
 
-    same = (
-        on_cluster.best_params_ == local.best_params_
-        and list(on_cluster.cv_results_["mean_test_score"])
-        == list(local.cv_results_["mean_test_score"])
-    )
+    same = on_cluster.best_params_ == local.best_params_ and list(
+        on_cluster.cv_results_["mean_test_score"]
+    ) == list(local.cv_results_["mean_test_score"])
     print(f"same best parameters and scores: {same}")
     print(f"best cross-validated accuracy: {on_cluster.best_score_:.4f}")
 

@@ -53,7 +53,9 @@ def chunks(path, n_rows, order):
     for index in order:
         start = index * CHUNK_ROWS
         count = min(CHUNK_ROWS, n_rows - start)
-        block = np.memmap(path, np.float32, "r", offset=start * row_bytes, shape=(count, N_FEATURES + 1))
+        block = np.memmap(
+            path, np.float32, "r", offset=start * row_bytes, shape=(count, N_FEATURES + 1)
+        )
         X, y = np.array(block[:, :-1]), block[:, -1].astype(np.int64)
         del block
         yield X, y

@@ -1,4 +1,4 @@
-"""Scaling out: searches on Dask and Ray, data-parallel fits under torchrun, data larger than memory."""
+"""Scaling out: searches on Dask and Ray, data-parallel fits (torchrun), data larger than memory."""
 
 import os
 import pickle
@@ -111,7 +111,10 @@ def test_data_parallel_shards_cover_each_batch_once():
     for world_size in (2, 3, 4):
         ranks = [DataParallel(rank, world_size) for rank in range(world_size)]
         for stop in (1, 7, 50, 51):
-            rows = [list(range(100, 100 + stop)[ranks[r].shard(slice(0, stop))]) for r in range(world_size)]
+            rows = [
+                list(range(100, 100 + stop)[ranks[r].shard(slice(0, stop))])
+                for r in range(world_size)
+            ]
             assert sum(rows, []) == list(range(100, 100 + stop))
             sizes = {len(part) for part in rows}
             assert max(sizes) - min(sizes) <= 1
@@ -153,7 +156,9 @@ def _searches():
     grid = {"learning_rate_init": [1e-3, 1e-2], "alpha": [1e-4, 1e-1]}
     return {
         "grid": GridSearchCV(estimator, grid, cv=3, n_jobs=-1),
-        "randomized": RandomizedSearchCV(estimator, grid, n_iter=3, cv=3, n_jobs=-1, random_state=0),
+        "randomized": RandomizedSearchCV(
+            estimator, grid, n_iter=3, cv=3, n_jobs=-1, random_state=0
+        ),
         "halving": HalvingRandomSearchCV(
             estimator, grid, cv=3, n_jobs=-1, random_state=0, min_resources=30, factor=2
         ),
@@ -199,7 +204,9 @@ def test_search_under_ray_matches_the_local_search():
     from ray.util.joblib import register_ray
 
     register_ray()
-    ray.init(num_cpus=2, include_dashboard=False, runtime_env={"env_vars": {"OMP_NUM_THREADS": "1"}})
+    ray.init(
+        num_cpus=2, include_dashboard=False, runtime_env={"env_vars": {"OMP_NUM_THREADS": "1"}}
+    )
     try:
         on_ray = _search_outcomes("ray")
     finally:
