@@ -66,6 +66,22 @@ class DataParallel:
         torch.distributed.broadcast(box, src=0)
         return int(box.item())
 
+    def check_same_rows(self, n_samples):
+        """Refuse, on every rank at once, a fit whose ranks hold different numbers of rows."""
+        counts = [
+            torch.zeros(1, dtype=torch.int64, device=self._device) for _ in range(self.world_size)
+        ]
+        mine = torch.tensor([n_samples], dtype=torch.int64, device=self._device)
+        torch.distributed.all_gather(counts, mine)
+        counts = [int(count.item()) for count in counts]
+        if len(set(counts)) > 1:
+            raise ValueError(
+                "Every process of a data-parallel fit must be given the same data; the "
+                f"processes hold {counts} rows (by rank). Load the same rows on every "
+                "rank (sknets shares each batch out), or fit within "
+                "sknets.config_context(distributed=False)."
+            )
+
     def broadcast_modules(self, modules):
         """Copy rank 0's parameters and buffers to every rank."""
         for module in modules:

@@ -437,6 +437,8 @@ class NeuralEstimator(BaseEstimator, ABC):
             **input_arguments,
         )
         n_samples = adapter.n_samples(X)
+        if parallel is not None:
+            parallel.check_same_rows(n_samples)
         y_encoded = self._encode_targets(
             y, continuing=continuing, incremental=incremental, classes=classes
         )

@@ -76,6 +76,11 @@ def test_ddp_replicas_are_bit_identical(ddp_results, name):
     assert rank0["n_iter"] == rank1["n_iter"]
 
 
+def test_ddp_refuses_ranks_with_different_data(ddp_results):
+    for result in ddp_results:
+        assert "processes hold [100, 101] rows (by rank)" in result["refused"]
+
+
 def test_ddp_matches_a_single_process_fit(ddp_results):
     """Two ranks with the same global batch size follow the single-process fit.
 
