@@ -50,10 +50,23 @@ def _working_memory_from_environment():
     return int(value) if float(value).is_integer() else value
 
 
+def _distributed_from_environment():
+    # Read once at import: joblib's and Dask's worker processes inherit the
+    # environment (and a torchrun job's RANK and WORLD_SIZE), not set_config.
+    text = os.environ.get("SKNETS_DISTRIBUTED", "").strip().lower()
+    if text in ("", "1", "true"):
+        return True
+    if text in ("0", "false"):
+        return False
+    raise ValueError(
+        f"The environment variable SKNETS_DISTRIBUTED must be 0, 1, true or false, got {text!r}."
+    )
+
+
 _global_config = {
     "working_memory": _working_memory_from_environment(),
     "n_threads": None,
-    "distributed": True,
+    "distributed": _distributed_from_environment(),
 }
 _threadlocal = threading.local()
 
@@ -136,7 +149,10 @@ def set_config(working_memory=None, n_threads=_UNCHANGED, distributed=None):
         every batch and the gradients are summed over the processes (see
         the "Scaling out" guide).  False trains every process on its own,
         as without a launcher (e.g. a search whose fits are spread over the
-        ranks).  None leaves the setting unchanged.  Global default: True.
+        ranks).  None leaves the setting unchanged.  Global default: True,
+        or the value of the environment variable ``SKNETS_DISTRIBUTED``
+        (``0`` or ``false`` for False) when it is set, which the worker
+        processes of a search (joblib, Dask) inherit.
 
     See Also
     --------

@@ -142,6 +142,30 @@ def test_no_data_parallel_without_a_launcher_or_when_switched_off(monkeypatch):
     assert local_device("auto", cpu) == cpu
 
 
+@pytest.mark.parametrize(("value", "printed"), [("false", "False"), ("1", "True")])
+def test_distributed_setting_from_the_environment(value, printed):
+    code = "import sknets; print(sknets.get_config()['distributed'])"
+    finished = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**_environment(), "SKNETS_DISTRIBUTED": value},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert finished.stdout.strip() == printed
+
+
+def test_distributed_setting_from_the_environment_is_checked():
+    finished = subprocess.run(
+        [sys.executable, "-c", "import sknets"],
+        env={**_environment(), "SKNETS_DISTRIBUTED": "maybe"},
+        capture_output=True,
+        text=True,
+    )
+    assert finished.returncode != 0
+    assert "SKNETS_DISTRIBUTED must be 0, 1, true or false, got 'maybe'" in finished.stderr
+
+
 def test_distributed_setting_is_checked():
     with pytest.raises(ValueError, match="distributed must be True or False"):
         sknets.set_config(distributed="yes")
