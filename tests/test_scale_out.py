@@ -218,9 +218,22 @@ def test_search_on_a_dask_cluster_matches_the_local_search():
         distributed.LocalCluster(
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
         ) as cluster,
-        distributed.Client(cluster),
+        distributed.Client(cluster) as client,
     ):
         on_cluster = _search_outcomes("dask")
+
+        def device_of_a_fit_on_this_worker():
+            # Defined here so that it travels by value, not as an import of this module.
+            from sknets import MLPClassifier
+            from sknets.utils import resolve_device
+
+            X, y = _grid_data()
+            fitted = MLPClassifier(max_iter=1, device="auto").fit(X, y)
+            return str(fitted.device_), str(resolve_device("auto"))
+
+        fitted_on, worker_auto = client.submit(device_of_a_fit_on_this_worker, pure=False).result()
+    # device="auto" is resolved where the fit runs: the worker's own device.
+    assert fitted_on == worker_auto
     assert on_cluster == _search_outcomes()
 
 
