@@ -51,6 +51,8 @@ bench: $(STAMP)
 	$(PY) benchmarks/onnx_speed.py --write-docs
 	$(PY) benchmarks/compress_quality.py --write-docs
 	$(PY) benchmarks/fairness_quality.py --write-docs
+	$(PY) benchmarks/ddp_speed.py --write-docs
+	$(PY) benchmarks/scaling_rows.py --write-docs
 
 clean:
 	rm -rf $(VENV) docs/_build build *.egg-info

@@ -1,4 +1,4 @@
-"""Global configuration: how much memory prediction may use, and how many threads.
+"""Global configuration: prediction memory, threads and data-parallel training.
 
 Modelled on :mod:`sklearn._config`: one process-wide default, a
 thread-local copy per thread (so a :func:`config_context` in one thread
@@ -55,9 +55,23 @@ def _working_memory_from_environment():
     return int(value) if float(value).is_integer() else value
 
 
+def _distributed_from_environment():
+    # Read once at import: joblib's and Dask's worker processes inherit the
+    # environment (and a torchrun job's RANK and WORLD_SIZE), not set_config.
+    text = os.environ.get("SKNETS_DISTRIBUTED", "").strip().lower()
+    if text in ("", "1", "true"):
+        return True
+    if text in ("0", "false"):
+        return False
+    raise ValueError(
+        f"The environment variable SKNETS_DISTRIBUTED must be 0, 1, true or false, got {text!r}."
+    )
+
+
 _global_config = {
     "working_memory": _working_memory_from_environment(),
     "n_threads": None,
+    "distributed": _distributed_from_environment(),
 }
 _threadlocal = threading.local()
 
@@ -75,7 +89,7 @@ def get_config():
     Returns
     -------
     config : dict
-        ``{"working_memory": ..., "n_threads": ...}``; the keys are the
+        ``{"working_memory": ..., "n_threads": ..., "distributed": ...}``; the keys are the
         parameters of :func:`set_config`.  A copy: changing it changes
         nothing.
 
@@ -88,7 +102,7 @@ def get_config():
     --------
     >>> import sknets
     >>> sorted(sknets.get_config())
-    ['n_threads', 'working_memory']
+    ['distributed', 'n_threads', 'working_memory']
     """
     return _get_threadlocal_config().copy()
 
@@ -103,7 +117,7 @@ class _Unchanged:
 _UNCHANGED = _Unchanged()
 
 
-def set_config(working_memory=None, n_threads=_UNCHANGED):
+def set_config(working_memory=None, n_threads=_UNCHANGED, distributed=None):
     """Set the sknets configuration.
 
     The settings apply to every estimator of this thread (and to threads
@@ -133,6 +147,17 @@ def set_config(working_memory=None, n_threads=_UNCHANGED):
         threads.  Either way the caller's setting is restored afterwards;
         GPUs are not affected.  Omitted: left unchanged.  Global default:
         None.
+    distributed : bool, default=None
+        Whether ``fit`` and ``partial_fit`` train data-parallel over the
+        processes of a job when a launcher (``torchrun``) has set the
+        torch.distributed environment: each process trains on its share of
+        every batch and the gradients are summed over the processes (see
+        the "Scaling out" guide).  False trains every process on its own,
+        as without a launcher (e.g. a search whose fits are spread over the
+        ranks).  None leaves the setting unchanged.  Global default: True,
+        or the value of the environment variable ``SKNETS_DISTRIBUTED``
+        (``0`` or ``false`` for False) when it is set, which the worker
+        processes of a search (joblib, Dask) inherit.
 
     See Also
     --------
@@ -154,10 +179,14 @@ def set_config(working_memory=None, n_threads=_UNCHANGED):
         working_memory = _check_working_memory(working_memory)
     if n_threads is not _UNCHANGED:
         n_threads = _check_n_threads(n_threads)
+    if distributed is not None and not isinstance(distributed, bool):
+        raise ValueError(f"distributed must be True or False, got {distributed!r}.")
     if working_memory is not None:
         config["working_memory"] = working_memory
     if n_threads is not _UNCHANGED:
         config["n_threads"] = n_threads
+    if distributed is not None:
+        config["distributed"] = distributed
 
 
 @contextmanager
@@ -168,7 +197,7 @@ def config_context(**changes):
     ----------
     **changes
         Settings to change, as keyword arguments of :func:`set_config`
-        (``working_memory``, ``n_threads``).  The previous configuration is
+        (``working_memory``, ``n_threads``, ``distributed``).  The previous configuration is
         restored when the block exits, also on an error.
 
     Yields

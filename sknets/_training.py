@@ -373,28 +373,46 @@ class GraphBatches(TensorBatches):
 
 
 class BatchIterator:
-    """Mini-batches sliced from a TensorBatches, reshuffled on every pass."""
+    """Mini-batches sliced from a TensorBatches, reshuffled on every pass.
 
-    def __init__(self, dataset, batch_size, shuffle=False, generator=None):
+    With ``parallel`` (a :class:`~sknets._distributed.DataParallel`), each
+    batch is cut into one share per rank and this rank's share is yielded;
+    ``on_share(fraction)`` is told which fraction of the batch's rows it holds.
+    """
+
+    def __init__(
+        self, dataset, batch_size, shuffle=False, generator=None, parallel=None, on_share=None
+    ):
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.generator = generator
+        self.parallel = parallel
+        self.on_share = on_share
 
     def __len__(self):
         return math.ceil(len(self.dataset) / self.batch_size)
+
+    def _take(self, index, batch_rows):
+        if self.parallel is not None:
+            index = self.parallel.shard(index)
+            share = index.stop - index.start if isinstance(index, slice) else len(index)
+            self.on_share(share / batch_rows)
+        return self.dataset.take(index)
 
     def __iter__(self):
         n_samples, step = len(self.dataset), self.batch_size
         if not self.shuffle:
             for start in range(0, n_samples, step):
-                yield self.dataset.take(slice(start, start + step))
+                stop = min(start + step, n_samples)
+                yield self._take(slice(start, stop), stop - start)
             return
         order = torch.randperm(n_samples, generator=self.generator)
         if not self.dataset.on_host:
             order = order.to(self.dataset.device)
         for start in range(0, n_samples, step):
-            yield self.dataset.take(order[start : start + step])
+            index = order[start : start + step]
+            yield self._take(index, len(index))
 
 
 # Losses return one value per sample so that sample weights can be applied;
@@ -564,6 +582,9 @@ class NeuralNetCore(NeuralNet):
         self.fairness = None
         self.extra_modules = dict(modules or {})
         self.optimizer_specs = dict(optimizers or {})
+        # Set for the duration of a data-parallel fit (sknets._distributed).
+        self.data_parallel = None
+        self.shard_share = 1.0
 
     @property
     def _default_callbacks(self):
@@ -617,12 +638,18 @@ class NeuralNetCore(NeuralNet):
     def get_iterator(self, dataset, training=False):
         if not isinstance(dataset, TensorBatches):
             return super().get_iterator(dataset, training=training)
+        parallel = getattr(self, "data_parallel", None) if training else None
         return BatchIterator(
             dataset,
             batch_size=self.batch_size if training else max(self.batch_size, 1024),
             shuffle=training and self.shuffle,
             generator=self.batch_generator,
+            parallel=parallel,
+            on_share=None if parallel is None else self._set_shard_share,
         )
+
+    def _set_shard_share(self, fraction):
+        self.shard_share = fraction
 
     def initialize_optimizer(self, triggered_directly=None):
         for name, (optimizer, kwargs, module_names) in self.optimizer_specs.items():
@@ -713,6 +740,10 @@ class NeuralNetCore(NeuralNet):
 
     def get_loss(self, y_pred, y_true, X=None, training=False, sample_weight=None):
         per_sample = self.criterion_(y_pred, y_true)
+        if not per_sample.numel():
+            # A data-parallel rank's empty share of a small last batch: no
+            # rows, no gradient (the mean of nothing would be NaN).
+            return per_sample.sum()
         if sample_weight is None:
             return per_sample.mean()
         return (per_sample * sample_weight).mean()
@@ -812,6 +843,11 @@ class NeuralNetCore(NeuralNet):
             count += batch_rows
             for hook in end_hooks:
                 hook(self, batch=batch, training=training, **step)
+        parallel = getattr(self, "data_parallel", None)
+        if parallel is not None and training:
+            # Every rank records the loss of the whole epoch, so that the
+            # monitor's rules decide the same on every rank.
+            total, count = parallel.sum(total, count)
         self.history.record(prefix + "_loss", float(total) / max(count, 1))
 
     def forward_batches(self, X, batch_size, device, *, rows_independent=True):

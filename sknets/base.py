@@ -45,6 +45,7 @@ from sklearn.utils.validation import (
 
 from ._batchnorm import recalibrate_batch_norm, use_sample_weighted_batch_norm
 from ._config import API_PAGE_TEMPLATE, get_config
+from ._distributed import data_parallel_context, local_device
 from ._fairness import FairnessPenalty, encode_sensitive_features
 from ._guide import add_guide_note
 from ._inputs import (
@@ -459,7 +460,8 @@ class NeuralEstimator(BaseEstimator, ABC):
         self._validate_params()
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True.")
-        device = resolve_device(self.device)
+        device = local_device(self.device, resolve_device(self.device))
+        parallel = data_parallel_context(device)
         dtype = self._resolve_dtype(device)
         np_dtype = _numpy(dtype)
         continuing = hasattr(self, "net_") and (incremental or self.warm_start)
@@ -484,6 +486,8 @@ class NeuralEstimator(BaseEstimator, ABC):
             **input_arguments,
         )
         n_samples = adapter.n_samples(X)
+        if parallel is not None:
+            parallel.check_same_rows(n_samples)
         y_encoded = self._encode_targets(
             y, continuing=continuing, incremental=incremental, classes=classes
         )
@@ -493,12 +497,14 @@ class NeuralEstimator(BaseEstimator, ABC):
         if sample_weight is not None:
             sample_weight = sample_weight.astype(np_dtype, copy=False)
         fairness, groups = self._fairness_penalty(sensitive_features, n_samples)
+        # Every rank of a data-parallel fit takes rank 0's seeds.
+        agree = (lambda seed: seed) if parallel is None else parallel.agree
         train_index, valid_index = self._split_validation(
-            n_samples, y_encoded, incremental=incremental
+            n_samples, y_encoded, incremental=incremental, agree=agree
         )
         batch_size = self._effective_batch_size(len(train_index))
 
-        seed = seed_from_random_state(self.random_state)
+        seed = agree(seed_from_random_state(self.random_state))
         if continuing:
             # A new seed per continued call, so epochs do not repeat their shuffles.
             seed = (seed + 7919 * self.n_iter_) % np.iinfo(np.int32).max
@@ -529,7 +535,10 @@ class NeuralEstimator(BaseEstimator, ABC):
                 net.batch_generator = torch.Generator().manual_seed(seed)
                 epochs = 1 if incremental else self.max_iter
                 self._n_threads_fit = self._training_threads(train, adapter, device, batch_size)
-                with intra_op_threads(self._n_threads_fit):
+                with (
+                    intra_op_threads(self._n_threads_fit),
+                    self._data_parallel(parallel, seed),
+                ):
                     self._run_epochs(
                         train, valid, epochs, incremental=incremental, continuing=continuing
                     )
@@ -646,13 +655,13 @@ class NeuralEstimator(BaseEstimator, ABC):
             raise ValueError("sample_weight must contain at least one positive value.")
         return weight * (weight.shape[0] / total), float(total / weight.shape[0])
 
-    def _split_validation(self, n_samples, y_encoded, *, incremental):
+    def _split_validation(self, n_samples, y_encoded, *, incremental, agree=int):
         if not self.early_stopping or incremental:
             return np.arange(n_samples), None
         train_index, valid_index = train_test_split(
             np.arange(n_samples),
             test_size=self.validation_fraction,
-            random_state=seed_from_random_state(self.random_state),
+            random_state=agree(seed_from_random_state(self.random_state)),
             stratify=None if y_encoded is None else self._stratify_labels(y_encoded),
         )
         if valid_index.shape[0] < 2:
@@ -841,6 +850,26 @@ class NeuralEstimator(BaseEstimator, ABC):
             monitor.release()
             reporter.close()
             self.net_.batch_generator = None
+
+    @contextlib.contextmanager
+    def _data_parallel(self, parallel, seed):
+        """Within the block, the net trains data-parallel over ``parallel``'s ranks (None: not)."""
+        if parallel is None:
+            yield
+            return
+        net = self.net_
+        # Same weights everywhere, whatever the ranks' seeds or earlier fits did.
+        parallel.broadcast_modules(self._modules().values())
+        # Batches are drawn from net.batch_generator, the same on every rank;
+        # what a step draws (dropout, a GAN's noise) differs between ranks,
+        # as it differs between the rows of one process's batch.
+        torch.manual_seed(seed + 1 + parallel.rank)
+        net.data_parallel = parallel
+        try:
+            with parallel.averaging_gradients(net):
+                yield
+        finally:
+            net.data_parallel, net.shard_share = None, 1.0
 
     def _set_fitted_attributes(self):
         monitor = self._monitor

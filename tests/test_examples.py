@@ -46,6 +46,23 @@ _RUNS = {
             "fairness_penalty=1.0: accuracy",
         ],
     ),
+    "cluster_search.py": (
+        ["--max-iter", "3"],
+        ["Dask cluster: 2 workers", "same best parameters and scores: True"],
+    ),
+    "larger_than_memory.py": (
+        ["--rows", "400000", "--max-iter", "1"],
+        [
+            "training file: 400,000 rows x 50 features, 78 MiB",
+            "epoch 1:",
+            "test accuracy (Dask map_blocks, 4 blocks):",
+            "peak memory of this process:",
+        ],
+    ),
+    "ddp_training.py": (
+        ["--max-iter", "2"],
+        ["processes: 1, device:", "epochs: 2, final training loss:", "saved by rank 0:"],
+    ),
     "fusion_digits_tokens.py": (
         ["--max-iter", "2"],
         [

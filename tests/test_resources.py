@@ -49,22 +49,22 @@ def _old_batch_rows(estimator, X):
 
 # ------------------------------------------------------------ configuration
 def test_config_defaults_and_context():
-    assert get_config() == {"working_memory": 256, "n_threads": None}
+    assert get_config() == {"working_memory": 256, "n_threads": None, "distributed": True}
     with config_context(working_memory=8, n_threads=1):
-        assert get_config() == {"working_memory": 8, "n_threads": 1}
+        assert get_config() == {"working_memory": 8, "n_threads": 1, "distributed": True}
         with config_context(n_threads=None):
-            assert get_config() == {"working_memory": 8, "n_threads": None}
+            assert get_config() == {"working_memory": 8, "n_threads": None, "distributed": True}
         assert get_config()["n_threads"] == 1
-    assert get_config() == {"working_memory": 256, "n_threads": None}
+    assert get_config() == {"working_memory": 256, "n_threads": None, "distributed": True}
 
 
 def test_set_config_changes_only_what_is_given():
     try:
         sknets.set_config(n_threads=3)
         sknets.set_config(working_memory=32)
-        assert get_config() == {"working_memory": 32, "n_threads": 3}
+        assert get_config() == {"working_memory": 32, "n_threads": 3, "distributed": True}
         sknets.set_config(n_threads=None)  # back to automatic
-        assert get_config() == {"working_memory": 32, "n_threads": None}
+        assert get_config() == {"working_memory": 32, "n_threads": None, "distributed": True}
     finally:
         sknets.set_config(working_memory=256, n_threads=None)
 
@@ -86,7 +86,7 @@ def test_invalid_working_memory_is_refused(value):
 def test_a_refused_setting_changes_nothing():
     with pytest.raises(ValueError):
         sknets.set_config(working_memory=64, n_threads=0)
-    assert get_config() == {"working_memory": 256, "n_threads": None}
+    assert get_config() == {"working_memory": 256, "n_threads": None, "distributed": True}
     with pytest.raises(TypeError, match="unknown settings"):
         with config_context(workingmemory=1):
             pass
