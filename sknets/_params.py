@@ -434,7 +434,7 @@ FAIRNESS_PENALTY_PARAM = Param(
     computed from the predicted probabilities so that it has a gradient.
     0 (the default) trains without it and ignores ``sensitive_features``;
     above 0, ``fit`` requires them. Binary, multiclass and multilabel
-    targets (:doc:`fairness`).""",
+    targets (:doc:`/fairness`).""",
     [Interval(Real, 0, None, closed="left")],
 )
 
