@@ -26,6 +26,8 @@ def test_docs_build_without_warnings(tmp_path):
     shutil.copytree(DOCS, source, ignore=shutil.ignore_patterns("_build", "generated"))
     # Pages include code from examples/ (literalinclude ../examples/...).
     shutil.copytree(DOCS.parent / "examples", tmp_path / "examples")
+    # The gallery runs the plot_* examples, which read the repository's data/.
+    shutil.copytree(DOCS.parent / "data", tmp_path / "data")
     # conf.py imports sknets from next to docs/; the copy has none there, so
     # put this checkout first on the path, whether or not it is installed.
     env = {
