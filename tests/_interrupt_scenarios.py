@@ -22,6 +22,9 @@ from sknets import CNNClassifier, MLPClassifier
 from sknets._training import EpochMonitor
 
 warnings.simplefilter("ignore")
+# A process started in the background (nohup, `&`, some CI runners) inherits
+# SIGINT ignored, and Python then installs no KeyboardInterrupt handler.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 X, y = load_digits(return_X_y=True)
 X = (X / 16.0).astype(np.float32)[:600]
 y = y[:600]
