@@ -255,7 +255,7 @@ def format_rst(fits, predictions, env):
             "",
             *rst_table("Fit time against rows", FIT_HEADER, fit_cells(fits)),
             *rst_table("Predict time against rows", PREDICT_HEADER, predict_cells(predictions)),
-            ".. image:: scaling_rows.png",
+            ".. image:: /_bench/scaling_rows.png",  # from the source root: the page includes it
             "   :alt: Fit time per epoch, predict time and peak memory against rows",
             "",
         ]
