@@ -37,6 +37,8 @@ class CodecInput(InputAdapter):
     ``likelihood="bernoulli"`` refuses training data outside [0, 1].
     """
 
+    data_kinds = ("tabular", "images")
+
     def __init__(self, estimator):
         super().__init__(estimator)
         images = estimator.input_shape is not None

@@ -102,7 +102,8 @@ class DataParallel:
             return torch.device("cuda", torch.cuda.current_device())
         return torch.device("cpu")
 
-    def _sum_gradients(self, parameters, share):
+    def sum_gradients(self, parameters, share):
+        """Each parameter's gradient, weighted by ``share``, summed over the ranks (in place)."""
         grads = [p.grad for p in parameters if p.grad is not None]
         if not grads:
             return
@@ -129,13 +130,13 @@ class DataParallel:
             # ``args`` starts with the optimizer itself, as ``step`` receives it.
             closure = kwargs.get("closure", args[1] if len(args) > 1 else None)
             if closure is None:
-                self._sum_gradients(parameters, net.shard_share)
+                self.sum_gradients(parameters, net.shard_share)
                 return None
 
             def summed_closure():
                 loss = closure()
                 share = net.shard_share
-                self._sum_gradients(parameters, share)
+                self.sum_gradients(parameters, share)
                 (total,) = self.sum(float(loss) * share)
                 return torch.as_tensor(total, dtype=loss.dtype, device=loss.device)
 

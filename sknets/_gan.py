@@ -79,6 +79,9 @@ def generator_input(estimator):
     return _ScaledImages(estimator)
 
 
+generator_input.data_kinds = ("tabular", "images")
+
+
 def generator_attributes(**entries):
     """The Attributes section of a generator: the shared training attributes and ``entries``."""
     return attributes_doc(

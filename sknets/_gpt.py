@@ -157,6 +157,8 @@ class TokenStreamInput(InputAdapter):
     text preceded by the boundary id, and the boundary id after the last.
     """
 
+    data_kinds = ("texts", "tokens")
+
     def __init__(self, estimator):
         super().__init__(estimator)
         self.text = estimator.vocab_size is None

@@ -187,6 +187,58 @@ GUIDE = {
 }
 
 
+# name -> the parameters a user sets first, beside max_iter (the architecture's
+# size and the choices that change what the model is); the "Choosing an
+# estimator" page lists them, and a test checks that each is a parameter.
+KEY_PARAMETERS = {
+    "AutoencoderTransformer": ("n_components", "hidden_layer_sizes", "filters", "noise_std"),
+    "CNNClassifier": ("input_shape", "filters", "kernel_size", "hidden_layer_sizes"),
+    "CNNRegressor": ("input_shape", "filters", "kernel_size", "hidden_layer_sizes"),
+    "CollaborativeFilteringRegressor": ("n_factors", "interaction", "alpha"),
+    "DBNClassifier": ("hidden_layer_sizes", "n_pretrain_epochs", "n_gibbs_steps"),
+    "DBNTransformer": ("hidden_layer_sizes", "n_gibbs_steps", "persistent"),
+    "DiffusionGenerator": ("input_shape", "n_timesteps", "beta_schedule", "sampling_steps"),
+    "FCNClassifier": ("filters", "kernel_size"),
+    "FusionClassifier": ("branches", "combine", "hidden_layer_sizes"),
+    "FusionRegressor": ("branches", "combine", "hidden_layer_sizes"),
+    "GANGenerator": ("input_shape", "n_components", "hidden_layer_sizes", "filters"),
+    "GNNClassifier": ("layer", "hidden_layer_sizes", "n_neighbors"),
+    "GNNRegressor": ("layer", "hidden_layer_sizes", "n_neighbors"),
+    "GPTGenerator": ("block_size", "d_model", "n_layers", "n_heads"),
+    "GRUClassifier": ("hidden_size", "n_layers", "bidirectional", "vocab_size"),
+    "GRURegressor": ("hidden_size", "n_layers", "bidirectional", "vocab_size"),
+    "LSTMClassifier": ("hidden_size", "n_layers", "bidirectional", "vocab_size"),
+    "LSTMRegressor": ("hidden_size", "n_layers", "bidirectional", "vocab_size"),
+    "LeNetClassifier": ("input_shape", "activation"),
+    "MLPClassifier": ("hidden_layer_sizes", "activation", "alpha"),
+    "MLPRegressor": ("hidden_layer_sizes", "activation", "alpha", "loss"),
+    "MobileNetClassifier": ("input_shape", "width_multiplier", "small_input"),
+    "ModuleClassifier": ("module", "module_params"),
+    "ModuleRegressor": ("module", "module_params", "loss"),
+    "RBMTransformer": ("n_components", "n_gibbs_steps", "persistent"),
+    "RNNClassifier": ("cell", "hidden_size", "n_layers", "vocab_size"),
+    "RNNRegressor": ("cell", "hidden_size", "n_layers", "vocab_size"),
+    "ResNetClassifier": ("input_shape", "layers", "base_filters", "small_input"),
+    "ResNetRegressor": ("input_shape", "layers", "base_filters", "small_input"),
+    "Seq2SeqRegressor": ("cell", "hidden_size", "teacher_forcing_ratio"),
+    "TransformerClassifier": ("d_model", "n_heads", "n_layers", "vocab_size"),
+    "TransformerRegressor": ("d_model", "n_heads", "n_layers", "vocab_size"),
+    "VAEGenerator": ("input_shape", "n_components", "likelihood", "beta"),
+    "VGGClassifier": ("input_shape", "blocks", "hidden_layer_sizes", "dropout"),
+    "ZeroShotClassifier": ("class_attributes", "hidden_layer_sizes"),
+}
+
+
+def input_kinds(estimator_class):
+    """The kinds of data ``estimator_class`` is made for, as its input adapter declares them.
+
+    The names are those of DESIGN.md's input conventions ("tabular",
+    "images", "series", "tokens", "texts", "graph", "id pairs", "column
+    groups"); every estimator also takes plain 2-D float rows.
+    """
+    return estimator_class._input.data_kinds
+
+
 def add_guide_note(cls):
     """Open ``cls``'s Notes section with its guide entry (a section is made if none)."""
     entry = GUIDE.get(cls.__name__)

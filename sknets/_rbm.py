@@ -115,6 +115,8 @@ class ContrastiveDivergenceNet(NeuralNetCore):
                 for batch in self.get_iterator(dataset, training=True):
                     total = total + self.contrastive_divergence_step(batch, layer, optimizer)
                     count += n_rows(batch[0])
+                if self.data_parallel is not None:
+                    total, count = self.data_parallel.sum(total, count)
                 curve.append(float(total) / count)
             self.pretrain_loss_curves.append(curve)
             # The main optimizer, which covers every layer, must not step this one again.
@@ -144,6 +146,9 @@ class ContrastiveDivergenceNet(NeuralNetCore):
             with torch.no_grad():
                 # Only the trained RBM has gradients (the optimizer may cover the stack).
                 params = [p for p in group["params"] if p.grad is not None]
+                if self.data_parallel is not None:
+                    # Data-parallel fits sum the ranks' gradients in optimizer.step, skipped here.
+                    self.data_parallel.sum_gradients(params, self.shard_share)
                 torch._foreach_add_(params, [p.grad for p in params], alpha=-group["lr"])
         else:
             optimizer.step()

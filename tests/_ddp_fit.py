@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import torch
 
-from sknets import GANGenerator, MLPClassifier
+from sknets import DBNClassifier, GANGenerator, MLPClassifier, RBMTransformer
 
 
 def data():
@@ -19,7 +19,14 @@ def data():
 
 
 def estimators():
-    """The fits compared: the plain train step, and a family with two optimizers of its own."""
+    """The fits compared.
+
+    The plain train step; a family with two optimizers of its own; an RBM
+    whose contrastive-divergence update bypasses ``optimizer.step``
+    (mean-field, so deterministic and comparable with one process); a DBN
+    whose greedy pretraining has an optimizer of its own (sampling, so
+    each rank draws its own states).
+    """
     return {
         "mlp": MLPClassifier(
             hidden_layer_sizes=(16,),
@@ -32,7 +39,23 @@ def estimators():
             device="cpu",
         ),
         "gan": GANGenerator(max_iter=2, batch_size=64, random_state=0, device="cpu"),
+        "rbm": RBMTransformer(
+            n_components=8, batch_size=50, max_iter=3, mean_field=True, random_state=0, device="cpu"
+        ),
+        "dbn": DBNClassifier(
+            hidden_layer_sizes=(8,),
+            n_pretrain_epochs=2,
+            batch_size=50,
+            max_iter=2,
+            random_state=0,
+            device="cpu",
+        ),
     }
+
+
+def unit_interval(X):
+    """``X`` squashed into [0, 1], as the RBM family requires."""
+    return 1 / (1 + np.exp(-X))
 
 
 def main(out):
@@ -40,7 +63,7 @@ def main(out):
     X, y = data()
     result = {}
     for name, estimator in estimators().items():
-        estimator.fit(X, y)
+        estimator.fit(unit_interval(X) if name in ("rbm", "dbn") else X, y)
         result[name] = {
             "state": {
                 f"{module_name}.{key}": value
@@ -50,6 +73,7 @@ def main(out):
             "loss_curve": estimator.loss_curve_,
             "validation_scores": getattr(estimator, "validation_scores_", None),
             "n_iter": estimator.n_iter_,
+            "pretrain_loss_curves": getattr(estimator, "pretrain_loss_curves_", None),
         }
     rank = torch.distributed.get_rank()
     try:

@@ -41,6 +41,7 @@ class ImageOrSeriesInput(InputAdapter):
     """
 
     kind = "any"
+    data_kinds = ("images", "series")
     three_d_array = True
 
     def _input_shape(self):
@@ -199,9 +200,11 @@ class ImageInput(ImageOrSeriesInput):
     """Images only: 3-D X is grayscale ``(n, H, W)``, 2-D rows one-row images."""
 
     kind = "images"
+    data_kinds = ("images",)
 
 
 class SeriesInput(ImageOrSeriesInput):
     """Series only: 4-D X (images) is refused."""
 
     kind = "series"
+    data_kinds = ("series",)

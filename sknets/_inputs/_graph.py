@@ -23,6 +23,7 @@ class GraphInput(TabularInput):
     would be fake nodes).
     """
 
+    data_kinds = ("graph",)
     sparse = False
     rows_independent = False
 

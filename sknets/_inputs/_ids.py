@@ -34,6 +34,8 @@ class TokenInput(InputAdapter):
     padding), so the number of columns is not checked there.
     """
 
+    data_kinds = ("tokens",)
+
     def _check(self, X):
         X = _as_int64(X, "token ids", self.name)
         vocab_size = self.estimator.vocab_size
@@ -72,6 +74,7 @@ class IdInput(InputAdapter):
     fixes the number of columns where the data have a meaning per column.
     """
 
+    data_kinds = ("ids",)
     n_columns = None
     column_names = None
 
@@ -134,6 +137,7 @@ class IdPairInput(IdInput):
     DataSpec; unknown ids become index ``n_users`` or ``n_items``.
     """
 
+    data_kinds = ("id pairs",)
     n_columns = 2
     column_names = ("user", "item")
 

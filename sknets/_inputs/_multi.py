@@ -19,6 +19,8 @@ class DictInput(InputAdapter):
     predict needs the same names and shapes.
     """
 
+    data_kinds = ("column groups",)
+
     def _validate_array(self, key, value, dtype):
         if not isinstance(key, str):
             raise ValueError(f"{self.name} takes a dict with str keys, got the key {key!r}.")

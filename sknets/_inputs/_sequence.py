@@ -30,6 +30,9 @@ def sequence_input(estimator):
     return PaddedSeriesInput(estimator)
 
 
+sequence_input.data_kinds = ("series", "tokens")
+
+
 class PaddedSeriesInput(SeriesInput):
     """Series whose trailing NaN steps are padding (variable-length series).
 
