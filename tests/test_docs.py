@@ -7,6 +7,7 @@ next to the sources) nor races with a ``make docs`` running at the same time.
 
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -17,7 +18,8 @@ import pytest
 
 pytestmark = pytest.mark.xdist_group("docs")
 
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
 
 
 @pytest.mark.skipif(importlib.util.find_spec("sphinx") is None, reason="sphinx is not installed")
@@ -138,3 +140,29 @@ def test_tuning_page_runs_as_written(tmp_path, monkeypatch):
     assert namespace["grid"].best_score_ > 0.5
     assert list(namespace["halving"].n_resources_) == [5, 15, 45]
     assert namespace["stopped"].best_estimator_.n_iter_ < 300
+
+
+# Figures a hand-written page may quote without a generated table holding
+# them, and why: they are settings or thresholds, not measurements.
+NOT_MEASUREMENTS = {"0.1 %": "the convergence check's threshold (contract page)"}
+_MEASURED_FIGURE = re.compile(r"\b\d+(?:\.\d+)?x\b|\b\d+\.\d+ ?%")
+
+
+def test_quoted_figures_come_from_generated_tables():
+    """A speed ratio or a decimal percentage in the hand-written pages, README or
+    docstrings is one of the benchmarks' generated tables (docs/_bench), so a
+    rerun that changes it cannot leave a stale copy behind."""
+    import sknets
+
+    generated = " ".join(path.read_text() for path in (DOCS / "_bench").glob("*.rst"))
+    sources = {path.name: path.read_text() for path in DOCS.glob("*.rst")}
+    sources["README.md"] = (ROOT / "README.md").read_text()
+    for name in sknets.__all__:
+        sources[name] = getattr(sknets, name).__doc__ or ""
+    stale = [
+        f"{source}: {figure}"
+        for source, text in sources.items()
+        for figure in _MEASURED_FIGURE.findall(text)
+        if figure not in NOT_MEASUREMENTS and figure.rstrip(" %") not in generated
+    ]
+    assert not stale, f"figures quoted from no generated table: {stale}"
