@@ -197,24 +197,13 @@ def _note(ax, x, y, text, ha="left"):
     ax.text(x, y, text, ha=ha, va="center", fontsize=_LABEL_SIZE, color=_LABEL_INK)
 
 
-def _arrow(ax, start, end, text=None):
+def _arrow(ax, start, end):
     ax.annotate(
         "",
         xy=end,
         xytext=start,
         arrowprops={"arrowstyle": "-|>", "color": _LABEL_INK, "lw": 1.0, "mutation_scale": 12},
     )
-    if text:
-        ax.text(
-            (start[0] + end[0]) / 2,
-            (start[1] + end[1]) / 2 + 0.14,
-            text,
-            ha="center",
-            va="bottom",
-            fontsize=_LABEL_SIZE - 0.5,
-            color=_SHAPE_INK,
-            family="monospace",
-        )
 
 
 def _wave(ax, x, y, width, amplitude, phase, colour, n_points=60, length=1.0):
@@ -334,7 +323,7 @@ def _draw_flat_images(ax, left, bottom, width, height):
     _dimension(ax, (x, top), (x + n_cols * size, top), "C * H * W", (0, 0.12))
     _dimension(ax, (x, top), (x, end), "n_samples", (-0.12, 0), rotation=90)
     arrow_y = (top + end) / 2
-    _arrow(ax, (x + n_cols * size + 0.15, arrow_y), (x + n_cols * size + 1.15, arrow_y), None)
+    _arrow(ax, (x + n_cols * size + 0.15, arrow_y), (x + n_cols * size + 1.15, arrow_y))
     ax.text(
         x + n_cols * size + 0.65,
         arrow_y + 0.1,
@@ -755,26 +744,13 @@ def _draw_panel(ax, panel, width, height):
             zorder=0,
         )
     )
-    ax.text(
-        0.16,
-        height - 0.14,
-        panel.title,
-        ha="left",
-        va="top",
-        fontsize=_TITLE_SIZE,
-        fontweight="bold",
-        color=_INK,
-    )
-    ax.text(
-        0.16,
-        height - 0.47,
-        panel.shape,
-        ha="left",
-        va="top",
-        fontsize=_SHAPE_SIZE,
-        family="monospace",
-        color=_SHAPE_INK,
-    )
+    title_style = {"fontsize": _TITLE_SIZE, "fontweight": "bold", "color": _INK}
+    shape_style = {"fontsize": _SHAPE_SIZE, "family": "monospace", "color": _SHAPE_INK}
+    for top, text, style in (
+        (height - 0.14, panel.title, title_style),
+        (height - 0.47, panel.shape, shape_style),
+    ):
+        ax.text(0.16, top, text, ha="left", va="top", **style)
     used_by = f"{panel.lead}: {', '.join(short_names(panel.estimators))}"
     characters_per_line = int(width / (_USED_BY_SIZE * 0.55 / 72))
     ax.text(
