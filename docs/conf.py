@@ -350,11 +350,19 @@ def _write_generated(app, name, lines):
         target.write_text(text)
 
 
+def _write_input_shapes(app):
+    """docs/_generated/input_shapes.png: the layouts X may take, and who takes them."""
+    from _diagrams import write_input_shapes
+
+    write_input_shapes(Path(app.srcdir) / "_generated" / "input_shapes.png")
+
+
 def setup(app):
     app.connect("builder-inited", _write_estimator_table)
     app.connect("builder-inited", _write_cost_and_result_table)
     app.connect("builder-inited", _write_accuracy_time_plot)
     app.connect("builder-inited", _write_training_defaults_table)
+    app.connect("builder-inited", _write_input_shapes)
     app.connect("autodoc-process-docstring", _rewrite_sklearn_references)
     app.connect("missing-reference", _link_to_other_projects)
     app.connect("autodoc-process-bases", _hide_private_bases)
