@@ -90,13 +90,12 @@ QUICK_ROWS = 200
 # ---------------------------------------------------------------- data sets
 @dataclass
 class Data:
-    """Training data of one measurement: ``fit(X, y, **fit_kwargs)``."""
+    """Training data of one measurement: ``fit(X)`` without ``y``, else ``fit(X, y)``."""
 
     name: str
     X: object
     y: object = None
     rows: int = 0
-    fit_kwargs: dict = None
     note: str = ""
 
 
@@ -104,10 +103,10 @@ def _head(array, rows):
     return None if array is None else array[:rows]
 
 
-def _data(name, X, y=None, rows=None, note="", **fit_kwargs):
+def _data(name, X, y=None, rows=None, note=""):
     """The first ``rows`` rows of (X, y) (all with None), named with their count."""
     X, y = (X, y) if rows is None else (_head(X, rows), _head(y, rows))
-    return Data(name.format(rows=f"{len(X):,}"), X, y, len(X), fit_kwargs, note)
+    return Data(name.format(rows=f"{len(X):,}"), X, y, len(X), note)
 
 
 @functools.cache
@@ -173,7 +172,7 @@ def hamlet(rows):
     """gpt_quality.py's training text: the first 90 % of Hamlet (rows: characters)."""
     train, _ = split_hamlet(quick=False)
     train = train[:rows]
-    return Data(f"Hamlet, first 90 % ({len(train):,} characters)", [train], None, len(train), {})
+    return Data(f"Hamlet, first 90 % ({len(train):,} characters)", [train], None, len(train))
 
 
 def partly_labelled_digits(rows, regression=False):
@@ -315,17 +314,18 @@ def measure(name, case, epochs, quick):
         **(case.params or {}), max_iter=1 + epochs, random_state=0, device="cpu"
     )
     start = time.perf_counter()
-    if data.y is None:
-        estimator.fit(data.X, **(data.fit_kwargs or {}))
-    else:
-        estimator.fit(data.X, data.y, **(data.fit_kwargs or {}))
+    estimator.fit(data.X) if data.y is None else estimator.fit(data.X, data.y)
     fit_seconds = time.perf_counter() - start
     durations = list(estimator.history_[:, "dur"])
+    # The recorded durations are trusted only if they are one per epoch and
+    # fit within the wall-clock time of the whole fit.
     if estimator.n_iter_ != 1 + epochs or len(durations) != 1 + epochs:
         raise RuntimeError(
             f"{name} trained {estimator.n_iter_} epochs and recorded {len(durations)} "
             f"durations, not {1 + epochs}: the measurement would not be of {epochs} epochs."
         )
+    if sum(durations) > fit_seconds:
+        raise RuntimeError(f"{name}: its epochs took longer than its fit ({durations}).")
     seconds = statistics.median(durations[1:])
     return {
         "data": data.name,
