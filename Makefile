@@ -53,6 +53,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/fairness_quality.py --write-docs
 	$(PY) benchmarks/ddp_speed.py --write-docs
 	$(PY) benchmarks/scaling_rows.py --write-docs
+	$(PY) benchmarks/estimator_costs.py --write-docs
 
 clean:
 	rm -rf $(VENV) docs/_build build *.egg-info
