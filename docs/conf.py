@@ -269,7 +269,7 @@ def _write_cost_and_result_table(app):
         "   :widths: 18 18 9 8 27 20",
         "",
         "   * - estimator",
-        "     - reference data (training rows)",
+        "     - reference data",
         "     - parameters",
         "     - s / epoch",
         "     - benchmark result",
@@ -280,7 +280,7 @@ def _write_cost_and_result_table(app):
         _, what_it_costs = GUIDE[name]
         lines += [
             f"   * - :class:`~sknets.{name}`",
-            f"     - {cost['data']} ({cost['rows']:,})",
+            f"     - {'; '.join(filter(None, (cost['data'], cost.get('note'))))}",
             f"     - {cost['parameters']:,}",
             f"     - {_seconds(cost['seconds_per_epoch'])}",
             f"     - {benchmark_results(name) or '-'}",
