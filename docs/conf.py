@@ -262,7 +262,7 @@ def _write_cost_and_result_table(app):
                 "; ".join(filter(None, (cost["data"], cost.get("note")))),
                 f"{cost['parameters']:,}",
                 _seconds(cost["seconds_per_epoch"]),
-                benchmark_results(name) or "-",
+                benchmark_results(name) or "(no quality benchmark yet)",
                 GUIDE[name][1],
             ]
         )
