@@ -83,11 +83,10 @@ class Result:
     columns: tuple
     text: str
     data: str
-    title: str = None
     versus: tuple = None  # (row, column, text): a baseline of the same table, for scale
 
     def render(self):
-        table = read_table(self.file, self.title)
+        table = read_table(self.file)
         cells = [_main_figure(table.cell(self.row, column)) for column in self.columns]
         context = self.data
         if self.versus is not None:
@@ -338,14 +337,15 @@ def estimator_costs():
 # ----------------------------------------------------------- accuracy vs time
 @dataclass(frozen=True)
 class Panel:
-    """One panel of the accuracy-versus-time plot: rows of one benchmark table."""
+    """One panel of the accuracy-versus-time plot: rows of one benchmark table.
+
+    Each row's "model" cell names its point.
+    """
 
     title: str
     file: str
-    model_columns: tuple  # the cells that name a point (joined)
     accuracy_column: str
     time_columns: tuple  # multiplied together: e.g. time per epoch x epochs
-    table_title: str = None
     row_filter: tuple = ()  # leading cells a row must have
 
 
@@ -353,21 +353,18 @@ PANELS = (
     Panel(
         "Fashion-MNIST (60,000 images)",
         "cnn_fashion.rst",
-        ("model",),
         "test accuracy %",
         ("time per epoch (s)", "epochs"),
     ),
     Panel(
         "digits, 5-fold CV",
         "cnn_digits.rst",
-        ("model",),
         "accuracy % (sd)",
         ("fit time per fold (s)",),
     ),
     Panel(
         "ItalyPowerDemand (UCR)",
         "cnn_ucr.rst",
-        ("model",),
         "accuracy % over 5 seeds (sd)",
         ("fit (s)",),
         row_filter=("ItalyPowerDemand",),
@@ -375,7 +372,6 @@ PANELS = (
     Panel(
         "ItalyPowerDemand (UCR)",
         "sequence_ucr.rst",
-        ("model",),
         "accuracy % over 5 seeds (sd)",
         ("fit (s)",),
         row_filter=("ItalyPowerDemand",),
@@ -383,7 +379,6 @@ PANELS = (
     Panel(
         "GunPoint (UCR)",
         "cnn_ucr.rst",
-        ("model",),
         "accuracy % over 5 seeds (sd)",
         ("fit (s)",),
         row_filter=("GunPoint",),
@@ -391,7 +386,6 @@ PANELS = (
     Panel(
         "GunPoint (UCR)",
         "sequence_ucr.rst",
-        ("model",),
         "accuracy % over 5 seeds (sd)",
         ("fit (s)",),
         row_filter=("GunPoint",),
@@ -399,7 +393,6 @@ PANELS = (
     Panel(
         "digits, 5 % of the labels",
         "gnn_digits.rst",
-        ("model",),
         "accuracy % (min-max)",
         ("fit (s)",),
     ),
@@ -414,8 +407,8 @@ def accuracy_time_points():
     """
     points = {}
     for panel in PANELS:
-        table = read_table(panel.file, panel.table_title)
-        names = [table.column(c) for c in panel.model_columns]
+        table = read_table(panel.file)
+        model = table.column("model")
         accuracy = table.column(panel.accuracy_column)
         times = [table.column(c) for c in panel.time_columns]
         for row in table.rows:
@@ -428,7 +421,7 @@ def accuracy_time_points():
                 value = float(_main_figure(row[accuracy]))
             except ValueError:
                 continue
-            label = " ".join(row[c] for c in names).removeprefix("sknets ")
+            label = row[model].removeprefix("sknets ")
             points.setdefault(panel.title, []).append((label, seconds, value))
     return points
 

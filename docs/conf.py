@@ -213,16 +213,18 @@ def _write_estimator_table(app):
     every listed kind of data).
     """
     from sknets._guide import GUIDE, KEY_PARAMETERS, input_kinds
+    from sknets.utils import all_estimators
 
+    kinds = _kinds_by_name()
     rows = [
         [
             f":class:`~sknets.{name}`",
-            " and ".join(_kinds_of(name)),
+            " and ".join(kinds[name]),
             ", ".join(input_kinds(cls)),
             ", ".join(f"``{p}``" for p in KEY_PARAMETERS[name]),
             GUIDE[name][0],
         ]
-        for name, cls in _public_estimators()
+        for name, cls in all_estimators()
     ]
     lines = _list_table(
         "sknets._guide, the input adapters and all_estimators",
@@ -245,16 +247,17 @@ def _write_cost_and_result_table(app):
     from _benchmark_summary import benchmark_results, estimator_costs
 
     from sknets._guide import GUIDE
+    from sknets.utils import all_estimators
 
     costs = estimator_costs()
-    missing = sorted({name for name, _ in _public_estimators()} - set(costs["estimators"]))
+    missing = sorted({name for name, _ in all_estimators()} - set(costs["estimators"]))
     if missing:
         raise RuntimeError(
             f"docs/_bench/estimator_costs.json has no entry for {missing}: run "
             f"benchmarks/estimator_costs.py --only {','.join(missing)} --write-docs"
         )
     rows = []
-    for name, _ in _public_estimators():
+    for name, _ in all_estimators():
         cost = costs["estimators"][name]
         rows.append(
             [
@@ -291,20 +294,15 @@ def _write_accuracy_time_plot(app):
     write_accuracy_time_plot(target)
 
 
-def _public_estimators():
+def _kinds_by_name():
+    """Each public estimator's kinds ("classifier", "regressor", ...), by name."""
     from sknets.utils import all_estimators
 
-    return all_estimators()
-
-
-def _kinds_of(name):
-    from sknets.utils import all_estimators
-
-    return [
-        kind
-        for kind in ("classifier", "regressor", "transformer", "generator")
-        if name in dict(all_estimators(kind))
-    ]
+    kinds = {}
+    for kind in ("classifier", "regressor", "transformer", "generator"):
+        for name, _ in all_estimators(kind):
+            kinds.setdefault(name, []).append(kind)
+    return kinds
 
 
 def _seconds(value):

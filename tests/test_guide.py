@@ -28,8 +28,7 @@ def _example(kind, rng):
     if kind == "images":
         return rng.uniform(size=(N_ROWS, 1, 16, 16)), {"input_shape": (1, 16, 16)}, {}
     if kind == "series":
-        series = rng.normal(size=(N_ROWS, 2, 12))
-        return series, {}, {}
+        return rng.normal(size=(N_ROWS, 2, 12)), {}, {}
     if kind == "tokens":
         return rng.integers(1, 10, size=(N_ROWS, 7)), {"vocab_size": 10}, {}
     if kind == "texts":
