@@ -14,6 +14,7 @@ from ._inputs import ImageInput, ImageOrSeriesInput, SeriesInput
 from ._mlp import ACTIVATION_TYPE_DOC
 from ._params import (
     CLASSIFIER_ATTRIBUTES,
+    INPUT_SHAPE_PARAM,
     REGRESSOR_ATTRIBUTES,
     Param,
     PositiveInts,
@@ -56,21 +57,6 @@ _PROBABILITY = Interval(Real, 0, 1, closed="left")
 def _ints(value):
     """A validated int-or-sequence parameter as a tuple of ints (empty allowed)."""
     return as_positive_ints(value, allow_empty=True)
-
-
-INPUT_SHAPE_PARAM = Param(
-    "input_shape",
-    None,
-    "tuple of int or None",
-    """
-    Shape of one sample, channels first, into which each 2-D row of X is
-    reshaped: ``(channels, height, width)`` for images or ``(channels,
-    timepoints)`` for series (``(height, width)`` is grayscale for the
-    image-only estimators). Lets a ``StandardScaler`` (or any 2-D step)
-    run first in a pipeline. Its product must equal the number of
-    features. Ignored (but checked) for 3-D and 4-D X.""",
-    [None, PositiveInts(allow_int=False)],
-)
 
 
 def _activation_param(default, note=""):

@@ -36,6 +36,7 @@ __all__ = [
     "CLASSIFIER_PARAMS",
     "REGRESSION_LOSS_PARAM",
     "DEVICE_PARAMS",
+    "INPUT_SHAPE_PARAM",
 ]
 
 
@@ -58,15 +59,23 @@ class Param:
     positional : bool, default=False
         May also be passed by position (scikit-learn's MLPs take
         ``hidden_layer_sizes`` and ``activation`` so).
+    applies_to : tuple of str or None, default=None
+        The kinds of data (``"tabular"``, ``"series"``, ``"images"``,
+        ``"tokens"``) on which the parameter acts; None for all.  ``fit``
+        refuses a value away from the default on other data, rather than
+        ignoring it.
     """
 
-    def __init__(self, name, default, type_doc, doc, constraints, *, positional=False):
+    def __init__(
+        self, name, default, type_doc, doc, constraints, *, positional=False, applies_to=None
+    ):
         self.name = name
         self.default = default
         self.type_doc = type_doc
         self.doc = textwrap.dedent(doc).strip()
         self.constraints = list(constraints)
         self.positional = positional
+        self.applies_to = applies_to
 
     def with_default(self, default):
         """The same parameter with another default."""
@@ -77,7 +86,19 @@ class Param:
             self.doc,
             self.constraints,
             positional=self.positional,
+            applies_to=self.applies_to,
         )
+
+    def normalise(self, value):
+        """``value`` as a network takes it: sequences of ints as tuples, the rest unchanged."""
+        for constraint in self.constraints:
+            if isinstance(constraint, PositiveInts) and constraint.is_satisfied_by(value):
+                return as_positive_ints(
+                    value, allow_int=constraint.allow_int, allow_empty=constraint.allow_empty
+                )
+            if isinstance(constraint, PositiveIntTuples) and constraint.is_satisfied_by(value):
+                return constraint.convert(value)
+        return value
 
     def numpydoc(self):
         """The parameter's entry in a numpydoc Parameters section (4-space indent)."""
@@ -458,6 +479,24 @@ CLASSIFIER_PARAMS = (
     TASK_WEIGHTS_PARAM,
     FAIRNESS_PENALTY_PARAM,
     FAIRNESS_CONSTRAINT_PARAM,
+)
+
+#: Declared once for every estimator that reshapes rows into samples.
+INPUT_SHAPE_PARAM = Param(
+    "input_shape",
+    None,
+    "tuple of int or None",
+    """
+    Shape of one sample, channels first, into which each 2-D row of X is
+    reshaped: ``(channels, height, width)`` for images, ``(channels,
+    timepoints)`` for series (``(height, width)``: one grey channel, for
+    the image-only estimators).  Lets a ``StandardScaler`` (or any 2-D
+    step) run first in a pipeline; its product must equal the number of
+    features.  Ignored (but checked) when X already has the sample's
+    dimensions.  In the families with a dense network for rows and a
+    convolutional one for images (autoencoder, VAE, GAN, diffusion),
+    setting it chooses the convolutional one.""",
+    [None, PositiveInts(allow_int=False)],
 )
 
 DEVICE_PARAMS = (

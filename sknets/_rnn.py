@@ -13,9 +13,9 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from ._inputs import sequence_input
 from ._params import (
     CLASSIFIER_ATTRIBUTES,
+    INPUT_SHAPE_PARAM,
     REGRESSOR_ATTRIBUTES,
     Param,
-    PositiveInts,
     attributes_doc,
 )
 from .base import NeuralClassifier, NeuralRegressor
@@ -51,18 +51,6 @@ EMBEDDING_DIM_PARAM = Param(
     "int",
     "Size of the token embeddings (with ``vocab_size``; unused for series).",
     [POSITIVE_INT],
-)
-
-SERIES_SHAPE_PARAM = Param(
-    "input_shape",
-    None,
-    "tuple of int or None",
-    """
-    ``(n_channels, n_timepoints)`` into which each 2-D row of X is
-    reshaped, so that a ``StandardScaler`` (or any 2-D step) can run first
-    in a pipeline; its product must equal the number of features. Series
-    only; ignored (but checked) for 3-D X.""",
-    [None, PositiveInts(allow_int=False)],
 )
 
 SEQUENCE_INPUT_DOC = """
@@ -130,7 +118,7 @@ _RECURRENT_PARAMS = (
     ),
     VOCAB_SIZE_PARAM,
     EMBEDDING_DIM_PARAM,
-    SERIES_SHAPE_PARAM,
+    INPUT_SHAPE_PARAM,
 )
 
 _CELL_PARAM = Param(

@@ -12,8 +12,8 @@ from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._inputs import ForecastInput
-from ._params import REGRESSOR_ATTRIBUTES, Param, attributes_doc
-from ._rnn import POSITIVE_INT, PROBABILITY, SEQUENCE_ATTRIBUTES, SERIES_SHAPE_PARAM
+from ._params import INPUT_SHAPE_PARAM, REGRESSOR_ATTRIBUTES, Param, attributes_doc
+from ._rnn import POSITIVE_INT, PROBABILITY, SEQUENCE_ATTRIBUTES
 from ._training import NeuralNetCore
 from .base import NeuralRegressor
 from .networks import SEQ2SEQ_CELLS, Seq2SeqNetwork
@@ -88,7 +88,7 @@ _PARAMS = (
         network's own forecasts.  ``solver="lbfgs"`` needs 0.0 or 1.0.""",
         [Interval(Real, 0, 1, closed="both")],
     ),
-    SERIES_SHAPE_PARAM,
+    INPUT_SHAPE_PARAM,
 )
 
 _TARGETS_DOC = """

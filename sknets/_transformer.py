@@ -3,14 +3,19 @@
 from sklearn.utils._param_validation import StrOptions
 
 from ._inputs import sequence_input
-from ._params import CLASSIFIER_ATTRIBUTES, REGRESSOR_ATTRIBUTES, Param, attributes_doc
+from ._params import (
+    CLASSIFIER_ATTRIBUTES,
+    INPUT_SHAPE_PARAM,
+    REGRESSOR_ATTRIBUTES,
+    Param,
+    attributes_doc,
+)
 from ._rnn import (
     POSITIVE_INT,
     PROBABILITY,
     SEQUENCE_ATTRIBUTES,
     SEQUENCE_DEFAULTS,
     SEQUENCE_INPUT_DOC,
-    SERIES_SHAPE_PARAM,
     VOCAB_SIZE_PARAM,
 )
 from .base import NeuralClassifier, NeuralRegressor
@@ -57,7 +62,7 @@ _TRANSFORMER_PARAMS = (
         [StrOptions({"cls", "mean"})],
     ),
     VOCAB_SIZE_PARAM,
-    SERIES_SHAPE_PARAM,
+    INPUT_SHAPE_PARAM,
 )
 
 _ARCHITECTURE = """

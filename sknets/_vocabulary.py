@@ -1,0 +1,367 @@
+"""The parameter vocabulary: one name per concept, and the peer spellings that lead to it.
+
+:data:`TERMS` holds every public parameter name with its one meaning and
+where the name comes from (scikit-learn's name where it has one, then
+PyTorch's, then the reference paper's; ``n_`` for every count).  The
+contract page's names table is generated from it and from the estimators'
+declarations, and ``tests/test_vocabulary.py`` fails when an estimator or a
+network spells a concept otherwise.  :data:`PEER_SPELLINGS` maps the names a
+user brings from scikit-learn's other estimators, PyTorch, skorch, Keras,
+Surprise or an earlier sknets to the name used here, so that a misspelt
+argument gets a pointed error instead of Python's bare ``TypeError``.
+"""
+
+import inspect
+from numbers import Real
+
+from sklearn.utils._param_validation import InvalidParameterError
+
+__all__ = [
+    "TERMS",
+    "PEER_SPELLINGS",
+    "STRUCTURAL_ARGUMENTS",
+    "Term",
+    "build_network",
+    "check_applicable_parameters",
+    "check_peer_values",
+    "data_kind",
+    "network_arguments",
+    "peer_spelling_message",
+]
+
+
+class Term:
+    """One entry of the vocabulary: what a parameter name means and where it comes from."""
+
+    def __init__(self, meaning, origin):
+        self.meaning = meaning
+        self.origin = origin
+
+    def __repr__(self):
+        return f"Term({self.meaning!r}, {self.origin!r})"
+
+
+_SKLEARN_MLP = "scikit-learn's MLP"
+
+#: Every public parameter name of every estimator, with its one meaning.
+TERMS = {
+    # ---- shared training parameters
+    "solver": Term("optimizer", _SKLEARN_MLP),
+    "max_fun": Term("loss evaluations of L-BFGS", _SKLEARN_MLP),
+    "alpha": Term("L2 penalty (weight decay)", _SKLEARN_MLP),
+    "batch_size": Term("rows per gradient step", _SKLEARN_MLP),
+    "learning_rate": Term("learning-rate schedule (never a rate)", _SKLEARN_MLP),
+    "learning_rate_init": Term("initial learning rate (step size)", _SKLEARN_MLP),
+    "power_t": Term("exponent of the inverse-scaling schedule", _SKLEARN_MLP),
+    "max_iter": Term("epochs (passes over the training data)", _SKLEARN_MLP),
+    "shuffle": Term("shuffle the rows every epoch", _SKLEARN_MLP),
+    "random_state": Term("seed of initialisation, batches and sampling", _SKLEARN_MLP),
+    "tol": Term("improvement that counts for stopping", _SKLEARN_MLP),
+    "verbose": Term("progress output (0, 1 or 2)", _SKLEARN_MLP),
+    "warm_start": Term("continue from the previous fit", _SKLEARN_MLP),
+    "momentum": Term("momentum of SGD", _SKLEARN_MLP),
+    "nesterovs_momentum": Term("Nesterov's momentum for SGD", _SKLEARN_MLP),
+    "early_stopping": Term("stop when a held-out score stops improving", _SKLEARN_MLP),
+    "validation_fraction": Term("share of the rows held out for early stopping", _SKLEARN_MLP),
+    "beta_1": Term("Adam's first-moment decay", _SKLEARN_MLP),
+    "beta_2": Term("Adam's second-moment decay", _SKLEARN_MLP),
+    "epsilon": Term("Adam's numerical-stability term", _SKLEARN_MLP),
+    "n_iter_no_change": Term("epochs without improvement before stopping", _SKLEARN_MLP),
+    "loss": Term("the regression loss (squared_error, poisson...)", "scikit-learn's regressors"),
+    "class_weight": Term("weight of each class in the loss", "scikit-learn's linear models"),
+    "task_weights": Term("weight of each task (column of a 2-D y) in the loss", "sknets"),
+    "fairness_penalty": Term("weight of a group-fairness gap added to the loss", "sknets"),
+    "fairness_constraint": Term("which group-fairness gap is penalised", "fairlearn"),
+    "device": Term("where the network trains and predicts", "PyTorch"),
+    "dtype": Term("floating-point type of the network", "PyTorch"),
+    # ---- widths
+    "hidden_layer_sizes": Term(
+        "widths of the fully connected hidden layers, in order", _SKLEARN_MLP
+    ),
+    "hidden_size": Term("width of a recurrent state", "PyTorch's nn.LSTM"),
+    "d_model": Term("width of a transformer's token representation", "PyTorch's nn.Transformer"),
+    "dim_feedforward": Term(
+        "width of a transformer layer's feed-forward sublayer", "PyTorch's nn.Transformer"
+    ),
+    "n_components": Term(
+        "dimension of the latent space the model encodes to, factorises into or samples from",
+        "scikit-learn's PCA, NMF and BernoulliRBM",
+    ),
+    "embedding_dim": Term(
+        "width of the token embedding, where it is free of the other widths",
+        "PyTorch's nn.Embedding",
+    ),
+    "filters": Term(
+        "output channels of each convolution stage (an int: one stage)", "Keras' Conv layers"
+    ),
+    "width_mult": Term("factor applied to every channel count", "torchvision's MobileNetV2"),
+    "last_channel": Term(
+        "channels of the last 1x1 convolution before the head", "torchvision's MobileNet"
+    ),
+    # ---- depth
+    "n_layers": Term(
+        "stacked layers of one kind (recurrent, encoder, decoder)", "PyTorch's num_layers"
+    ),
+    "n_blocks": Term(
+        "blocks in each convolution stage (residual blocks, VGG's convolutions)",
+        "torchvision's ResNet (layers)",
+    ),
+    "inverted_residual_setting": Term(
+        "MobileNetV2's stages as (expansion, channels, blocks, stride) rows",
+        "torchvision's MobileNetV2",
+    ),
+    # ---- convolution details
+    "kernel_size": Term(
+        "convolution kernel size: one int, or one per stage or per convolution of a block",
+        "PyTorch's Conv1d/Conv2d",
+    ),
+    "pool_size": Term("max-pooling window after each convolution stage", "Keras' MaxPooling"),
+    "adaptive_pool_size": Term(
+        "positions per axis kept by the adaptive average pooling before the dense head "
+        "(1: global average pooling)",
+        "PyTorch's AdaptiveAvgPool output_size",
+    ),
+    "small_input": Term(
+        "a 3x3 stem without max pooling, for small images", "CIFAR variants of ResNet"
+    ),
+    "batch_norm": Term("batch normalisation in each hidden layer or block", "Ioffe & Szegedy"),
+    "activation": Term("activation of the hidden layers", _SKLEARN_MLP),
+    "dropout": Term(
+        "dropout probability (default: the reference paper's, 0 where it has none)", "PyTorch"
+    ),
+    "input_shape": Term(
+        "shape of one sample, channels first, into which 2-D rows are reshaped; "
+        "chooses the convolutional network where a family has a dense one too",
+        "Keras' input_shape",
+    ),
+    # ---- sequences and text
+    "n_heads": Term(
+        "attention heads (default: the reference paper's)", "PyTorch's nn.MultiheadAttention"
+    ),
+    "vocab_size": Term("number of token ids, 0 being padding", "PyTorch's nn.Embedding"),
+    "block_size": Term("context length of a language model, in tokens", "nanoGPT"),
+    "cell": Term("the recurrent cell: rnn, lstm or gru", "Keras' RNN(cell)"),
+    "bidirectional": Term("run each recurrent layer both ways", "PyTorch's nn.LSTM"),
+    "pooling": Term(
+        "how a sequence of states becomes one vector (last, mean, attention, cls)",
+        "Keras' pooling layers",
+    ),
+    "teacher_forcing_ratio": Term(
+        "probability that a decoder step is fed the true previous value", "Bengio et al. 2015"
+    ),
+    "level": Term("what a token is: a word or a character", "sknets' TextTokenizer"),
+    "max_features": Term("most frequent tokens kept", "scikit-learn's CountVectorizer"),
+    "min_df": Term("fewest documents a kept token occurs in", "scikit-learn's CountVectorizer"),
+    "lowercase": Term("lowercase the text first", "scikit-learn's CountVectorizer"),
+    "max_len": Term("longest token sequence kept", "Keras' TextVectorization"),
+    "token_pattern": Term("regular expression of a word token", "scikit-learn's CountVectorizer"),
+    # ---- generative models
+    "noise_std": Term("standard deviation of the noise added to training inputs", "sknets"),
+    "beta": Term("weight of the KL term of a VAE", "Higgins et al. 2017 (beta-VAE)"),
+    "n_warmup_epochs": Term("epochs of linear KL warm-up", "Bowman et al. 2016"),
+    "likelihood": Term("the decoder's distribution: gaussian or bernoulli", "Kingma & Welling"),
+    "n_timesteps": Term("steps of the diffusion noise schedule", "diffusers' num_train_timesteps"),
+    "beta_schedule": Term("noise variances over the diffusion steps", "diffusers' DDPMScheduler"),
+    "n_sampling_steps": Term(
+        "steps of the faster DDIM sampler (None: every step, ancestral)",
+        "diffusers' num_inference_steps",
+    ),
+    # ---- RBM and DBN
+    "n_gibbs_steps": Term("Gibbs steps per update (the k of CD-k)", "Hinton 2002"),
+    "persistent": Term("persistent contrastive divergence", "Tieleman 2008"),
+    "mean_field": Term("negative phase on probabilities instead of samples", "Welling & Hinton"),
+    "n_pretrain_epochs": Term("epochs of greedy pretraining of each RBM", "Hinton et al. 2006"),
+    "pretrain_learning_rate_init": Term(
+        "learning rate of the greedy pretraining of each RBM", "Hinton et al. 2006"
+    ),
+    # ---- graphs, recommenders, fusion, zero-shot, own modules
+    "conv": Term("the message-passing layer: gcn, sage or gat", "PyTorch Geometric's nn.conv"),
+    "n_neighbors": Term("neighbours of a k-nearest-neighbour graph", "scikit-learn's neighbors"),
+    "unlabelled_label": Term(
+        "the label that marks an unlabelled node", "scikit-learn's semi_supervised (-1)"
+    ),
+    "interaction": Term("how a user's and an item's vectors make a rating", "He et al. 2017"),
+    "branches": Term("the network of each column group", "scikit-learn's ColumnTransformer"),
+    "combine": Term("how the branches' outputs are fused: concat or attention", "sknets"),
+    "class_attributes": Term("one attribute vector per class, seen or not", "Lampert et al."),
+    "seen_class_penalty": Term(
+        "score subtracted from the seen classes at prediction", "Chao et al. 2016"
+    ),
+    "module": Term("a user's network (class or factory)", "skorch's module"),
+    "module_params": Term("arguments of the user's network", "skorch's module__ arguments"),
+}
+
+#: Names a user may bring from elsewhere, with the name used here and whose they are.
+PEER_SPELLINGS = {
+    "n_iter": ("max_iter", "scikit-learn's BernoulliRBM"),
+    "epochs": ("max_iter", "Keras"),
+    "max_epochs": ("max_iter", "skorch"),
+    "n_epochs": ("max_iter", "Surprise"),
+    "lr": ("learning_rate_init", "skorch and PyTorch's optimizers"),
+    "lr_all": ("learning_rate_init", "Surprise"),
+    "weight_decay": ("alpha", "PyTorch's optimizers"),
+    "reg_all": ("alpha", "Surprise"),
+    "optimizer": ("solver", "skorch"),
+    "seed": ("random_state", "PyTorch"),
+    "num_layers": ("n_layers", "PyTorch"),
+    "n_layer": ("n_layers", "nanoGPT"),
+    "nhead": ("n_heads", "PyTorch's nn.Transformer"),
+    "n_head": ("n_heads", "nanoGPT"),
+    "num_heads": ("n_heads", "PyTorch's nn.MultiheadAttention"),
+    "n_embd": ("d_model", "nanoGPT"),
+    "hidden_dim": ("hidden_size", "common PyTorch code"),
+    "latent_dim": ("n_components", "common VAE and GAN code"),
+    "nz": ("n_components", "PyTorch's DCGAN example"),
+    "n_factors": ("n_components", "Surprise (and sknets before 0.1.0)"),
+    "layers": ("n_blocks", "torchvision's ResNet (and sknets before 0.1.0)"),
+    "base_filters": ("filters", "sknets before 0.1.0"),
+    "series_filters": ("filters", "sknets before 0.1.0"),
+    "series_kernel_size": ("kernel_size", "sknets before 0.1.0"),
+    "kernel_sizes": ("kernel_size", "sknets before 0.1.0"),
+    "blocks": ("filters and n_blocks", "sknets before 0.1.0"),
+    "pooled_size": ("adaptive_pool_size", "sknets before 0.1.0"),
+    "width_multiplier": ("width_mult", "the MobileNetV2 paper (and sknets before 0.1.0)"),
+    "last_channels": ("last_channel", "sknets before 0.1.0"),
+    "layer": ("conv", "sknets before 0.1.0"),
+    "sampling_steps": ("n_sampling_steps", "sknets before 0.1.0"),
+    "num_inference_steps": ("n_sampling_steps", "diffusers"),
+    "num_train_timesteps": ("n_timesteps", "diffusers"),
+    "pretrain_learning_rate": ("pretrain_learning_rate_init", "sknets before 0.1.0"),
+    "pretrain_epochs": ("n_pretrain_epochs", "sknets before 0.1.0"),
+    "image_shape": ("input_shape", "sknets' networks before 0.1.0"),
+    "image_size": ("input_shape", "sknets' networks before 0.1.0"),
+    "sample_shape": ("input_shape", "sknets' networks before 0.1.0"),
+    "embed_dim": ("embedding_dim", "PyTorch's nn.MultiheadAttention"),
+    "dense_layers": ("hidden_layer_sizes", "sknets before 0.1.0"),
+    "hidden_units": ("hidden_layer_sizes", "TensorFlow's estimators"),
+}
+
+#: Network arguments that the training data determine (a DataSpec's sizes)
+#: or that an estimator computes; the rest of a network's arguments are
+#: vocabulary names, forwarded from the estimator's parameters.
+STRUCTURAL_ARGUMENTS = {
+    "n_features": "features of one row",
+    "n_outputs": "output units",
+    "in_channels": "channels of one sample",
+    "out_channels": "channels a generator makes",
+    "spatial_dims": "1 for series, 2 for images",
+    "n_users": "distinct user ids",
+    "n_items": "distinct item ids",
+    "n_classes": "classes a conditional generator takes",
+    "horizon": "steps forecast ahead",
+    "n_target_channels": "channels forecast",
+    "log_outputs": "outputs are logs of the prediction (a Poisson loss)",
+    "seen_classes": "mask of the classes seen in training",
+    "global_mean": "the mean rating, the recommender's intercept",
+    "init_std": "standard deviation of the initial embeddings",
+    "denoiser": "the network a diffusion model trains",
+    "clip_range": "bound of a diffusion sampler's clean-sample estimates",
+    "n_code_outputs": "width of the code layer when it differs from n_components",
+    "min_std": "floor of a Gaussian decoder's standard deviation",
+    "n_eval_draws": "latent draws of a VAE's likelihood estimate",
+    "time_embedding_dim": "width of a denoiser's time-step embedding",
+    "query_features": "width of an attention query",
+    "attention_size": "width of an attention layer",
+}
+
+
+def peer_spelling_message(estimator_name, name):
+    """The pointed message for ``name``, a peer's spelling, or None when it is not one."""
+    if name not in PEER_SPELLINGS:
+        return None
+    ours, whose = PEER_SPELLINGS[name]
+    return (
+        f"{estimator_name} has no parameter {name!r} ({whose}'s name): "
+        f"sknets calls it {ours}. See the names table of the contract page."
+    )
+
+
+def check_peer_values(estimator):
+    """Refuse values that are right under a peer's meaning of one of our names.
+
+    ``learning_rate`` is a schedule here, as in scikit-learn's MLPs; in
+    BernoulliRBM, SGDClassifier's ``eta0`` docs and Keras it is the rate,
+    so a number there is the rate meant for ``learning_rate_init``.
+    """
+    value = getattr(estimator, "learning_rate", None)
+    if isinstance(value, Real) and not isinstance(value, bool):
+        raise InvalidParameterError(
+            f"The 'learning_rate' parameter of {type(estimator).__name__} is the schedule "
+            f"(a str such as 'constant' or 'cosine'), got the number {value!r}: the "
+            f"rate itself is learning_rate_init (set learning_rate_init={value!r}; "
+            "scikit-learn's BernoulliRBM calls the rate learning_rate)."
+        )
+
+
+def data_kind(spec):
+    """The kind of data a DataSpec describes: tabular, series, images or tokens."""
+    sizes = spec.as_dict()
+    if sizes.get("vocab_size") is not None:
+        return "tokens"
+    return {1: "series", 2: "images"}.get(sizes.get("spatial_dims"), "tabular")
+
+
+def check_applicable_parameters(estimator, spec):
+    """Refuse a parameter set away from its default that does nothing for this data.
+
+    A :class:`~sknets.base.Param` with ``applies_to`` acts only on those
+    kinds of data (ResNet's ``small_input`` on images, its ``kernel_size``
+    on series; the dense sizes of a generator on rows, its ``filters`` on
+    images): silently ignoring it would let a grid search vary nothing.
+    """
+    from ._params import collect_parameters  # noqa: PLC0415 (the vocabulary sits below _params)
+
+    kind = data_kind(spec)
+    for param in collect_parameters(type(estimator)):
+        if param.applies_to is None or kind in param.applies_to:
+            continue
+        value = getattr(estimator, param.name)
+        if _same_value(value, param.default):
+            continue
+        raise ValueError(
+            f"{type(estimator).__name__}: {param.name}={value!r} applies to "
+            f"{' and '.join(param.applies_to)} only, and this data is {kind}; leave it "
+            f"at its default ({param.default!r})."
+        )
+
+
+def _same_value(value, default):
+    try:
+        return bool(value == default)
+    except (TypeError, ValueError):  # arrays compare element-wise
+        return False
+
+
+def network_arguments(network_class, estimator, spec, **given):
+    """The keyword arguments of ``network_class`` taken by name.
+
+    Each keyword-only argument of the network's constructor is taken from
+    ``given`` if there, else from the estimator's parameter of the same
+    name (normalised by its :class:`~sknets.base.Param`: sequences of ints
+    become tuples), else from the :class:`~sknets.base.DataSpec`; the rest
+    keep the network's defaults.  This is why a network and the estimators
+    that build it share one vocabulary.
+    """
+    from ._params import collect_parameters  # noqa: PLC0415
+
+    params = {param.name: param for param in collect_parameters(type(estimator))}
+    sizes = spec.as_dict() if spec is not None else {}
+    arguments = {}
+    for name, argument in inspect.signature(network_class).parameters.items():
+        if argument.kind is not inspect.Parameter.KEYWORD_ONLY:
+            continue
+        if name in given:
+            arguments[name] = given[name]
+        elif name in params:
+            arguments[name] = params[name].normalise(getattr(estimator, name))
+        elif name in sizes:
+            arguments[name] = sizes[name]
+    unknown = set(given) - set(inspect.signature(network_class).parameters)
+    if unknown:
+        raise TypeError(f"{network_class.__name__} takes no argument {sorted(unknown)}")
+    return arguments
+
+
+def build_network(network_class, estimator, spec, **given):
+    """``network_class`` built from the estimator's parameters and the data's sizes."""
+    return network_class(**network_arguments(network_class, estimator, spec, **given))
