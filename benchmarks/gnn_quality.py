@@ -83,9 +83,7 @@ def run_karate(args):
         accuracies, times = [], []
         for seed in range(args.seeds):
             model, elapsed = _fit_timed(
-                GNNClassifier(
-                    layer=layer, random_state=seed, device="cpu", **LAYER_SETTINGS[layer]
-                ),
+                GNNClassifier(conv=layer, random_state=seed, device="cpu", **LAYER_SETTINGS[layer]),
                 X,
                 partial,
                 adjacency=adjacency,
@@ -93,7 +91,7 @@ def run_karate(args):
             accuracies.append((model.transduction_[others] == clubs[others]).mean())
             times.append(elapsed)
         log(f"karate {layer}: {100 * np.mean(accuracies):.1f} %")
-        rows.append([f"GNNClassifier(layer={layer!r})", _summary(accuracies), _fit_time(times)])
+        rows.append([f"GNNClassifier(conv={layer!r})", _summary(accuracies), _fit_time(times)])
         mean = 100 * np.mean(accuracies)
         verdicts.append(f"{layer} >= 90 %: {'met' if mean >= 90 else 'MISSED'} ({mean:.1f} %)")
     # One-hot rows make X @ A @ X.T the adjacency itself: LabelSpreading on the same graph.
@@ -129,9 +127,9 @@ def run_digits(args):
     if args.quick:
         X, y = X[:400], y[:400]
     contenders = {
-        f"GNNClassifier(layer={layer!r})": functools.partial(
+        f"GNNClassifier(conv={layer!r})": functools.partial(
             GNNClassifier,
-            layer=layer,
+            conv=layer,
             max_iter=20 if args.quick else 200,
             device="cpu",
             **LAYER_SETTINGS[layer],

@@ -191,7 +191,7 @@ RESULTS = {
     "GNNClassifier": [
         Result(
             "gnn_digits.rst",
-            "GNNClassifier(layer='gcn')",
+            "GNNClassifier(conv='gcn')",
             ("accuracy % (min-max)",),
             _ACCURACY,
             "digits, 5 % of the labels",

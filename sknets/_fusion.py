@@ -26,9 +26,9 @@ from ._params import (
     CLASSIFIER_ATTRIBUTES,
     REGRESSOR_ATTRIBUTES,
     Param,
-    as_positive_ints,
     attributes_doc,
 )
+from ._vocabulary import build_network
 from .base import NeuralClassifier, NeuralRegressor
 from .networks import COMBINATIONS, FusionNetwork
 
@@ -235,15 +235,8 @@ class _Fusion(_BaseComposition):
         return self._set_params("_branches", **params)
 
     def _build_module(self, spec):
-        return FusionNetwork(
-            {name: _branch_network(name, est, spec) for name, est in self._fitted_branches},
-            n_outputs=spec.n_outputs,
-            hidden_layer_sizes=as_positive_ints(self.hidden_layer_sizes, allow_empty=True),
-            activation=self.activation,
-            dropout=self.dropout,
-            batch_norm=self.batch_norm,
-            combine=self.combine,
-        )
+        branches = {name: _branch_network(name, est, spec) for name, est in self._fitted_branches}
+        return build_network(FusionNetwork, self, spec, branches=branches)
 
     @classmethod
     def _get_test_params(cls):

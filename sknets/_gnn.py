@@ -14,9 +14,9 @@ from ._params import (
     REGRESSOR_ATTRIBUTES,
     Param,
     PositiveInts,
-    as_positive_ints,
     attributes_doc,
 )
+from ._vocabulary import build_network
 from .base import NeuralClassifier, NeuralRegressor
 from .networks import GNN_LAYERS, GraphNetwork, import_graph_layers
 
@@ -29,11 +29,11 @@ _GNN_PARAMS = (
         "int or sequence of int",
         """
         Width of each hidden message-passing layer (per attention head with
-        ``layer="gat"``). The default is Kipf & Welling's two-layer GCN.""",
+        ``conv="gat"``). The default is Kipf & Welling's two-layer GCN.""",
         [PositiveInts(allow_empty=True)],
     ),
     Param(
-        "layer",
+        "conv",
         "gcn",
         "{" + ", ".join(f'"{name}"' for name in GNN_LAYERS) + "}",
         """
@@ -55,7 +55,7 @@ _GNN_PARAMS = (
         "n_heads",
         8,
         "int",
-        'Attention heads of each hidden layer with ``layer="gat"`` (ignored otherwise).',
+        'Attention heads of each hidden layer with ``conv="gat"`` (ignored otherwise).',
         [Interval(Integral, 1, None, closed="left")],
     ),
     Param(
@@ -232,14 +232,7 @@ or int array of shape (n_edges, 2), default=None
         )
 
     def _build_module(self, spec):
-        return GraphNetwork(
-            n_features=spec.n_features,
-            n_outputs=spec.n_outputs,
-            hidden_layer_sizes=as_positive_ints(self.hidden_layer_sizes, allow_empty=True),
-            layer=self.layer,
-            dropout=self.dropout,
-            n_heads=self.n_heads,
-        )
+        return build_network(GraphNetwork, self, spec)
 
     def _effective_batch_size(self, n_samples):
         return n_samples if self.batch_size == "auto" else super()._effective_batch_size(n_samples)

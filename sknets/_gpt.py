@@ -22,6 +22,7 @@ from ._params import UNSUPERVISED_ATTRIBUTES, attributes_doc
 from ._rnn import POSITIVE_INT, VOCAB_SIZE_PARAM
 from ._training import NeuralNetCore, TensorBatches
 from ._transformer import _TRANSFORMER_PARAMS
+from ._vocabulary import build_network
 from .base import NeuralGenerator, Param
 from .networks import GPTNetwork
 from .text import PAD_ID, UNKNOWN_ID, check_texts
@@ -306,7 +307,7 @@ _GPT_PARAMS = (
         many tokens.""",
         [POSITIVE_INT],
     ),
-    *_pick(_TRANSFORMER_PARAMS, d_model=128, n_heads=4, n_layers=4),
+    *_pick(_TRANSFORMER_PARAMS, d_model=128, n_heads=4, n_layers=4, dim_feedforward=512),
     Param(
         "dropout",
         0.0,
@@ -344,9 +345,6 @@ _NANOGPT_DEFAULTS = {
     "learning_rate": "cosine",
     "max_iter": 10,
 }
-
-# The parameters that shape the network.
-_NETWORK = ("block_size", "d_model", "n_heads", "n_layers", "dropout")
 
 _NO_SAMPLE_WEIGHT = (
     "GPTGenerator takes no sample_weight: it trains on windows that run across the texts. "
@@ -435,7 +433,7 @@ class GPTGenerator(NeuralGenerator):
     _has_likelihood = True
 
     def _build_module(self, spec):
-        return GPTNetwork(vocab_size=spec.vocab_size, **{n: getattr(self, n) for n in _NETWORK})
+        return build_network(GPTNetwork, self, spec)
 
     def _make_criterion(self):
         return NextTokenLoss()
@@ -543,5 +541,6 @@ class GPTGenerator(NeuralGenerator):
 
     @classmethod
     def _get_test_params(cls):
-        tiny = {"block_size": 8, "d_model": 16, "n_heads": 2, "n_layers": 1, "max_iter": 5}
+        tiny = {"block_size": 8, "d_model": 16, "n_heads": 2, "n_layers": 1, "dim_feedforward": 64}
+        tiny["max_iter"] = 5
         return {**tiny, "learning_rate_init": 0.01, "random_state": 0}

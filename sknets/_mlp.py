@@ -11,9 +11,9 @@ from ._params import (
     REGRESSOR_ATTRIBUTES,
     Param,
     PositiveInts,
-    as_positive_ints,
     attributes_doc,
 )
+from ._vocabulary import build_network
 from .base import NeuralClassifier, NeuralRegressor
 from .networks import ACTIVATIONS, MLP
 
@@ -76,14 +76,7 @@ class _MLPMixin:
     _params = _MLP_PARAMS
 
     def _build_module(self, spec):
-        return MLP(
-            n_features=spec.n_features,
-            n_outputs=spec.n_outputs,
-            hidden_layer_sizes=as_positive_ints(self.hidden_layer_sizes, allow_empty=True),
-            activation=self.activation,
-            dropout=self.dropout,
-            batch_norm=self.batch_norm,
-        )
+        return build_network(MLP, self, spec)
 
     @property
     def coefs_(self):

@@ -11,8 +11,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._cnn import _dropout_param
 from ._inputs import IdPairInput
-from ._params import REGRESSOR_ATTRIBUTES, Param, PositiveInts, as_positive_ints, attributes_doc
+from ._params import REGRESSOR_ATTRIBUTES, Param, PositiveInts, attributes_doc
 from ._training import NeuralNetCore
+from ._vocabulary import build_network
 from .base import NeuralRegressor
 from .networks import INTERACTIONS, CollaborativeFilteringNetwork
 
@@ -118,17 +119,15 @@ def seen_items(X, n_users, n_items, previous=None):
     return seen if previous is None else (seen + previous).astype(bool)
 
 
-def build_network(estimator, spec):
+def build_recommender(estimator, spec):
     """The estimator's untrained network, its user vectors started from their ids."""
     seed = int(torch.randint(2**62, ()))  # drawn first: the tables' sizes vary
-    network = CollaborativeFilteringNetwork(
+    network = build_network(
+        CollaborativeFilteringNetwork,
+        estimator,
+        spec,
         n_users=spec.n_ids[0],
         n_items=spec.n_ids[1:],
-        n_outputs=spec.n_outputs,
-        n_factors=estimator.n_factors,
-        interaction=estimator.interaction,
-        hidden_layer_sizes=as_positive_ints(estimator.hidden_layer_sizes),
-        dropout=estimator.dropout,
         global_mean=estimator._initial_bias,
     )
     users = network.user_factors.weight
@@ -193,10 +192,13 @@ _RECOMMENDER_PARAMS = (
         [StrOptions(set(INTERACTIONS))],
     ),
     Param(
-        "n_factors",
+        "n_components",
         100,
         "int",
-        "Width of each user and item vector (Surprise's SVD: 100).",
+        """
+        Latent factors: the width of each user and item vector (Surprise's
+        SVD: 100; its ``n_factors``, scikit-learn's ``n_components`` of
+        NMF).""",
         [Interval(Integral, 1, None, closed="left")],
     ),
     Param(
@@ -227,7 +229,7 @@ _RECOMMENDER_PARAMS = (
     ),
 )
 _TEST_PARAMS = {
-    "n_factors": 4,
+    "n_components": 4,
     "batch_size": "auto",
     "max_iter": 50,
     "learning_rate_init": 0.05,
@@ -250,7 +252,7 @@ class CollaborativeFilteringRegressor(NeuralRegressor):
 
     X has two columns, the user id and the item id (ints or strings, numpy
     or pandas); y is the rating. Each known user and item gets a learnt
-    vector of ``n_factors`` values and a bias; the predicted rating is the
+    vector of ``n_components`` values and a bias; the predicted rating is the
     global mean plus both biases plus the ``interaction`` of the two
     vectors (:class:`sknets.networks.CollaborativeFilteringNetwork`).
     ``recommend`` ranks the items for given users.
@@ -294,7 +296,7 @@ class CollaborativeFilteringRegressor(NeuralRegressor):
     >>> from sknets import CollaborativeFilteringRegressor
     >>> X = np.array([["ann", "film"], ["ann", "book"], ["bob", "film"], ["cat", "book"]])
     >>> y = np.array([5.0, 1.0, 4.0, 2.0])
-    >>> cf = CollaborativeFilteringRegressor(n_factors=4, max_iter=20, random_state=0,
+    >>> cf = CollaborativeFilteringRegressor(n_components=4, max_iter=20, random_state=0,
     ...                                      device="cpu").fit(X, y)
     >>> cf.predict([["bob", "book"], ["dan", "film"]]).shape
     (2,)
@@ -315,7 +317,7 @@ class CollaborativeFilteringRegressor(NeuralRegressor):
         return weight, mean_weight
 
     def _build_module(self, spec):
-        return build_network(self, spec)
+        return build_recommender(self, spec)
 
     def _make_criterion(self):
         return PenalisedRatingLoss(super()._make_criterion(), self.alpha)

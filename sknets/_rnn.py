@@ -18,6 +18,7 @@ from ._params import (
     Param,
     attributes_doc,
 )
+from ._vocabulary import build_network
 from .base import NeuralClassifier, NeuralRegressor
 from .networks import CELLS, POOLINGS, RecurrentNetwork
 
@@ -49,8 +50,9 @@ EMBEDDING_DIM_PARAM = Param(
     "embedding_dim",
     128,
     "int",
-    "Size of the token embeddings (with ``vocab_size``; unused for series).",
+    "Width of the token embeddings: token ids only (with ``vocab_size``).",
     [POSITIVE_INT],
+    applies_to=("tokens",),
 )
 
 SEQUENCE_INPUT_DOC = """
@@ -159,17 +161,13 @@ class _RecurrentMixin:
 
     def _build_module(self, spec):
         tokens = self.vocab_size is not None
-        return RecurrentNetwork(
-            n_outputs=spec.n_outputs,
+        return build_network(
+            RecurrentNetwork,
+            self,
+            spec,
             in_channels=None if tokens else spec.in_channels,
             vocab_size=spec.vocab_size if tokens else None,
-            embedding_dim=self.embedding_dim,
             cell=self._cell or self.cell,
-            hidden_size=self.hidden_size,
-            n_layers=self.n_layers,
-            bidirectional=self.bidirectional,
-            dropout=self.dropout,
-            pooling=self.pooling,
         )
 
     @classmethod

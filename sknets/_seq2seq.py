@@ -15,6 +15,7 @@ from ._inputs import ForecastInput
 from ._params import INPUT_SHAPE_PARAM, REGRESSOR_ATTRIBUTES, Param, attributes_doc
 from ._rnn import POSITIVE_INT, PROBABILITY, SEQUENCE_ATTRIBUTES
 from ._training import NeuralNetCore
+from ._vocabulary import build_network
 from .base import NeuralRegressor
 from .networks import SEQ2SEQ_CELLS, Seq2SeqNetwork
 
@@ -216,14 +217,12 @@ class Seq2SeqRegressor(NeuralRegressor):
     _net_class = TeacherForcingNet
 
     def _build_module(self, spec):
-        return Seq2SeqNetwork(
-            in_channels=spec.in_channels,
+        return build_network(
+            Seq2SeqNetwork,
+            self,
+            spec,
             horizon=self.horizon_,
             n_target_channels=self.n_target_channels_,
-            cell=self.cell,
-            hidden_size=self.hidden_size,
-            n_layers=self.n_layers,
-            dropout=self.dropout,
             log_outputs=self.loss == "poisson",
         )
 

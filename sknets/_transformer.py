@@ -18,6 +18,7 @@ from ._rnn import (
     SEQUENCE_INPUT_DOC,
     VOCAB_SIZE_PARAM,
 )
+from ._vocabulary import build_network
 from .base import NeuralClassifier, NeuralRegressor
 from .networks import TransformerEncoderNetwork
 
@@ -39,7 +40,7 @@ _TRANSFORMER_PARAMS = (
         "dim_feedforward",
         128,
         "int",
-        "Width of the feed-forward block of each encoder layer.",
+        "Width of the feed-forward sublayer of each transformer layer.",
         [POSITIVE_INT],
     ),
     Param(
@@ -92,16 +93,12 @@ class _TransformerMixin:
 
     def _build_module(self, spec):
         tokens = self.vocab_size is not None
-        return TransformerEncoderNetwork(
-            n_outputs=spec.n_outputs,
+        return build_network(
+            TransformerEncoderNetwork,
+            self,
+            spec,
             in_channels=None if tokens else spec.in_channels,
             vocab_size=spec.vocab_size if tokens else None,
-            d_model=self.d_model,
-            n_heads=self.n_heads,
-            n_layers=self.n_layers,
-            dim_feedforward=self.dim_feedforward,
-            dropout=self.dropout,
-            pooling=self.pooling,
         )
 
     @classmethod

@@ -294,10 +294,14 @@ def check_peer_values(estimator):
 
 
 def data_kind(spec):
-    """The kind of data a DataSpec describes: tabular, series, images or tokens."""
+    """The kind of data a DataSpec describes: tabular, series, images, tokens, graph or ids."""
     sizes = spec.as_dict()
     if sizes.get("vocab_size") is not None:
         return "tokens"
+    if "n_nodes" in sizes:
+        return "graph"
+    if "n_ids" in sizes or "n_users" in sizes:
+        return "ids"
     return {1: "series", 2: "images"}.get(sizes.get("spatial_dims"), "tabular")
 
 
@@ -336,9 +340,10 @@ def network_arguments(network_class, estimator, spec, **given):
     """The keyword arguments of ``network_class`` taken by name.
 
     Each keyword-only argument of the network's constructor is taken from
-    ``given`` if there, else from the estimator's parameter of the same
-    name (normalised by its :class:`~sknets.base.Param`: sequences of ints
-    become tuples), else from the :class:`~sknets.base.DataSpec`; the rest
+    ``given`` if there, else from the :class:`~sknets.base.DataSpec` (the
+    sizes the training data determined), else from the estimator's
+    parameter of the same name (normalised by its
+    :class:`~sknets.base.Param`: sequences of ints become tuples); the rest
     keep the network's defaults.  This is why a network and the estimators
     that build it share one vocabulary.
     """
@@ -346,18 +351,22 @@ def network_arguments(network_class, estimator, spec, **given):
 
     params = {param.name: param for param in collect_parameters(type(estimator))}
     sizes = spec.as_dict() if spec is not None else {}
+    # The constructor's own signature: a torch module's class signature may
+    # come from a metaclass or __new__.
+    signature = inspect.signature(network_class.__init__).parameters
     arguments = {}
-    for name, argument in inspect.signature(network_class).parameters.items():
+    for name, argument in signature.items():
         if argument.kind is not inspect.Parameter.KEYWORD_ONLY:
             continue
         if name in given:
             arguments[name] = given[name]
+        elif name in sizes:  # what the data determined (a text's vocabulary) wins
+            arguments[name] = sizes[name]
         elif name in params:
             arguments[name] = params[name].normalise(getattr(estimator, name))
-        elif name in sizes:
-            arguments[name] = sizes[name]
-    unknown = set(given) - set(inspect.signature(network_class).parameters)
-    if unknown:
+    takes_any = any(arg.kind is inspect.Parameter.VAR_KEYWORD for arg in signature.values())
+    unknown = set(given) - set(signature)
+    if unknown and not takes_any:
         raise TypeError(f"{network_class.__name__} takes no argument {sorted(unknown)}")
     return arguments
 

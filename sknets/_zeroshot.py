@@ -9,7 +9,8 @@ from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import type_of_target
 
 from ._mlp import _MLP_PARAMS
-from ._params import CLASSIFIER_ATTRIBUTES, Param, as_positive_ints, attributes_doc
+from ._params import CLASSIFIER_ATTRIBUTES, Param, attributes_doc
+from ._vocabulary import build_network
 from .base import NeuralClassifier, _as_class_array, _check_label_values
 from .networks import AttributeCompatibilityNetwork
 
@@ -191,13 +192,12 @@ class ZeroShotClassifier(NeuralClassifier):
         return np.searchsorted(self.classes_, np.ravel(y)).astype(np.int64)
 
     def _build_module(self, spec):
-        return AttributeCompatibilityNetwork(
-            n_features=spec.n_features,
+        return build_network(
+            AttributeCompatibilityNetwork,
+            self,
+            spec,
             class_attributes=self.class_attributes_,
             seen_classes=self._seen_mask,
-            hidden_layer_sizes=as_positive_ints(self.hidden_layer_sizes, allow_empty=True),
-            activation=self.activation,
-            dropout=self.dropout,
         )
 
     def _forward(self, X, call=None, **input_arguments):

@@ -265,7 +265,7 @@ def test_predict_checks_the_columns_against_the_fit():
 def test_network_forward_backward_and_no_nan(combine):
     torch.manual_seed(0)
     net = FusionNetwork(
-        {
+        branches={
             "image": ConvNet(in_channels=1, n_outputs=1, filters=(4,), hidden_layer_sizes=()),
             "tokens": RecurrentNetwork(n_outputs=1, vocab_size=9, hidden_size=6, embedding_dim=4),
             "numbers": MLP(n_features=3, n_outputs=1, hidden_layer_sizes=(5,)),
@@ -294,9 +294,9 @@ def test_network_forward_backward_and_no_nan(combine):
 
 def test_network_refuses_a_branch_without_features():
     with pytest.raises(TypeError, match="branch 'plain'.*forward_features"):
-        FusionNetwork({"plain": torch.nn.Linear(3, 2)}, n_outputs=2)
+        FusionNetwork(branches={"plain": torch.nn.Linear(3, 2)}, n_outputs=2)
     with pytest.raises(ValueError, match="combine"):
-        FusionNetwork({"m": MLP(n_features=3, n_outputs=1)}, n_outputs=2, combine="sum")
+        FusionNetwork(branches={"m": MLP(n_features=3, n_outputs=1)}, n_outputs=2, combine="sum")
 
 
 def test_partial_fit_and_warm_start_continue_the_same_network():

@@ -36,9 +36,9 @@ def _blobs(n_samples=120, seed=0):
     return X, y
 
 
-@pytest.mark.parametrize("layer", GNN_LAYERS)
-def test_network_forward_backward_without_nan(layer, seeded):
-    net = GraphNetwork(n_features=5, n_outputs=3, hidden_layer_sizes=(6, 4), layer=layer, n_heads=2)
+@pytest.mark.parametrize("conv", GNN_LAYERS)
+def test_network_forward_backward_without_nan(conv, seeded):
+    net = GraphNetwork(n_features=5, n_outputs=3, hidden_layer_sizes=(6, 4), conv=conv, n_heads=2)
     x = torch.randn(10, 5)
     edge_index = torch.tensor([[0, 1, 2, 3, 4], [1, 2, 3, 4, 0]])  # nodes 5-9 isolated
     out = net(x, edge_index, torch.rand(5))
@@ -46,7 +46,7 @@ def test_network_forward_backward_without_nan(layer, seeded):
     out.pow(2).sum().backward()
     for name, parameter in net.named_parameters():
         assert parameter.grad is not None and torch.isfinite(parameter.grad).all(), name
-    assert net.forward_features(x, edge_index).shape == (10, 4 * (2 if layer == "gat" else 1))
+    assert net.forward_features(x, edge_index).shape == (10, 4 * (2 if conv == "gat" else 1))
 
 
 def test_karate_club_with_one_label_per_club():
@@ -174,8 +174,8 @@ def test_bad_adjacency_is_refused_before_training(adjacency, message, training_s
 
 def test_reproducible_and_pickles():
     X, y = _blobs()
-    first = GNNClassifier(**FAST, layer="gat", n_heads=2, device="cpu").fit(X, y)
-    second = GNNClassifier(**FAST, layer="gat", n_heads=2, device="cpu").fit(X, y)
+    first = GNNClassifier(**FAST, conv="gat", n_heads=2, device="cpu").fit(X, y)
+    second = GNNClassifier(**FAST, conv="gat", n_heads=2, device="cpu").fit(X, y)
     np.testing.assert_array_equal(first.predict_proba(X), second.predict_proba(X))
     restored = pickle.loads(pickle.dumps(first))
     np.testing.assert_array_equal(restored.predict_proba(X), first.predict_proba(X))
@@ -184,7 +184,7 @@ def test_reproducible_and_pickles():
 def test_pipeline_with_scaler():
     X, y = _blobs(200)
     X = X * [1000.0, 0.001]
-    pipe = make_pipeline(StandardScaler(), GNNClassifier(**FAST, layer="sage", device="cpu"))
+    pipe = make_pipeline(StandardScaler(), GNNClassifier(**FAST, conv="sage", device="cpu"))
     assert pipe.fit(X[:150], y[:150]).score(X[150:], y[150:]) > 0.9
 
 

@@ -31,7 +31,7 @@ def low_rank_ratings(n_users=60, n_items=40, rank=3, density=0.5, seed=0):
 
 def _fit(device, X, y, **params):
     params = {
-        "n_factors": 8,
+        "n_components": 8,
         "max_iter": 60,
         "batch_size": 64,
         "learning_rate_init": 0.01,
@@ -124,11 +124,11 @@ def test_grid_search_over_n_factors_and_pipeline(ratings, device):
             random_state=0,
             device=device,
         ),
-        {"n_factors": [1, 8]},
+        {"n_components": [1, 8]},
         cv=3,
         scoring="neg_root_mean_squared_error",
     ).fit(X, y)
-    assert search.best_params_ == {"n_factors": 8}
+    assert search.best_params_ == {"n_components": 8}
     pipeline = make_pipeline(FunctionTransformer(), _fit(device, X, y, max_iter=2))
     assert pipeline.fit(X, y).predict(X[:3]).shape == (3,)
 
@@ -168,7 +168,7 @@ def test_network_forward_backward_and_unknown_rows(interaction, seeded):
         n_users=5,
         n_items=(4, 2),
         n_outputs=2,
-        n_factors=3,
+        n_components=3,
         interaction=interaction,
         hidden_layer_sizes=(6, 3),
         dropout=0.1,

@@ -1,5 +1,6 @@
 """Seq2SeqRegressor and Seq2SeqNetwork: targets, teacher forcing, padding, learning."""
 
+import functools
 import pickle
 import warnings
 
@@ -141,6 +142,7 @@ def test_training_steps_pass_the_targets_and_validation_does_not(device):
     reg = tiny(device, early_stopping=True, validation_fraction=0.2, teacher_forcing_ratio=0.7)
     original = Seq2SeqNetwork.__init__
 
+    @functools.wraps(original)
     def init(self, **kwargs):
         original(self, **kwargs)
         self.register_forward_pre_hook(record, with_kwargs=True)

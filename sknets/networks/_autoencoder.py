@@ -75,8 +75,13 @@ class Codec(nn.Module):
                 self.sample_shape, tuple(filters), activation
             )
         hidden = tuple(hidden_layer_sizes)
-        self.encoder_head = MLP(width, n_code_outputs, hidden, activation, dropout)
-        self.decoder_head = MLP(n_components, width, hidden[::-1], activation, dropout)
+        layers = {"activation": activation, "dropout": dropout}
+        self.encoder_head = MLP(
+            n_features=width, n_outputs=n_code_outputs, hidden_layer_sizes=hidden, **layers
+        )
+        self.decoder_head = MLP(
+            n_features=n_components, n_outputs=width, hidden_layer_sizes=hidden[::-1], **layers
+        )
 
     def encoder_output(self, X):
         """The encoder's raw output, ``(n, n_code_outputs)``."""

@@ -49,7 +49,7 @@ class FusionNetwork(nn.Module):
     --------
     >>> import torch
     >>> from sknets.networks import MLP, ConvNet, FusionNetwork
-    >>> net = FusionNetwork(
+    >>> net = FusionNetwork(branches=
     ...     {"image": ConvNet(in_channels=1, n_outputs=1, filters=(4,), hidden_layer_sizes=()),
     ...      "numbers": MLP(n_features=3, n_outputs=1, hidden_layer_sizes=(8,))},
     ...     n_outputs=5, hidden_layer_sizes=(16,))
@@ -59,6 +59,7 @@ class FusionNetwork(nn.Module):
 
     def __init__(
         self,
+        *,
         branches,
         n_outputs,
         hidden_layer_sizes=(100,),
@@ -92,7 +93,7 @@ class FusionNetwork(nn.Module):
             self.projections = nn.ModuleDict(
                 {name: nn.Linear(size, width) for name, size in widths.items()}
             )
-            self.attention = AttentionPooling(width)
+            self.attention = AttentionPooling(n_features=width)
         else:
             width = sum(widths.values())
         self.num_features = width

@@ -6,7 +6,7 @@ from torch import nn
 
 __all__ = ["GNN_LAYERS", "GraphNetwork", "import_graph_layers"]
 
-#: Message-passing layers of :class:`GraphNetwork`, by the name its ``layer`` takes.
+#: Message-passing layers of :class:`GraphNetwork`, by the name its ``conv`` takes.
 GNN_LAYERS = ("gcn", "sage", "gat")
 
 
@@ -61,7 +61,7 @@ class GraphNetwork(nn.Module):
         Width of the output per node.
     hidden_layer_sizes : sequence of int, default=(16,)
         Width of each hidden layer (per attention head for ``"gat"``).
-    layer : {"gcn", "sage", "gat"}, default="gcn"
+    conv : {"gcn", "sage", "gat"}, default="gcn"
         The message-passing layer.
     dropout : float, default=0.5
         Dropout probability of every layer's input (and of GAT's attention).
@@ -71,38 +71,39 @@ class GraphNetwork(nn.Module):
 
     def __init__(
         self,
+        *,
         n_features,
         n_outputs,
         hidden_layer_sizes=(16,),
-        layer="gcn",
+        conv="gcn",
         dropout=0.5,
         n_heads=8,
     ):
         super().__init__()
         layers = import_graph_layers()
-        if layer not in layers:
-            raise ValueError(f"Unknown layer {layer!r}; expected one of {list(GNN_LAYERS)}.")
-        self.layer = layer
+        if conv not in layers:
+            raise ValueError(f"Unknown conv {conv!r}; expected one of {list(GNN_LAYERS)}.")
+        self.conv = conv
         self.dropout = nn.Dropout(dropout)
-        self.activation = nn.ELU() if layer == "gat" else nn.ReLU()
-        conv = layers[layer]
+        self.activation = nn.ELU() if conv == "gat" else nn.ReLU()
+        layer_class = layers[conv]
         self.convs = nn.ModuleList()
         width_in = n_features
         for width in hidden_layer_sizes:
-            self.convs.append(self._conv(conv, width_in, width, n_heads, dropout))
-            width_in = width * n_heads if layer == "gat" else width
-        self.convs.append(self._conv(conv, width_in, n_outputs, 1, dropout))
+            self.convs.append(self._layer(layer_class, width_in, width, n_heads, dropout))
+            width_in = width * n_heads if conv == "gat" else width
+        self.convs.append(self._layer(layer_class, width_in, n_outputs, 1, dropout))
 
-    def _conv(self, conv, width_in, width_out, heads, dropout):
-        if self.layer == "gat":
-            return conv(width_in, width_out, heads=heads, dropout=dropout)
-        if self.layer == "sage":
-            return conv(width_in, width_out, aggr="mean")
-        return conv(width_in, width_out)
+    def _layer(self, layer_class, width_in, width_out, heads, dropout):
+        if self.conv == "gat":
+            return layer_class(width_in, width_out, heads=heads, dropout=dropout)
+        if self.conv == "sage":
+            return layer_class(width_in, width_out, aggr="mean")
+        return layer_class(width_in, width_out)
 
     def _propagate(self, conv, x, edge_index, edge_weight):
         x = self.dropout(x)
-        if self.layer == "gcn":
+        if self.conv == "gcn":
             return conv(x, edge_index, edge_weight)
         return conv(x, edge_index)
 

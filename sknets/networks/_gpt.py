@@ -46,15 +46,15 @@ class CausalSelfAttention(nn.Module):
 class GPTBlock(nn.Module):
     """Pre-LayerNorm transformer block: ``x + attention(ln(x))``, then ``x + mlp(ln(x))``."""
 
-    def __init__(self, *, d_model, n_heads, dropout):
+    def __init__(self, *, d_model, n_heads, dim_feedforward, dropout):
         super().__init__()
         self.ln_attention = nn.LayerNorm(d_model)
         self.attention = CausalSelfAttention(d_model=d_model, n_heads=n_heads, dropout=dropout)
         self.ln_mlp = nn.LayerNorm(d_model)
         self.mlp = nn.Sequential(
-            nn.Linear(d_model, 4 * d_model),
+            nn.Linear(d_model, dim_feedforward),
             nn.GELU(),
-            nn.Linear(4 * d_model, d_model),
+            nn.Linear(dim_feedforward, d_model),
             nn.Dropout(dropout),
         )
 
@@ -78,6 +78,9 @@ class GPTNetwork(nn.Module):
         Attention heads; must divide ``d_model``.
     n_layers : int, default=4
         Transformer blocks.
+    dim_feedforward : int, default=512
+        Width of each block's feed-forward sublayer (GPT's four times
+        ``d_model``).
     dropout : float, default=0.0
         Dropout on the embeddings, the attention weights and the outputs of
         the attention and feed-forward blocks.
@@ -98,7 +101,15 @@ class GPTNetwork(nn.Module):
     """
 
     def __init__(
-        self, *, vocab_size, block_size=64, d_model=128, n_heads=4, n_layers=4, dropout=0.0
+        self,
+        *,
+        vocab_size,
+        block_size=64,
+        d_model=128,
+        n_heads=4,
+        n_layers=4,
+        dim_feedforward=512,
+        dropout=0.0,
     ):
         super().__init__()
         self.vocab_size = vocab_size
@@ -107,7 +118,10 @@ class GPTNetwork(nn.Module):
         self.position_embedding = nn.Embedding(block_size, d_model)
         self.dropout = nn.Dropout(dropout)
         self.blocks = nn.ModuleList(
-            GPTBlock(d_model=d_model, n_heads=n_heads, dropout=dropout) for _ in range(n_layers)
+            GPTBlock(
+                d_model=d_model, n_heads=n_heads, dim_feedforward=dim_feedforward, dropout=dropout
+            )
+            for _ in range(n_layers)
         )
         self.ln_final = nn.LayerNorm(d_model)
         self.head = nn.Linear(d_model, vocab_size, bias=False)

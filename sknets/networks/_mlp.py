@@ -32,6 +32,7 @@ class MLP(HeadedNetwork):
 
     def __init__(
         self,
+        *,
         n_features,
         n_outputs,
         hidden_layer_sizes=(100,),

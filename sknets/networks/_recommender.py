@@ -56,7 +56,7 @@ class CollaborativeFilteringNetwork(nn.Module):
     n_outputs : int, default=1
         Number of ratings per pair (each target gets its own factors with
         ``"dot"``, its own output unit otherwise).
-    n_factors : int, default=100
+    n_components : int, default=100
         Width of each user and item vector (of each of the two pairs with
         ``"neumf"``).
     interaction : {"dot", "mlp", "neumf"}, default="dot"
@@ -74,10 +74,11 @@ class CollaborativeFilteringNetwork(nn.Module):
 
     def __init__(
         self,
+        *,
         n_users,
         n_items,
         n_outputs=1,
-        n_factors=100,
+        n_components=100,
         interaction="dot",
         hidden_layer_sizes=(64, 32, 16, 8),
         dropout=0.0,
@@ -89,10 +90,10 @@ class CollaborativeFilteringNetwork(nn.Module):
             raise ValueError(f"interaction must be one of {INTERACTIONS}, got {interaction!r}.")
         item_counts = (n_items,) if isinstance(n_items, int) else tuple(n_items)
         self.interaction = interaction
-        self.n_factors = n_factors
+        self.n_components = n_components
         self.n_outputs = n_outputs
         # "dot": one factor model per target; "neumf": a GMF and an MLP vector side by side.
-        width = {"dot": n_factors * n_outputs, "mlp": n_factors, "neumf": 2 * n_factors}
+        width = {"dot": n_components * n_outputs, "mlp": n_components, "neumf": 2 * n_components}
         width = width[interaction]
         self.register_buffer("n_known", torch.tensor((n_users, *item_counts)), persistent=False)
         # Items start at zero, so that an item no rating has trained adds no
@@ -105,13 +106,13 @@ class CollaborativeFilteringNetwork(nn.Module):
         self.global_bias = nn.Parameter(mean.expand(n_outputs).clone())
         if interaction == "dot":
             return
-        layers, tower_width = [], 2 * n_factors
+        layers, tower_width = [], 2 * n_components
         for size in hidden_layer_sizes:
             layers += [glorot_uniform_(nn.Linear(tower_width, size), "relu"), nn.ReLU()]
             layers += [nn.Dropout(dropout)] if dropout > 0 else []
             tower_width = size
         self.tower = nn.Sequential(*layers)
-        gmf_width = n_factors if interaction == "neumf" else 0
+        gmf_width = n_components if interaction == "neumf" else 0
         self.head = glorot_uniform_(nn.Linear(gmf_width + tower_width, n_outputs), "identity")
 
     def item_vectors(self, items):
@@ -124,7 +125,7 @@ class CollaborativeFilteringNetwork(nn.Module):
         """``f(p_u, q_i)``, before the biases and without the unknown-id mask."""
         p, q = users, items
         if self.interaction == "dot":
-            shape = (p.shape[0], self.n_outputs, self.n_factors)
+            shape = (p.shape[0], self.n_outputs, self.n_components)
             return (p * q).reshape(shape).sum(dim=2)
         if self.interaction == "mlp":
             return self.head(self.tower(torch.cat([p, q], dim=1)))

@@ -28,7 +28,7 @@ class RecurrentNetwork(HeadedNetwork):
     vocab_size : int, optional
         Token-id input ``(n, length)`` instead (0 is padding), through an
         embedding of ``embedding_dim`` features.
-    embedding_dim : int, default=64
+    embedding_dim : int, default=128
         Size of the token embeddings.
     cell : {"lstm", "gru", "rnn"}, default="lstm"
         The recurrent cell (``"rnn"``: Elman's, with tanh).
@@ -57,7 +57,7 @@ class RecurrentNetwork(HeadedNetwork):
         n_outputs,
         in_channels=None,
         vocab_size=None,
-        embedding_dim=64,
+        embedding_dim=128,
         cell="lstm",
         hidden_size=64,
         n_layers=1,
@@ -84,7 +84,9 @@ class RecurrentNetwork(HeadedNetwork):
         self.n_directions = 2 if bidirectional else 1
         self.pooling = pooling
         self.num_features = hidden_size * self.n_directions
-        self.attention = AttentionPooling(self.num_features) if pooling == "attention" else None
+        self.attention = (
+            AttentionPooling(n_features=self.num_features) if pooling == "attention" else None
+        )
         self.dropout = nn.Dropout(dropout)
         self.embedding_dropout = nn.Dropout(dropout) if vocab_size is not None else None
         self.head = nn.Linear(self.num_features, n_outputs)

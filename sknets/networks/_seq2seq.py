@@ -32,7 +32,7 @@ class AdditiveAttention(nn.Module):
         Size of the hidden scoring layer (default: ``n_features``).
     """
 
-    def __init__(self, n_features, query_features=None, attention_size=None):
+    def __init__(self, *, n_features, query_features=None, attention_size=None):
         super().__init__()
         attention_size = attention_size or n_features
         self.key = nn.Linear(n_features, attention_size)
@@ -155,7 +155,7 @@ class Seq2SeqNetwork(nn.Module):
             batch_first=True,
             dropout=between,
         )
-        self.attention = AdditiveAttention(hidden_size)
+        self.attention = AdditiveAttention(n_features=hidden_size)
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(2 * hidden_size, n_target_channels)
         # The last observed step starts the decoder where it holds the target's channels.

@@ -59,7 +59,7 @@ class SequenceInput(nn.Module):
     first step as a real one, so that every row has something to pool.
     """
 
-    def __init__(self, *, in_channels=None, vocab_size=None, embedding_dim=64):
+    def __init__(self, *, in_channels=None, vocab_size=None, embedding_dim=128):
         super().__init__()
         if (in_channels is None) == (vocab_size is None):
             raise ValueError("Give exactly one of in_channels (series) and vocab_size (tokens).")
@@ -102,7 +102,7 @@ class AttentionPooling(nn.Module):
     inspection.
     """
 
-    def __init__(self, n_features, attention_size=None):
+    def __init__(self, *, n_features, attention_size=None):
         super().__init__()
         attention_size = attention_size or n_features
         self.project = nn.Linear(n_features, attention_size)

@@ -18,7 +18,7 @@ class SinusoidalPositionalEncoding(nn.Module):
     so a model fitted on short sequences takes longer ones.
     """
 
-    def __init__(self, d_model):
+    def __init__(self, *, d_model):
         super().__init__()
         self.d_model = d_model
         self.register_buffer("table", self._table(0, torch.device("cpu")), persistent=False)
@@ -96,7 +96,7 @@ class TransformerEncoderNetwork(HeadedNetwork):
         )
         self.project = None if vocab_size is not None else nn.Linear(in_channels, d_model)
         self.scale = math.sqrt(d_model) if vocab_size is not None else 1.0
-        self.position = SinusoidalPositionalEncoding(d_model)
+        self.position = SinusoidalPositionalEncoding(d_model=d_model)
         self.pooling = pooling
         self.cls_token = nn.Parameter(torch.zeros(1, 1, d_model)) if pooling == "cls" else None
         if self.cls_token is not None:

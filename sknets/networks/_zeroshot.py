@@ -40,6 +40,7 @@ class AttributeCompatibilityNetwork(HeadedNetwork):
 
     def __init__(
         self,
+        *,
         n_features,
         class_attributes,
         seen_classes=None,
