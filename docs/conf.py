@@ -329,6 +329,51 @@ def _write_training_defaults_table(app):
     _write_generated(app, "training_defaults.rst", lines)
 
 
+def _write_names_tables(app):
+    """docs/_generated/names.rst and peer_spellings.rst: the vocabulary, from the code.
+
+    Every public parameter name with its one meaning (``sknets._vocabulary.TERMS``)
+    and the estimators that take it, grouped by default; then the names users
+    bring from other libraries and the name each maps to here.
+    """
+    from sknets._vocabulary import PEER_SPELLINGS, TERMS, parameter_users
+    from sknets.utils import all_estimators
+
+    n_estimators = len(all_estimators()) + 1  # and TextTokenizer
+    users = parameter_users()
+    rows = []
+    for name, term in TERMS.items():
+        by_default = users[name]
+        count = sum(len(names) for names in by_default.values())
+        groups = sorted(by_default.items(), key=lambda item: -len(item[1]))
+        if count >= n_estimators - 1 and len(groups[0][1]) > 1:
+            # A shared parameter: its usual default, then the estimators that change it.
+            cells = [f"all ({groups[0][0]})"] + [
+                f"{', '.join(names)} ({default})" for default, names in groups[1:]
+            ]
+        else:
+            cells = [f"{', '.join(names)} ({default})" for default, names in groups]
+        rows.append([f"``{name}``", term.meaning, term.origin, "; ".join(cells)])
+    lines = _list_table(
+        "sknets._vocabulary.TERMS and the estimators' signatures",
+        ["name", "meaning", "from", "estimators (default)"],
+        rows,
+        widths="17 33 16 34",
+    )
+    _write_generated(app, "names.rst", lines)
+    peer_rows = [
+        [f"``{peer}``", f"``{ours}``" if " " not in ours else ours, whose]
+        for peer, (ours, whose) in sorted(PEER_SPELLINGS.items())
+    ]
+    lines = _list_table(
+        "sknets._vocabulary.PEER_SPELLINGS",
+        ["their name", "sknets' name", "whose"],
+        peer_rows,
+        widths="25 25 50",
+    )
+    _write_generated(app, "peer_spellings.rst", lines)
+
+
 def _list_table(source, header, rows, widths=None):
     """The lines of a generated list-table with ``header`` and ``rows`` (lists of cells)."""
     lines = [
@@ -365,6 +410,7 @@ def setup(app):
     app.connect("builder-inited", _write_accuracy_time_plot)
     app.connect("builder-inited", _write_training_defaults_table)
     app.connect("builder-inited", _write_input_shapes)
+    app.connect("builder-inited", _write_names_tables)
     app.connect("autodoc-process-docstring", _rewrite_sklearn_references)
     app.connect("missing-reference", _link_to_other_projects)
     app.connect("autodoc-process-bases", _hide_private_bases)

@@ -22,6 +22,9 @@ from .networks import GNN_LAYERS, GraphNetwork, import_graph_layers
 
 __all__ = ["GNNClassifier", "GNNRegressor"]
 
+# GAT's eight heads (Veličković et al., 2018).
+_N_HEADS_DEFAULT = 8
+
 _GNN_PARAMS = (
     Param(
         "hidden_layer_sizes",
@@ -53,9 +56,9 @@ _GNN_PARAMS = (
     ),
     Param(
         "n_heads",
-        8,
+        _N_HEADS_DEFAULT,
         "int",
-        'Attention heads of each hidden layer with ``conv="gat"`` (ignored otherwise).',
+        'Attention heads of each hidden layer with ``conv="gat"`` (refused otherwise).',
         [Interval(Integral, 1, None, closed="left")],
     ),
     Param(
@@ -231,6 +234,14 @@ or int array of shape (n_edges, 2), default=None
             sensitive_features=sensitive_features,
         )
 
+    def _validate_params(self):
+        super()._validate_params()
+        if self.conv != "gat" and self.n_heads != _N_HEADS_DEFAULT:
+            raise ValueError(
+                f"{type(self).__name__}: n_heads={self.n_heads!r} applies to conv='gat' only "
+                f"(conv={self.conv!r} has no attention); leave it at {_N_HEADS_DEFAULT}."
+            )
+
     def _build_module(self, spec):
         return build_network(GraphNetwork, self, spec)
 
@@ -269,7 +280,7 @@ or int array of shape (n_edges, 2), default=None
 
     @classmethod
     def _get_test_params(cls):
-        return {"hidden_layer_sizes": (8,), "n_heads": 2, "max_iter": 100, "random_state": 0}
+        return {"hidden_layer_sizes": (8,), "max_iter": 100, "random_state": 0}
 
     def _forward(self, X, call=None):
         outputs = super()._forward(X, call)

@@ -19,6 +19,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 __all__ = [
     "TERMS",
     "PEER_SPELLINGS",
+    "PeerSpellingsMixin",
     "STRUCTURAL_ARGUMENTS",
     "Term",
     "build_network",
@@ -232,6 +233,10 @@ PEER_SPELLINGS = {
     "image_size": ("input_shape", "sknets' networks before 0.1.0"),
     "sample_shape": ("input_shape", "sknets' networks before 0.1.0"),
     "embed_dim": ("embedding_dim", "PyTorch's nn.MultiheadAttention"),
+    "max_tokens": ("max_features", "Keras' TextVectorization"),
+    "num_words": ("max_features", "Keras' Tokenizer"),
+    "output_sequence_length": ("max_len", "Keras' TextVectorization"),
+    "max_length": ("max_len", "Hugging Face tokenizers"),
     "dense_layers": ("hidden_layer_sizes", "sknets before 0.1.0"),
     "hidden_units": ("hidden_layer_sizes", "TensorFlow's estimators"),
 }
@@ -274,6 +279,32 @@ def peer_spelling_message(estimator_name, name):
         f"{estimator_name} has no parameter {name!r} ({whose}'s name): "
         f"sknets calls it {ours}. See the names table of the contract page."
     )
+
+
+class PeerSpellingsMixin:
+    """Pointed errors for another library's parameter names, in the constructor and set_params.
+
+    A scikit-learn estimator's ``__init__`` must only store its arguments,
+    so the check runs in ``__new__``, which sees the same keywords first;
+    a name that is nobody's still gets Python's own ``TypeError``.
+    """
+
+    def __new__(cls, *args, **kwargs):
+        _refuse_peer_spellings(cls, kwargs, TypeError)
+        return super().__new__(cls)
+
+    def set_params(self, **params):
+        _refuse_peer_spellings(type(self), params, ValueError)
+        return super().set_params(**params)
+
+
+def _refuse_peer_spellings(cls, names, error):
+    known = set(cls._get_param_names())
+    for name in set(names) - known:
+        # Pointed only where this estimator has the concept: latent_dim on
+        # an MLP is Python's plain error, not advice to set n_components.
+        if name in PEER_SPELLINGS and known & set(PEER_SPELLINGS[name][0].split(" and ")):
+            raise error(peer_spelling_message(cls.__name__, name))
 
 
 def check_peer_values(estimator):
@@ -374,3 +405,23 @@ def network_arguments(network_class, estimator, spec, **given):
 def build_network(network_class, estimator, spec, **given):
     """``network_class`` built from the estimator's parameters and the data's sizes."""
     return network_class(**network_arguments(network_class, estimator, spec, **given))
+
+
+def parameter_users():
+    """Which public estimators take each parameter, grouped by their default.
+
+    Returns ``{name: {repr(default): [estimator names]}}`` over every
+    estimator of :func:`sknets.utils.all_estimators` and ``TextTokenizer``:
+    what the contract page's names table shows and the vocabulary test
+    checks against :data:`TERMS`.
+    """
+    from .text import TextTokenizer  # noqa: PLC0415 (the estimators import this module)
+    from .utils import all_estimators  # noqa: PLC0415
+
+    users = {}
+    for name, cls in [*all_estimators(), ("TextTokenizer", TextTokenizer)]:
+        for param in inspect.signature(cls.__init__).parameters.values():
+            if param.name != "self":
+                by_default = users.setdefault(param.name, {})
+                by_default.setdefault(repr(param.default), []).append(name)
+    return users

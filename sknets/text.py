@@ -10,6 +10,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ._config import API_PAGE_TEMPLATE
+from ._vocabulary import PeerSpellingsMixin
 
 __all__ = ["TextTokenizer", "check_texts"]
 
@@ -17,7 +18,9 @@ PAD_ID = 0
 UNKNOWN_ID = 1
 
 
-class TextTokenizer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class TextTokenizer(
+    PeerSpellingsMixin, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator
+):
     """Turn strings into padded token ids for the sequence estimators.
 
     Learns a vocabulary from the training texts (the most frequent tokens,

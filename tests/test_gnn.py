@@ -196,3 +196,11 @@ def test_without_torch_geometric_the_error_names_the_extra(monkeypatch, training
     with pytest.raises(ImportError, match=r"pip install sknets\[graph\]"):
         GraphNetwork(n_features=2, n_outputs=2)
     assert training_spy.calls == 0
+
+
+def test_n_heads_is_refused_without_attention(training_spy):
+    X, y = _blobs()
+    with pytest.raises(ValueError, match="n_heads=2 applies to conv='gat' only"):
+        GNNClassifier(conv="sage", n_heads=2).fit(X, y)
+    assert training_spy.calls == 0
+    GNNClassifier(**FAST, conv="gat", n_heads=2, device="cpu").fit(X, y)

@@ -30,7 +30,7 @@ class RecurrentNetwork(HeadedNetwork):
         embedding of ``embedding_dim`` features.
     embedding_dim : int, default=128
         Size of the token embeddings.
-    cell : {"lstm", "gru", "rnn"}, default="lstm"
+    cell : {"lstm", "gru", "rnn"}, default="rnn"
         The recurrent cell (``"rnn"``: Elman's, with tanh).
     hidden_size : int, default=64
         Features of the hidden state, per direction.
@@ -58,7 +58,7 @@ class RecurrentNetwork(HeadedNetwork):
         in_channels=None,
         vocab_size=None,
         embedding_dim=128,
-        cell="lstm",
+        cell="rnn",
         hidden_size=64,
         n_layers=1,
         bidirectional=False,
