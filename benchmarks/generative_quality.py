@@ -107,8 +107,8 @@ def _quiet():
 def _draw(model, n_samples, seed, quick=False, **conditions):
     if isinstance(model, GaussianMixture):
         return model.sample(n_samples)[0]
-    if quick and hasattr(model, "sampling_steps"):
-        model.set_params(sampling_steps=QUICK_SAMPLING_STEPS)  # DDIM: a smoke run's sampler
+    if quick and hasattr(model, "n_sampling_steps"):
+        model.set_params(n_sampling_steps=QUICK_SAMPLING_STEPS)  # DDIM: a smoke run's sampler
     return model.sample(n_samples, random_state=seed, **conditions)
 
 

@@ -73,7 +73,7 @@ def main(argv=None):
     print("  per digit: " + " ".join(f"{d}:{a:.2f}" for d, a in enumerate(per_class)))
 
     diffusion = DiffusionGenerator(
-        input_shape=(1, 8, 8), max_iter=args.max_iter, sampling_steps=50, random_state=0
+        input_shape=(1, 8, 8), max_iter=args.max_iter, n_sampling_steps=50, random_state=0
     )
     diffusion.fit(X_train)
     diffused = np.clip(diffusion.sample(200, random_state=0), 0, 1)

@@ -25,10 +25,10 @@ from ._params import (
     UNSUPERVISED_ATTRIBUTES,
     Param,
     PositiveInts,
-    as_positive_ints,
     attributes_doc,
 )
 from ._training import NeuralNetCore
+from ._vocabulary import build_network
 from .base import NeuralGenerator, NeuralTransformer, _stochastic_solver, _to_numpy
 from .networks import LIKELIHOODS, Autoencoder, VariationalAutoencoder
 
@@ -159,8 +159,9 @@ def _codec_params(hidden_layer_sizes, n_components):
             hidden_layer_sizes,
             "int or sequence of int",
             """
-            Widths of the encoder's hidden layers (after the convolutions
-            for images); the decoder mirrors them.""",
+            Widths of the encoder's hidden layers; the decoder mirrors
+            them. Rows and images alike: with ``input_shape`` they follow
+            the convolutions.""",
             [PositiveInts(allow_empty=True)],
         ),
         Param(
@@ -177,10 +178,13 @@ def _codec_params(hidden_layer_sizes, n_components):
             (32, 64),
             "int or sequence of int",
             """
-            With ``input_shape``: output channels of each 3 x 3 stride-2
-            convolution of the encoder (each halves the height and width);
-            the decoder mirrors them with transposed convolutions.""",
+            Images only (``input_shape``): output channels of each 3 x 3
+            stride-2 convolution of the encoder (each halves the height and
+            width); the decoder mirrors them with transposed convolutions.
+            Refused away from its default on rows, which have no
+            convolutions.""",
             [PositiveInts()],
+            applies_to=("images",),
         ),
         INPUT_SHAPE_PARAM,
     )
@@ -247,17 +251,12 @@ class _CodecEstimator:
     _input = CodecInput
     _has_inverse_transform = True
 
-    def _codec_arguments(self, spec):
-        images = self.input_shape is not None
-        return {
-            "n_features": None if images else spec.n_features,
-            "image_shape": spec.sample_shape if images else None,
-            "n_components": self.n_components,
-            "hidden_layer_sizes": as_positive_ints(self.hidden_layer_sizes, allow_empty=True),
-            "activation": self.activation,
-            "dropout": self.dropout,
-            "filters": as_positive_ints(self.filters),
-        }
+    def _build_module(self, spec):
+        # The network's arguments are the estimator's parameters of the same
+        # names; input_shape is one sample as the network takes it (channels
+        # first, after reshaping), None for rows.
+        input_shape = spec.sample_shape if self.input_shape is not None else None
+        return build_network(self._network, self, spec, input_shape=input_shape)
 
     def _in_input_layout(self, samples):
         """Samples of the network's layout as training X came: rows or images."""
@@ -344,11 +343,9 @@ class AutoencoderTransformer(_CodecEstimator, NeuralTransformer):
     """
 
     _params = _AUTOENCODER_PARAMS
+    _network = Autoencoder
     _defaults = {"tol": 1e-6}
     _net_class = DenoisingNet
-
-    def _build_module(self, spec):
-        return Autoencoder(**self._codec_arguments(spec))
 
     def _make_criterion(self):
         return HalfSquaredReconstructionError()
@@ -444,6 +441,7 @@ class VAEGenerator(_CodecEstimator, NeuralTransformer, NeuralGenerator):
     """
 
     _params = _VAE_PARAMS
+    _network = VariationalAutoencoder
     _has_likelihood = True
     _defaults = {"batch_size": 100, "learning_rate_init": 3e-3}
     _stochastic_loss = True  # one latent draw per sample: no plateau rule
@@ -490,9 +488,6 @@ class VAEGenerator(_CodecEstimator, NeuralTransformer, NeuralGenerator):
             The updated estimator.
         """
         return self._fit(X, None, sample_weight=None, incremental=True)
-
-    def _build_module(self, spec):
-        return VariationalAutoencoder(**self._codec_arguments(spec), likelihood=self.likelihood)
 
     def _make_criterion(self):
         return BetaNegativeELBO(self.beta)

@@ -6,8 +6,9 @@ import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._gan import _GenerativeMixin, generator_attributes
-from ._params import INPUT_SHAPE_PARAM, Param, PositiveInts, as_positive_ints
+from ._params import INPUT_SHAPE_PARAM, Param, PositiveInts
 from ._training import NeuralNetCore, n_rows
+from ._vocabulary import build_network
 from .base import NeuralGenerator
 from .networks import BETA_SCHEDULES, GaussianDiffusion, MLPDenoiser, UNetDenoiser
 
@@ -77,7 +78,7 @@ _DIFFUSION_PARAMS = (
         [StrOptions(set(BETA_SCHEDULES))],
     ),
     Param(
-        "sampling_steps",
+        "n_sampling_steps",
         None,
         "int or None",
         """
@@ -93,18 +94,23 @@ _DIFFUSION_PARAMS = (
         (256, 256, 256),
         "int or sequence of int",
         """
-        Rows of features: width of each hidden layer of the noise-predicting
-        MLP, each told the time step.""",
+        Rows of features only: width of each hidden layer of the
+        noise-predicting MLP, each told the time step. Refused away from
+        its default on images (``input_shape``), whose U-Net has no such
+        layers (see ``filters``).""",
         [PositiveInts()],
+        applies_to=("tabular",),
     ),
     Param(
         "filters",
         (32, 64),
         "int or sequence of int",
         """
-        Images (``input_shape``): feature maps of the U-Net at each
-        resolution, the finest first (each further one halves the size).""",
+        Images only (``input_shape``): feature maps of the U-Net at each
+        resolution, the finest first (each further one halves the size).
+        Refused away from its default on rows.""",
         [PositiveInts()],
+        applies_to=("images",),
     ),
     INPUT_SHAPE_PARAM,
 )
@@ -117,7 +123,7 @@ class DiffusionGenerator(_GenerativeMixin, NeuralGenerator):
     nothing but Gaussian noise is left; a network learns to predict the
     noise of a noised sample at any step (Ho et al., 2020), and ``sample``
     reverses the process from pure noise, step by step (or with the faster
-    DDIM sampler over ``sampling_steps``). The network is an MLP told the
+    DDIM sampler over ``n_sampling_steps``). The network is an MLP told the
     time step through a sinusoidal embedding for rows of features
     (:class:`sknets.networks.MLPDenoiser`), a small U-Net with skip
     connections and the time embedding in every block for images with
@@ -172,7 +178,7 @@ class DiffusionGenerator(_GenerativeMixin, NeuralGenerator):
     ...                            max_iter=5, random_state=0, device="cpu").fit(X)
     >>> model.sample(4, random_state=0).shape
     (4, 2)
-    >>> model.set_params(sampling_steps=10).sample(2, random_state=0).dtype
+    >>> model.set_params(n_sampling_steps=10).sample(2, random_state=0).dtype
     dtype('float32')
     """
 
@@ -183,27 +189,34 @@ class DiffusionGenerator(_GenerativeMixin, NeuralGenerator):
 
     def _validate_params(self):
         super()._validate_params()
-        if self.sampling_steps is not None and self.sampling_steps > self.n_timesteps:
+        if self.n_sampling_steps is not None and self.n_sampling_steps > self.n_timesteps:
             raise ValueError(
-                f"sampling_steps={self.sampling_steps} exceeds n_timesteps={self.n_timesteps}: "
-                "the DDIM sampler visits a subset of the training steps."
+                f"n_sampling_steps={self.n_sampling_steps} exceeds "
+                f"n_timesteps={self.n_timesteps}: the DDIM sampler visits a subset of the "
+                "training steps."
             )
 
     def _build_module(self, spec):
-        if self.input_shape is None:
-            denoiser = MLPDenoiser(spec.n_features, as_positive_ints(self.hidden_layer_sizes))
-        else:
-            denoiser = UNetDenoiser(spec.in_channels, as_positive_ints(self.filters))
+        denoiser = build_network(
+            MLPDenoiser if self.input_shape is None else UNetDenoiser, self, spec
+        )
         # The sampler keeps its estimates of clean samples within the scaled
         # data's range ([-1, 1] for images): at the last steps, where almost
         # no signal is left, they are otherwise unbounded.
-        return GaussianDiffusion(
-            denoiser, spec.sample_shape, self.n_timesteps, self.beta_schedule, self._data_bound
+        return build_network(
+            GaussianDiffusion,
+            self,
+            spec,
+            denoiser=denoiser,
+            input_shape=spec.sample_shape,
+            clip_range=self._data_bound,
         )
 
     def _sample_tensor(self, n_samples):
-        return self._in_data_layout(self.module_.generate(n_samples, self.sampling_steps))
+        return self._in_data_layout(self.module_.generate(n_samples, self.n_sampling_steps))
 
     @classmethod
     def _get_test_params(cls):
-        return {"n_timesteps": 20, "hidden_layer_sizes": (16,), "max_iter": 5, "random_state": 0}
+        # No hidden_layer_sizes or filters: each acts on one kind of data
+        # only, and these settings must fit rows and images alike.
+        return {"n_timesteps": 20, "max_iter": 5, "random_state": 0}

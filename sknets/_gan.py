@@ -19,10 +19,10 @@ from ._params import (
     UNSUPERVISED_ATTRIBUTES,
     Param,
     PositiveInts,
-    as_positive_ints,
     attributes_doc,
 )
 from ._training import NeuralNetCore, n_rows
+from ._vocabulary import build_network
 from .base import NeuralGenerator
 from .networks import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
 
@@ -202,20 +202,22 @@ def _requested_labels(estimator, n_samples, y):
 
 
 def _adversarial_pair(estimator, spec):
-    """The generator ("module") and the discriminator: MLPs for rows, DCGAN's for images."""
-    n_classes = len(getattr(estimator, "classes_", ()))
+    """The generator ("module") and the discriminator: MLPs for rows, DCGAN's for images.
+
+    Each network takes the estimator's parameters of its arguments' names;
+    the estimator computes the number of classes of its labels and, for
+    images, one sample's shape as the networks take it (channels first).
+    """
+    given = {"n_classes": len(getattr(estimator, "classes_", ()))}
     if estimator.input_shape is None:
-        sizes = as_positive_ints(estimator.hidden_layer_sizes, allow_empty=True)
-        return {
-            "module": MLPGenerator(estimator.n_components, spec.n_features, sizes, n_classes),
-            "discriminator": MLPDiscriminator(spec.n_features, sizes, n_classes),
-        }
-    channels, size = spec.in_channels, spec.sample_shape[1:]
-    filters = as_positive_ints(estimator.filters)
-    return {
-        "module": DCGANGenerator(estimator.n_components, channels, size, filters, n_classes),
-        "discriminator": DCGANDiscriminator(channels, size, filters, n_classes),
-    }
+        pair = (MLPGenerator, MLPDiscriminator)
+    else:
+        pair = (DCGANGenerator, DCGANDiscriminator)
+        given["input_shape"] = spec.sample_shape
+    generator, discriminator = (
+        build_network(network, estimator, spec, **given) for network in pair
+    )
+    return {"module": generator, "discriminator": discriminator}
 
 
 _GAN_PARAMS = (
@@ -231,19 +233,24 @@ _GAN_PARAMS = (
         (256, 256),
         "int or sequence of int",
         """
-        Rows of features: width of each hidden layer of the generator
-        (ReLU) and of the discriminator (LeakyReLU(0.2)).""",
+        Rows of features only: width of each hidden layer of the generator
+        (ReLU) and of the discriminator (LeakyReLU(0.2)). Refused away from
+        its default on images (``input_shape``), whose convolutional pair
+        has no such layers (see ``filters``).""",
         [PositiveInts(allow_empty=True)],
+        applies_to=("tabular",),
     ),
     Param(
         "filters",
         (64, 128),
         "int or sequence of int",
         """
-        Images (``input_shape``): feature maps of each strided convolution of
-        the discriminator, and in reverse order of each transposed
-        convolution of the generator.""",
+        Images only (``input_shape``): feature maps of each strided
+        convolution of the discriminator, and in reverse order of each
+        transposed convolution of the generator. Refused away from its
+        default on rows.""",
         [PositiveInts()],
+        applies_to=("images",),
     ),
     INPUT_SHAPE_PARAM,
 )
@@ -366,4 +373,6 @@ class GANGenerator(_GenerativeMixin, NeuralGenerator):
 
     @classmethod
     def _get_test_params(cls):
-        return {"n_components": 2, "hidden_layer_sizes": (8,), "max_iter": 5, "random_state": 0}
+        # No hidden_layer_sizes or filters: each acts on one kind of data
+        # only, and these settings must fit rows and images alike.
+        return {"n_components": 2, "max_iter": 5, "random_state": 0}

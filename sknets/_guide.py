@@ -144,7 +144,7 @@ GUIDE = {
     "DiffusionGenerator": (
         "High-quality samples that cover every mode of the data (rows or images).",
         "Training is as cheap as an MLP's or U-Net's per epoch but needs many epochs; "
-        "sampling runs the network once per step (use sampling_steps).",
+        "sampling runs the network once per step (use n_sampling_steps).",
     ),
     "GPTGenerator": (
         "Generating or scoring text (character-level, or token ids); a small "
@@ -197,7 +197,7 @@ KEY_PARAMETERS = {
     "CollaborativeFilteringRegressor": ("n_components", "interaction", "alpha"),
     "DBNClassifier": ("hidden_layer_sizes", "n_pretrain_epochs", "n_gibbs_steps"),
     "DBNTransformer": ("hidden_layer_sizes", "n_gibbs_steps", "persistent"),
-    "DiffusionGenerator": ("input_shape", "n_timesteps", "beta_schedule", "sampling_steps"),
+    "DiffusionGenerator": ("input_shape", "n_timesteps", "beta_schedule", "n_sampling_steps"),
     "FCNClassifier": ("filters", "kernel_size"),
     "FusionClassifier": ("branches", "combine", "hidden_layer_sizes"),
     "FusionRegressor": ("branches", "combine", "hidden_layer_sizes"),

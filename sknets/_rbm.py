@@ -18,6 +18,7 @@ from ._params import (
     attributes_doc,
 )
 from ._training import HalfSquaredErrorPerSample, NeuralNetCore, n_rows
+from ._vocabulary import build_network
 from .base import NeuralClassifier, NeuralTransformer, _to_numpy
 from .networks import BernoulliRBM, DeepBeliefNetwork
 from .utils._random import seed_from_random_state, torch_random_scope
@@ -62,9 +63,9 @@ class ContrastiveDivergenceNet(NeuralNetCore):
     """Greedy contrastive-divergence training of a stack of RBMs, then the main epochs.
 
     A fresh fit first trains the RBMs below ``main_layer`` one after the
-    other, bottom first (``pretrain_epochs`` epochs of CD each, plain SGD
-    at ``pretrain_learning_rate``, on the hidden probabilities of the RBMs
-    below).  The epochs the estimator counts (``max_iter``, its loss
+    other, bottom first (``n_pretrain_epochs`` epochs of CD each, plain SGD
+    at ``pretrain_learning_rate_init``, on the hidden probabilities of the
+    RBMs below).  The epochs the estimator counts (``max_iter``, its loss
     curve, schedule and early stopping) then train RBM ``main_layer`` by
     CD with the estimator's optimizer or, with ``main_layer=None``, the
     whole network by backpropagation (a DBN classifier's fine-tuning).
@@ -83,8 +84,8 @@ class ContrastiveDivergenceNet(NeuralNetCore):
         persistent=True,
         mean_field=False,
         main_layer=0,
-        pretrain_epochs=0,
-        pretrain_learning_rate=0.1,
+        n_pretrain_epochs=0,
+        pretrain_learning_rate_init=0.1,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
@@ -92,8 +93,8 @@ class ContrastiveDivergenceNet(NeuralNetCore):
         self.persistent = persistent
         self.mean_field = mean_field
         self.main_layer = main_layer
-        self.pretrain_epochs = pretrain_epochs
-        self.pretrain_learning_rate = pretrain_learning_rate
+        self.n_pretrain_epochs = n_pretrain_epochs
+        self.pretrain_learning_rate_init = pretrain_learning_rate_init
         self.pretrain_loss_curves = []
 
     def fit_loop(self, X, y=None, epochs=None, **fit_params):
@@ -108,9 +109,11 @@ class ContrastiveDivergenceNet(NeuralNetCore):
         self.pretrain_loss_curves = []
         self._set_training(True)
         for layer in range(n_layers):
-            optimizer = torch.optim.SGD(layers[layer].parameters(), lr=self.pretrain_learning_rate)
+            optimizer = torch.optim.SGD(
+                layers[layer].parameters(), lr=self.pretrain_learning_rate_init
+            )
             curve = []
-            for _ in range(self.pretrain_epochs):
+            for _ in range(self.n_pretrain_epochs):
                 total, count = 0.0, 0
                 for batch in self.get_iterator(dataset, training=True):
                     total = total + self.contrastive_divergence_step(batch, layer, optimizer)
@@ -242,9 +245,9 @@ class _ContrastiveDivergenceMixin:
             "persistent": self.persistent,
             "mean_field": self.mean_field,
             "main_layer": None if self._fine_tune else n_rbms - 1,
-            "pretrain_epochs": getattr(self, "n_pretrain_epochs", self.max_iter),
-            "pretrain_learning_rate": getattr(
-                self, "pretrain_learning_rate", self.learning_rate_init
+            "n_pretrain_epochs": getattr(self, "n_pretrain_epochs", self.max_iter),
+            "pretrain_learning_rate_init": getattr(
+                self, "pretrain_learning_rate_init", self.learning_rate_init
             ),
         }
 
@@ -340,9 +343,14 @@ class RBMTransformer(_ContrastiveDivergenceMixin, NeuralTransformer):
     )
     _defaults = _CD_DEFAULTS
     _has_inverse_transform = True
+    # Contrastive divergence has no loss that converges (it follows a
+    # likelihood gradient estimate; the reconstruction error it reports is
+    # a proxy): the epoch count is the schedule, as BernoulliRBM's n_iter,
+    # so reaching max_iter is no ConvergenceWarning.
+    _max_iter_is_schedule = True
 
     def _build_module(self, spec):
-        return BernoulliRBM(n_features=spec.n_features, n_components=self.n_components)
+        return build_network(BernoulliRBM, self, spec)
 
     def _make_criterion(self):
         return HalfSquaredErrorPerSample()
@@ -405,11 +413,8 @@ class _DeepBeliefMixin(_ContrastiveDivergenceMixin):
     """The stack both DBN estimators build."""
 
     def _build_module(self, spec):
-        return DeepBeliefNetwork(
-            n_features=spec.n_features,
-            hidden_layer_sizes=as_positive_ints(self.hidden_layer_sizes),
-            n_outputs=spec.n_outputs,
-        )
+        # n_outputs: the classifier's head (None for the transformer).
+        return build_network(DeepBeliefNetwork, self, spec)
 
     @property
     def pretrain_loss_curves_(self):
@@ -474,6 +479,11 @@ class DBNTransformer(_DeepBeliefMixin, NeuralTransformer):
     _params = (_HIDDEN_LAYER_SIZES, _N_GIBBS_STEPS, _PERSISTENT, _MEAN_FIELD)
     _defaults = _CD_DEFAULTS
     _has_inverse_transform = True
+    # Contrastive divergence has no loss that converges (it follows a
+    # likelihood gradient estimate; the reconstruction error it reports is
+    # a proxy): the epoch count is the schedule, as BernoulliRBM's n_iter,
+    # so reaching max_iter is no ConvergenceWarning.
+    _max_iter_is_schedule = True
 
     def _make_criterion(self):
         return HalfSquaredErrorPerSample()
@@ -486,11 +496,14 @@ _N_PRETRAIN_EPOCHS = Param(
     "Epochs of contrastive divergence of each RBM before fine-tuning; 0 for none.",
     [Interval(Integral, 0, None, closed="left")],
 )
-_PRETRAIN_LEARNING_RATE = Param(
-    "pretrain_learning_rate",
+_PRETRAIN_LEARNING_RATE_INIT = Param(
+    "pretrain_learning_rate_init",
     0.1,
     "float",
-    "Rate of the plain-SGD contrastive-divergence updates of pre-training.",
+    """
+    Learning rate of the plain-SGD contrastive-divergence updates of
+    pre-training (constant: ``learning_rate``, the schedule, applies to
+    the fine-tuning).""",
     [Interval(Real, 0, None, closed="neither")],
 )
 
@@ -500,7 +513,7 @@ class DBNClassifier(_DeepBeliefMixin, NeuralClassifier):
 
     The RBMs of ``hidden_layer_sizes`` are first trained greedily by
     contrastive divergence, bottom first, ``n_pretrain_epochs`` epochs each
-    at ``pretrain_learning_rate`` (Hinton, Osindero & Teh, 2006); the stack
+    at ``pretrain_learning_rate_init`` (Hinton, Osindero & Teh, 2006); the stack
     then reads as a sigmoid MLP whose hidden layers start from the RBMs'
     weights and hidden biases, a linear softmax (or logistic) head is
     added, and the whole network is fine-tuned on the labels by
@@ -542,7 +555,7 @@ class DBNClassifier(_DeepBeliefMixin, NeuralClassifier):
     _params = (
         _HIDDEN_LAYER_SIZES,
         _N_PRETRAIN_EPOCHS,
-        _PRETRAIN_LEARNING_RATE,
+        _PRETRAIN_LEARNING_RATE_INIT,
         _N_GIBBS_STEPS,
         _PERSISTENT,
         _MEAN_FIELD,

@@ -31,18 +31,18 @@ def _ring(n, seed, std=0.05):
 
 
 # ------------------------------------------------------------------ networks
-@pytest.mark.parametrize("image_shape", [None, (1, 8, 8), (2, 7, 5), (1, 1, 1)])
+@pytest.mark.parametrize("input_shape", [None, (1, 8, 8), (2, 7, 5), (1, 1, 1)])
 @pytest.mark.parametrize("network", [Autoencoder, VariationalAutoencoder])
-def test_network_forward_backward_shapes(network, image_shape, seeded):
-    n_features = 6 if image_shape is None else None
+def test_network_forward_backward_shapes(network, input_shape, seeded):
+    n_features = 6 if input_shape is None else None
     net = network(
         n_features=n_features,
         n_components=3,
         hidden_layer_sizes=(8,),
-        image_shape=image_shape,
+        input_shape=input_shape,
         filters=(4, 8),
     )
-    X = torch.rand(5, *(image_shape or (n_features,)))
+    X = torch.rand(5, *(input_shape or (n_features,)))
     assert net.decode(net.encode(X)).shape == X.shape
     outputs = net(X)
     loss = sum(output.sum() for output in outputs) if isinstance(outputs, tuple) else outputs.sum()

@@ -32,16 +32,20 @@ def test_schedules_destroy_the_signal(name):
 
 # ------------------------------------------------------------------ networks
 @pytest.mark.parametrize(
-    "sample_shape", [(5,), (1, 8, 8), (3, 7, 5), (2, 1, 1)], ids=["rows", "8x8", "7x5", "1x1"]
+    "input_shape", [(5,), (1, 8, 8), (3, 7, 5), (2, 1, 1)], ids=["rows", "8x8", "7x5", "1x1"]
 )
-def test_networks_forward_backward_finite(sample_shape):
+def test_networks_forward_backward_finite(input_shape):
     torch.manual_seed(0)
-    if len(sample_shape) == 1:
-        denoiser = MLPDenoiser(sample_shape[0], (16, 16), time_embedding_dim=9)
+    if len(input_shape) == 1:
+        denoiser = MLPDenoiser(
+            n_features=input_shape[0], hidden_layer_sizes=(16, 16), time_embedding_dim=9
+        )
     else:
-        denoiser = UNetDenoiser(sample_shape[0], (8, 16, 16), time_embedding_dim=16)
-    model = GaussianDiffusion(denoiser, sample_shape, n_timesteps=10)
-    X = torch.randn(4, *sample_shape)
+        denoiser = UNetDenoiser(
+            in_channels=input_shape[0], filters=(8, 16, 16), time_embedding_dim=16
+        )
+    model = GaussianDiffusion(denoiser=denoiser, input_shape=input_shape, n_timesteps=10)
+    X = torch.randn(4, *input_shape)
     assert model(X, torch.tensor([0, 3, 9, 5])).shape == X.shape
     error = model.noise_prediction_error(X)
     assert error.shape == (4,) and torch.isfinite(error).all()
@@ -50,15 +54,20 @@ def test_networks_forward_backward_finite(sample_shape):
     assert grads and all(torch.isfinite(g).all() for g in grads)
     assert all(g.abs().sum() > 0 for g in grads)
     with torch.no_grad():
-        assert model.generate(3).shape == (3, *sample_shape)
-        assert model.generate(3, sampling_steps=4).shape == (3, *sample_shape)
+        assert model.generate(3).shape == (3, *input_shape)
+        assert model.generate(3, n_sampling_steps=4).shape == (3, *input_shape)
 
 
 def test_the_sampler_clips_its_clean_estimates_to_the_image_range():
-    model = GaussianDiffusion(UNetDenoiser(1, (8,)), (1, 4, 4), n_timesteps=10, clip_range=1.0)
+    model = GaussianDiffusion(
+        denoiser=UNetDenoiser(in_channels=1, filters=(8,)),
+        input_shape=(1, 4, 4),
+        n_timesteps=10,
+        clip_range=1.0,
+    )
     with torch.no_grad():
-        for sampling_steps in (None, 5):
-            assert model.generate(8, sampling_steps).abs().max() <= 1.0 + 1e-5
+        for n_sampling_steps in (None, 5):
+            assert model.generate(8, n_sampling_steps).abs().max() <= 1.0 + 1e-5
 
 
 # ------------------------------------------------------------------ learning
@@ -68,12 +77,12 @@ def test_learns_the_mean_and_spread_of_data_of_any_scale():
     model = DiffusionGenerator(**SMALL, max_iter=150, batch_size=64).fit(X)
     assert model.loss_curve_[-1] < 0.8 * model.loss_curve_[0]
     # DDIM over 20 of the 100 steps is the cruder approximation.
-    for sampling_steps, tolerance in ((None, 0.1), (20, 0.3)):
-        samples = model.set_params(sampling_steps=sampling_steps).sample(2000, random_state=0)
+    for n_sampling_steps, tolerance in ((None, 0.1), (20, 0.3)):
+        samples = model.set_params(n_sampling_steps=n_sampling_steps).sample(2000, random_state=0)
         shift = np.abs(samples.mean(axis=0) - X.mean(axis=0)) / X.std(axis=0)
         ratio = samples.std(axis=0) / X.std(axis=0)
-        assert np.all(shift < tolerance), (sampling_steps, shift)
-        assert np.all(np.abs(ratio - 1) < 2 * tolerance + 0.05), (sampling_steps, ratio)
+        assert np.all(shift < tolerance), (n_sampling_steps, shift)
+        assert np.all(np.abs(ratio - 1) < 2 * tolerance + 0.05), (n_sampling_steps, ratio)
 
 
 def test_covers_both_modes_of_a_bimodal_distribution():
@@ -136,8 +145,8 @@ def test_images_come_back_in_the_layout_of_the_data():
 
 def test_refused_settings_and_input():
     X = np.random.default_rng(0).normal(size=(30, 2))
-    with pytest.raises(ValueError, match="sampling_steps=200 exceeds n_timesteps=100"):
-        DiffusionGenerator(**SMALL, sampling_steps=200).fit(X)
+    with pytest.raises(ValueError, match="n_sampling_steps=200 exceeds n_timesteps=100"):
+        DiffusionGenerator(**SMALL, n_sampling_steps=200).fit(X)
     with pytest.raises(InvalidParameterError, match="beta_schedule"):
         DiffusionGenerator(**SMALL, beta_schedule="quadratic").fit(X)
     with pytest.raises(ValueError, match="infinity"):
@@ -150,10 +159,20 @@ def test_refused_settings_and_input():
 
 def test_pickle_and_pipeline():
     X = np.random.default_rng(0).normal(size=(40, 2))
-    model = DiffusionGenerator(**SMALL, max_iter=2, sampling_steps=10).fit(X)
+    model = DiffusionGenerator(**SMALL, max_iter=2, n_sampling_steps=10).fit(X)
     restored = pickle.loads(pickle.dumps(model))
     np.testing.assert_array_equal(
         restored.sample(4, random_state=0), model.sample(4, random_state=0)
     )
     pipeline = make_pipeline(StandardScaler(), DiffusionGenerator(**SMALL, max_iter=2)).fit(X)
     assert pipeline[0].inverse_transform(pipeline[-1].sample(3, random_state=0)).shape == (3, 2)
+
+
+def test_the_sampler_steps_are_a_count_named_n_sampling_steps():
+    # Formerly sampling_steps: n_ for every count.
+    assert "sampling_steps" not in DiffusionGenerator().get_params()
+    X = np.random.default_rng(0).normal(size=(30, 2))
+    model = DiffusionGenerator(**SMALL, max_iter=1, n_sampling_steps=5).fit(X)
+    assert model.sample(3, random_state=0).shape == (3, 2)
+    with pytest.raises(TypeError, match="sampling_steps"):
+        DiffusionGenerator(sampling_steps=5)

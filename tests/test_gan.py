@@ -36,11 +36,19 @@ def _two_clusters(n=200, seed=0):
 def test_networks_forward_backward_finite(pair, data_shape, n_classes):
     torch.manual_seed(0)
     if pair == "mlp":
-        generator = MLPGenerator(4, data_shape[0], (8,), n_classes)
-        discriminator = MLPDiscriminator(data_shape[0], (8,), n_classes)
+        generator = MLPGenerator(
+            n_components=4, n_features=data_shape[0], hidden_layer_sizes=(8,), n_classes=n_classes
+        )
+        discriminator = MLPDiscriminator(
+            n_features=data_shape[0], hidden_layer_sizes=(8,), n_classes=n_classes
+        )
     else:
-        generator = DCGANGenerator(4, data_shape[0], data_shape[1:], (8, 16), n_classes)
-        discriminator = DCGANDiscriminator(data_shape[0], data_shape[1:], (8, 16), n_classes)
+        generator = DCGANGenerator(
+            n_components=4, input_shape=data_shape, filters=(8, 16), n_classes=n_classes
+        )
+        discriminator = DCGANDiscriminator(
+            input_shape=data_shape, filters=(8, 16), n_classes=n_classes
+        )
     labels = torch.tensor([0, 1, 2, 0])[:4] if n_classes else None
     fake = generator(generator.noise(4), labels)
     assert fake.shape == (4, *data_shape)
@@ -56,13 +64,13 @@ def test_networks_forward_backward_finite(pair, data_shape, n_classes):
 
 
 def test_conditional_network_needs_labels():
-    generator = MLPGenerator(2, 3, (4,), n_classes=2)
+    generator = MLPGenerator(n_components=2, n_features=3, hidden_layer_sizes=(4,), n_classes=2)
     with pytest.raises(ValueError, match="conditional"):
         generator(generator.noise(2))
 
 
 def test_dcgan_generator_output_is_bounded_by_tanh():
-    generator = DCGANGenerator(4, 1, (8, 8), (8, 16))
+    generator = DCGANGenerator(n_components=4, input_shape=(1, 8, 8), filters=(8, 16))
     assert generator(generator.noise(16) * 100).abs().max() <= 1.0
 
 

@@ -7,6 +7,7 @@ random state alone, refuses ``n_samples < 1``; ``inverse_transform``
 returns X's shape.
 """
 
+import inspect
 import warnings
 
 import numpy as np
@@ -15,6 +16,31 @@ import torch
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import InvalidParameterError
 
+from sknets import (
+    AutoencoderTransformer,
+    DBNClassifier,
+    DBNTransformer,
+    DiffusionGenerator,
+    GANGenerator,
+    RBMTransformer,
+    VAEGenerator,
+)
+from sknets._vocabulary import check_applicable_parameters, data_kind
+from sknets.base import DataSpec
+from sknets.networks import (
+    Autoencoder,
+    BernoulliRBM,
+    Codec,
+    DCGANDiscriminator,
+    DCGANGenerator,
+    DeepBeliefNetwork,
+    GaussianDiffusion,
+    MLPDenoiser,
+    MLPDiscriminator,
+    MLPGenerator,
+    UNetDenoiser,
+    VariationalAutoencoder,
+)
 from sknets.utils import all_estimators
 
 # Tiny data: the defaults' batch sizes are clipped, which is beside the point here.
@@ -92,3 +118,95 @@ def test_a_monte_carlo_loss_trains_every_epoch_unless_early_stopping(name, cls, 
     assert every_epoch.n_iter_ == 8
     stopped = cls(**params, early_stopping=True, device=device).fit(X)
     assert stopped.n_iter_ < 8
+
+
+# ------------------------------------------------ vocabulary (issue 26)
+FAMILY_NETWORKS = [
+    (AutoencoderTransformer, Codec),
+    (AutoencoderTransformer, Autoencoder),
+    (VAEGenerator, VariationalAutoencoder),
+    (GANGenerator, MLPGenerator),
+    (GANGenerator, MLPDiscriminator),
+    (GANGenerator, DCGANGenerator),
+    (GANGenerator, DCGANDiscriminator),
+    (DiffusionGenerator, MLPDenoiser),
+    (DiffusionGenerator, UNetDenoiser),
+    (DiffusionGenerator, GaussianDiffusion),
+    (RBMTransformer, BernoulliRBM),
+    (DBNTransformer, DeepBeliefNetwork),
+    (DBNClassifier, DeepBeliefNetwork),
+]
+
+
+@pytest.mark.parametrize(
+    "estimator_class, network", FAMILY_NETWORKS, ids=[n.__name__ for _, n in FAMILY_NETWORKS]
+)
+def test_networks_take_keywords_named_and_defaulting_as_their_estimator(estimator_class, network):
+    arguments = inspect.signature(network).parameters.values()
+    assert all(argument.kind is inspect.Parameter.KEYWORD_ONLY for argument in arguments)
+    estimator_defaults = estimator_class().get_params()
+    shared = [argument for argument in arguments if argument.name in estimator_defaults]
+    assert shared
+    for argument in shared:
+        if argument.default is inspect.Parameter.empty:
+            continue  # the data decide it (input_shape of the convolutional networks)
+        assert argument.default == estimator_defaults[argument.name], argument.name
+
+
+def test_input_shape_names_one_sample_in_every_network():
+    # Formerly image_shape (codecs), image_size (the DCGAN pair, which took the
+    # channels apart) and sample_shape (GaussianDiffusion).
+    image = torch.rand(2, 3, 7, 5)
+    codec = Autoencoder(n_components=2, hidden_layer_sizes=(4,), input_shape=(3, 7, 5))
+    assert codec.decode(codec.encode(image)).shape == image.shape
+    generator = DCGANGenerator(n_components=2, input_shape=(3, 7, 5), filters=(4,))
+    assert generator.generate(2).shape == image.shape
+    assert DCGANDiscriminator(input_shape=(3, 7, 5), filters=(4,))(image).shape == (2,)
+    diffusion = GaussianDiffusion(
+        denoiser=UNetDenoiser(in_channels=3, filters=(4,)), input_shape=(3, 7, 5), n_timesteps=3
+    )
+    with torch.no_grad():
+        assert diffusion.generate(2, n_sampling_steps=2).shape == image.shape
+    for network, old in [
+        (Autoencoder, "image_shape"),
+        (DCGANGenerator, "image_size"),
+        (GaussianDiffusion, "sample_shape"),
+    ]:
+        assert old not in inspect.signature(network).parameters
+
+
+def _spec(estimator, X):
+    """The DataSpec that fit builds from X."""
+    adapter = estimator._input(estimator)
+    X, _ = adapter.validate(X, reset=True, dtype=np.float32)
+    return DataSpec(**adapter.sizes(X), n_outputs=None)
+
+
+CODEC_OR_SCALED = [AutoencoderTransformer, VAEGenerator, GANGenerator, DiffusionGenerator]
+
+
+@pytest.mark.parametrize("cls", CODEC_OR_SCALED, ids=lambda cls: cls.__name__)
+def test_filters_is_refused_on_rows_and_taken_on_images(cls):
+    X = np.random.RandomState(0).uniform(size=(20, 64))
+    rows = cls(filters=(8,))
+    assert data_kind(_spec(rows, X)) == "tabular"
+    with pytest.raises(ValueError, match="filters=.* applies to images only"):
+        check_applicable_parameters(rows, _spec(rows, X))
+    check_applicable_parameters(cls(), _spec(cls(), X))  # the default is no setting
+    images = cls(filters=(8,), input_shape=(1, 8, 8))
+    assert data_kind(_spec(images, X)) == "images"
+    check_applicable_parameters(images, _spec(images, X))
+
+
+@pytest.mark.parametrize("cls", CODEC_OR_SCALED, ids=lambda cls: cls.__name__)
+def test_hidden_layer_sizes_acts_where_the_network_uses_it(cls):
+    X = np.random.RandomState(0).uniform(size=(20, 64))
+    rows = cls(hidden_layer_sizes=(8,))
+    check_applicable_parameters(rows, _spec(rows, X))
+    images = cls(hidden_layer_sizes=(8,), input_shape=(1, 8, 8))
+    if cls in (AutoencoderTransformer, VAEGenerator):
+        # The convolutional codec's dense layers follow the convolutions.
+        check_applicable_parameters(images, _spec(images, X))
+    else:
+        with pytest.raises(ValueError, match="hidden_layer_sizes=.* applies to tabular only"):
+            check_applicable_parameters(images, _spec(images, X))

@@ -172,3 +172,24 @@ def test_invalid_parameters(params, digits):
     cls = RBMTransformer if "hidden_layer_sizes" not in params else DBNTransformer
     with pytest.raises(ValueError, match=next(iter(params))):
         cls(**params, device="cpu").fit(X)
+
+
+def test_pretraining_is_named_as_the_vocabulary_says(digits):
+    # pretrain_learning_rate is now pretrain_learning_rate_init (a rate; learning_rate
+    # is a schedule) and the net's pretrain_epochs n_pretrain_epochs, as the estimator's.
+    X, _ = digits
+    y = np.arange(len(X)) % 2
+    params = dict(hidden_layer_sizes=(8,), n_pretrain_epochs=2, max_iter=1, random_state=0)
+    curves = {}
+    for rate in (1e-6, 0.5):
+        clf = DBNClassifier(**params, pretrain_learning_rate_init=rate, device="cpu").fit(X, y)
+        assert clf.net_.n_pretrain_epochs == 2 and clf.net_.pretrain_learning_rate_init == rate
+        curves[rate] = clf.pretrain_loss_curves_[0]
+    assert curves[1e-6][0] - curves[1e-6][-1] < curves[0.5][0] - curves[0.5][-1]
+    assert "pretrain_learning_rate" not in DBNClassifier().get_params()
+
+
+def test_contrastive_divergence_epochs_are_a_schedule():
+    # Read by the base: reaching max_iter is no ConvergenceWarning for them.
+    assert RBMTransformer._max_iter_is_schedule and DBNTransformer._max_iter_is_schedule
+    assert not getattr(DBNClassifier, "_max_iter_is_schedule", False)  # backpropagation

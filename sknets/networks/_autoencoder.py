@@ -2,7 +2,7 @@
 
 Both share one encoder/decoder pair (:class:`Codec`): rows of
 ``n_features`` go through a multi-layer perceptron to the code and back; images
-(``image_shape=(C, H, W)``) first go through stride-2 convolutions, which
+(``input_shape=(C, H, W)``) first go through stride-2 convolutions, which
 the decoder mirrors with transposed convolutions that restore the exact
 height and width (odd ones included, down to a single pixel).
 """
@@ -28,49 +28,58 @@ _LOG_2PI = math.log(2 * math.pi)
 class Codec(nn.Module):
     """An encoder to ``n_code_outputs`` values and a decoder from ``n_components``.
 
+    Keyword arguments only, named and defaulting as the estimators'
+    (:class:`~sknets.AutoencoderTransformer`'s here).
+
     Parameters
     ----------
-    n_features : int or None
-        Width of a row (dense codec); None with ``image_shape``.
-    n_components : int
+    n_features : int or None, default=None
+        Width of a row (dense codec); None with ``input_shape``.
+    n_components : int, default=16
         Width of the code the decoder takes.
-    n_code_outputs : int
-        Width of the encoder's output (``n_components``, or twice that for a
-        mean and a log-variance).
-    hidden_layer_sizes : sequence of int, default=(128,)
-        Widths of the encoder's hidden layers; the decoder's are reversed.
+    n_code_outputs : int or None, default=None
+        Width of the encoder's output: ``n_components`` (None), or twice
+        that for a mean and a log-variance.
+    hidden_layer_sizes : sequence of int, default=(256, 128)
+        Widths of the encoder's hidden layers (after the convolutions with
+        ``input_shape``); the decoder's are reversed.
     activation : str, default="relu"
         A name from :data:`sknets.networks.ACTIVATIONS`.
     dropout : float, default=0.0
         Dropout probability after each hidden activation of both
         perceptrons.
-    image_shape : tuple of int or None, default=None
-        ``(channels, height, width)``: a convolutional codec for images.
+    input_shape : tuple of int or None, default=None
+        The shape of one sample, ``(channels, height, width)``: a
+        convolutional codec for images; None for rows of ``n_features``.
     filters : sequence of int, default=(32, 64)
-        Output channels of each stride-2 3 x 3 convolution (images only).
+        Output channels of each stride-2 3 x 3 convolution (with
+        ``input_shape`` only).
     """
 
     def __init__(
         self,
+        *,
         n_features=None,
-        n_components=2,
+        n_components=16,
         n_code_outputs=None,
-        hidden_layer_sizes=(128,),
+        hidden_layer_sizes=(256, 128),
         activation="relu",
         dropout=0.0,
-        image_shape=None,
+        input_shape=None,
         filters=(32, 64),
     ):
         super().__init__()
         n_code_outputs = n_components if n_code_outputs is None else n_code_outputs
         self.n_components = n_components
-        if image_shape is None:
+        if input_shape is None:
+            if n_features is None:
+                raise ValueError("Codec needs n_features (rows) or input_shape (images).")
             self.sample_shape = (n_features,)
             self.conv_encoder = nn.Identity()
             self.conv_decoder = nn.Identity()
             width = n_features
         else:
-            self.sample_shape = tuple(image_shape)
+            self.sample_shape = tuple(input_shape)
             self.conv_encoder, self.conv_decoder, width = _conv_pair(
                 self.sample_shape, tuple(filters), activation
             )
@@ -92,9 +101,9 @@ class Codec(nn.Module):
         return self.conv_decoder(self.decoder_head(Z))
 
 
-def _conv_pair(image_shape, filters, activation):
+def _conv_pair(input_shape, filters, activation):
     """Stride-2 convolutions to a flat vector, and the transposed convolutions back."""
-    channels, *size = image_shape
+    channels, *size = input_shape
     sizes = [tuple(size)]
     encoder = []
     for in_width, out_width in zip((channels, *filters[:-1]), filters, strict=True):
@@ -126,8 +135,30 @@ def _conv_pair(image_shape, filters, activation):
 class Autoencoder(Codec):
     """An autoencoder: ``encode`` gives the code, ``decode`` the reconstruction.
 
-    Takes the :class:`Codec` arguments (without ``n_code_outputs``).
+    Takes the :class:`Codec` arguments (without ``n_code_outputs``), keyword
+    only, with :class:`~sknets.AutoencoderTransformer`'s defaults.
     """
+
+    def __init__(
+        self,
+        *,
+        n_features=None,
+        n_components=16,
+        hidden_layer_sizes=(256, 128),
+        activation="relu",
+        dropout=0.0,
+        input_shape=None,
+        filters=(32, 64),
+    ):
+        super().__init__(
+            n_features=n_features,
+            n_components=n_components,
+            hidden_layer_sizes=hidden_layer_sizes,
+            activation=activation,
+            dropout=dropout,
+            input_shape=input_shape,
+            filters=filters,
+        )
 
     def encode(self, X):
         """The codes, ``(n, n_components)``."""
@@ -165,17 +196,20 @@ class VariationalAutoencoder(Codec):
     samples.
 
     Takes the :class:`Codec` arguments (without ``n_code_outputs``) and
-    ``likelihood``, ``min_std`` and ``n_eval_draws``.
+    ``likelihood``, ``min_std`` and ``n_eval_draws``, keyword only, with
+    :class:`~sknets.VAEGenerator`'s defaults (``n_components=8``,
+    ``hidden_layer_sizes=(512,)``).
     """
 
     def __init__(
         self,
+        *,
         n_features=None,
-        n_components=2,
-        hidden_layer_sizes=(128,),
+        n_components=8,
+        hidden_layer_sizes=(512,),
         activation="relu",
         dropout=0.0,
-        image_shape=None,
+        input_shape=None,
         filters=(32, 64),
         likelihood="gaussian",
         min_std=0.01,
@@ -188,7 +222,7 @@ class VariationalAutoencoder(Codec):
             hidden_layer_sizes=hidden_layer_sizes,
             activation=activation,
             dropout=dropout,
-            image_shape=image_shape,
+            input_shape=input_shape,
             filters=filters,
         )
         if likelihood not in LIKELIHOODS:

@@ -6,7 +6,9 @@ that predicts the noise of a noised sample at a time step: an
 images, both told the time step through a sinusoidal embedding.  It
 computes the training loss (the error of the predicted noise at random
 steps) and draws samples with the ancestral DDPM sampler or the
-deterministic DDIM sampler of Song et al. (2021) over fewer steps.
+deterministic DDIM sampler of Song et al. (2021) over fewer steps.  Every
+network takes keyword arguments only, named and defaulting as
+:class:`~sknets.DiffusionGenerator`'s parameters.
 """
 
 import math
@@ -76,7 +78,7 @@ class MLPDenoiser(nn.Module):
         Width of the time-step embedding.
     """
 
-    def __init__(self, n_features, hidden_layer_sizes=(256, 256, 256), time_embedding_dim=128):
+    def __init__(self, *, n_features, hidden_layer_sizes=(256, 256, 256), time_embedding_dim=128):
         super().__init__()
         self.time = SinusoidalTimeEmbedding(time_embedding_dim)
         widths = [n_features, *hidden_layer_sizes]
@@ -142,7 +144,7 @@ class UNetDenoiser(nn.Module):
         Width of the time-step embedding.
     """
 
-    def __init__(self, in_channels, filters=(32, 64), time_embedding_dim=128):
+    def __init__(self, *, in_channels, filters=(32, 64), time_embedding_dim=128):
         super().__init__()
         self.time = SinusoidalTimeEmbedding(time_embedding_dim)
         self.stem = nn.Conv2d(in_channels, filters[0], 3, padding=1)
@@ -194,7 +196,7 @@ class GaussianDiffusion(nn.Module):
     ----------
     denoiser : torch.nn.Module
         Called as ``denoiser(X_t, timesteps)``; returns the predicted noise.
-    sample_shape : tuple of int
+    input_shape : tuple of int
         Shape of one sample (``(n_features,)`` or ``(channels, height, width)``).
     n_timesteps : int, default=1000
         Steps T of the noising process.
@@ -207,11 +209,11 @@ class GaussianDiffusion(nn.Module):
     """
 
     def __init__(
-        self, denoiser, sample_shape, n_timesteps=1000, beta_schedule="linear", clip_range=None
+        self, *, denoiser, input_shape, n_timesteps=1000, beta_schedule="linear", clip_range=None
     ):
         super().__init__()
         self.denoiser = denoiser
-        self.sample_shape = tuple(sample_shape)
+        self.input_shape = tuple(input_shape)
         self.n_timesteps = n_timesteps
         self.clip_range = clip_range
         betas = noise_schedule(beta_schedule, n_timesteps)
@@ -231,7 +233,7 @@ class GaussianDiffusion(nn.Module):
 
     def _per_sample(self, values, timesteps):
         """Schedule ``values`` at ``timesteps``, shaped to broadcast over a batch of samples."""
-        return values[timesteps].reshape(-1, *([1] * len(self.sample_shape)))
+        return values[timesteps].reshape(-1, *([1] * len(self.input_shape)))
 
     def noise_prediction_error(self, X, timesteps=None, noise=None):
         """Per-sample mean squared error of the predicted noise (Ho et al.'s simple loss).
@@ -257,14 +259,14 @@ class GaussianDiffusion(nn.Module):
             noise = (X - alpha_bar.sqrt() * clean) / (1 - alpha_bar).sqrt()
         return noise, clean
 
-    def generate(self, n_samples, sampling_steps=None):
-        """``n_samples`` samples: ancestral DDPM over all steps, or DDIM over ``sampling_steps``."""
+    def generate(self, n_samples, n_sampling_steps=None):
+        """``n_samples`` samples: ancestral DDPM over all steps, or DDIM over fewer steps."""
         reference = self.betas
-        X = torch.randn(n_samples, *self.sample_shape, device=reference.device)
+        X = torch.randn(n_samples, *self.input_shape, device=reference.device)
         X = X.to(next(self.parameters()).dtype)
-        if sampling_steps is None:
+        if n_sampling_steps is None:
             return self._ancestral(X)
-        return self._ddim(X, sampling_steps)
+        return self._ddim(X, n_sampling_steps)
 
     def _ancestral(self, X):
         for step in range(self.n_timesteps - 1, -1, -1):
@@ -281,8 +283,8 @@ class GaussianDiffusion(nn.Module):
                 X = mean + self.posterior_variance[step].sqrt() * torch.randn_like(X)
         return X
 
-    def _ddim(self, X, sampling_steps):
-        steps = torch.linspace(0, self.n_timesteps - 1, min(sampling_steps, self.n_timesteps))
+    def _ddim(self, X, n_sampling_steps):
+        steps = torch.linspace(0, self.n_timesteps - 1, min(n_sampling_steps, self.n_timesteps))
         steps = steps.round().long().unique().tolist()[::-1]
         for index, step in enumerate(steps):
             timesteps = torch.full((X.shape[0],), step, device=X.device, dtype=torch.long)

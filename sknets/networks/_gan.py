@@ -13,7 +13,9 @@ Two pairs, both optionally conditioned on class labels (Mirza & Osindero,
 
 A generator maps noise (and labels) to samples and draws its own noise in
 ``generate``; a discriminator maps samples (and labels) to one logit each,
-the log-odds that the sample is real.
+the log-odds that the sample is real.  Every network takes keyword
+arguments only, named and defaulting as :class:`~sknets.GANGenerator`'s
+parameters.
 """
 
 import math
@@ -73,7 +75,7 @@ class MLPGenerator(_GeneratorBase):
 
     Parameters
     ----------
-    n_components : int
+    n_components : int, default=100
         Width of the noise (the latent space).
     n_features : int
         Width of a generated row.
@@ -83,7 +85,7 @@ class MLPGenerator(_GeneratorBase):
         Number of classes conditioned on; 0 for an unconditional generator.
     """
 
-    def __init__(self, n_components, n_features, hidden_layer_sizes=(256, 256), n_classes=0):
+    def __init__(self, *, n_components=100, n_features, hidden_layer_sizes=(256, 256), n_classes=0):
         super().__init__()
         self.n_components = n_components
         self.condition = _LabelEmbedding(n_classes)
@@ -112,7 +114,7 @@ class MLPDiscriminator(nn.Module):
         Number of classes conditioned on; 0 for an unconditional one.
     """
 
-    def __init__(self, n_features, hidden_layer_sizes=(256, 256), n_classes=0):
+    def __init__(self, *, n_features, hidden_layer_sizes=(256, 256), n_classes=0):
         super().__init__()
         self.condition = _LabelEmbedding(n_classes)
         layers, width = [], n_features + n_classes
@@ -145,30 +147,30 @@ class DCGANGenerator(_GeneratorBase):
     The noise (and label embedding) is projected to ``filters[-1]`` maps of
     ``ceil(size / 2 ** len(filters))`` pixels a side, then each transposed
     convolution (kernel 4, stride 2) doubles the size, with batch
-    normalisation and ReLU, the last one to ``out_channels`` maps and tanh;
-    the result is cropped to ``image_size``.
+    normalisation and ReLU, the last one to the image's channels and tanh;
+    the result is cropped to the image's height and width.
 
     Parameters
     ----------
-    n_components : int
+    n_components : int, default=100
         Width of the noise.
-    out_channels : int
-        Channels of a generated image.
-    image_size : tuple of int
-        ``(height, width)`` of a generated image.
+    input_shape : tuple of int
+        ``(channels, height, width)`` of a generated image: the shape of one
+        sample, as the estimators call it.
     filters : sequence of int, default=(64, 128)
         Feature maps at each resolution, the finest first.
     n_classes : int, default=0
         Number of classes conditioned on; 0 for an unconditional generator.
     """
 
-    def __init__(self, n_components, out_channels, image_size, filters=(64, 128), n_classes=0):
+    def __init__(self, *, n_components=100, input_shape, filters=(64, 128), n_classes=0):
         super().__init__()
         self.n_components = n_components
         self.condition = _LabelEmbedding(n_classes)
-        self.image_size = tuple(image_size)
+        self.input_shape = tuple(input_shape)
+        out_channels, *image_size = self.input_shape
         scale = 2 ** len(filters)
-        self.start_size = tuple(math.ceil(size / scale) for size in self.image_size)
+        self.start_size = tuple(math.ceil(size / scale) for size in image_size)
         self.project = nn.Sequential(
             nn.Linear(n_components + n_classes, filters[-1] * math.prod(self.start_size)),
             nn.BatchNorm1d(filters[-1] * math.prod(self.start_size)),
@@ -190,7 +192,7 @@ class DCGANGenerator(_GeneratorBase):
         code = self.condition(labels, noise.shape[0])
         maps = self.project(noise if code is None else torch.cat([noise, code], dim=1))
         maps = maps.reshape(noise.shape[0], self.filters[-1], *self.start_size)
-        height, width = self.image_size
+        _, height, width = self.input_shape
         return self.upsample(maps)[:, :, :height, :width]
 
 
@@ -204,21 +206,21 @@ class DCGANDiscriminator(nn.Module):
 
     Parameters
     ----------
-    in_channels : int
-        Channels of an image.
-    image_size : tuple of int
-        ``(height, width)`` of an image.
+    input_shape : tuple of int
+        ``(channels, height, width)`` of an image: the shape of one sample,
+        as the estimators call it.
     filters : sequence of int, default=(64, 128)
         Feature maps of each convolution.
     n_classes : int, default=0
         Number of classes conditioned on; 0 for an unconditional one.
     """
 
-    def __init__(self, in_channels, image_size, filters=(64, 128), n_classes=0):
+    def __init__(self, *, input_shape, filters=(64, 128), n_classes=0):
         super().__init__()
         self.condition = _LabelEmbedding(n_classes)
+        in_channels, *size = tuple(input_shape)
         layers, channels = [], in_channels + n_classes
-        size = tuple(image_size)
+        size = tuple(size)
         for index, width in enumerate(filters):
             layers.append(nn.Conv2d(channels, width, 3, stride=2, padding=1, bias=index == 0))
             if index:

@@ -1,4 +1,9 @@
-"""Restricted Boltzmann machines and deep belief networks."""
+"""Restricted Boltzmann machines and deep belief networks.
+
+Both take keyword arguments only, named and defaulting as the estimators
+that build them (:class:`~sknets.RBMTransformer`, :class:`~sknets.DBNTransformer`
+and :class:`~sknets.DBNClassifier`).
+"""
 
 import torch
 import torch.nn.functional as F
@@ -32,11 +37,11 @@ class BernoulliRBM(nn.Module):
     ----------
     n_features : int
         Number of visible units.
-    n_components : int
-        Number of hidden units.
+    n_components : int, default=256
+        Number of hidden units (:class:`~sknets.RBMTransformer`'s default).
     """
 
-    def __init__(self, n_features, n_components):
+    def __init__(self, *, n_features, n_components=256):
         super().__init__()
         self.weight = nn.Parameter(torch.randn(n_components, n_features) * 0.01)
         self.visible_bias = nn.Parameter(torch.zeros(n_features))
@@ -176,13 +181,13 @@ class DeepBeliefNetwork(nn.Module):
     ----------
     n_features : int
         Number of visible units of the bottom RBM.
-    hidden_layer_sizes : sequence of int
-        Hidden units of each RBM, bottom first.
+    hidden_layer_sizes : sequence of int, default=(256, 256)
+        Hidden units of each RBM, bottom first (the DBN estimators' default).
     n_outputs : int or None, default=None
         Width of the linear head; None for none.
     """
 
-    def __init__(self, n_features, hidden_layer_sizes, n_outputs=None):
+    def __init__(self, *, n_features, hidden_layer_sizes=(256, 256), n_outputs=None):
         super().__init__()
         sizes = [n_features, *hidden_layer_sizes]
         self.rbms = nn.ModuleList(
