@@ -279,7 +279,7 @@ def test_saliency_display_on_images_series_and_features(corner_images, block_tab
     assert display.ax_[1] is axes[1] and len(axes[1].patches) == 10
     with pytest.raises(ValueError, match="2 inputs"):
         SaliencyDisplay.from_estimator(mlp, X_tab[:2], ax=axes[0])
-    digits_like = SaliencyDisplay.from_estimator(mlp, np.zeros((1, 10)), image_shape=(2, 5))
+    digits_like = SaliencyDisplay.from_estimator(mlp, np.zeros((1, 10)), input_shape=(2, 5))
     assert digits_like.inputs.shape == (1, 1, 2, 5)
     plt.close("all")
 

@@ -64,7 +64,7 @@ class SaliencyDisplay:
     >>> from sknets.inspection import SaliencyDisplay
     >>> X, y = load_digits(return_X_y=True)
     >>> clf = MLPClassifier(max_iter=5, random_state=0).fit(X / 16, y)
-    >>> display = SaliencyDisplay.from_estimator(clf, X[:3] / 16, image_shape=(8, 8))
+    >>> display = SaliencyDisplay.from_estimator(clf, X[:3] / 16, input_shape=(8, 8))
     >>> display.ax_.shape
     (3,)
     """
@@ -84,7 +84,7 @@ class SaliencyDisplay:
         *,
         target=None,
         method="gradient",
-        image_shape=None,
+        input_shape=None,
         ax=None,
         **saliency_params,
     ):
@@ -100,7 +100,7 @@ class SaliencyDisplay:
             As in :func:`saliency`; None explains the predicted class.
         method : str, default="gradient"
             One of :data:`SALIENCY_METHODS`.
-        image_shape : tuple of int or None, default=None
+        input_shape : tuple of int or None, default=None
             ``(H, W)`` or ``(C, H, W)``: draw flat tabular rows as images
             (digits' 64 pixels with ``(8, 8)``).  Image and series
             estimators need none: their fitted ``input_shape_`` says.
@@ -117,8 +117,8 @@ class SaliencyDisplay:
         maps = saliency(estimator, X, target=target, method=method, **saliency_params)
         inputs = estimator._validated_input(X)[0]
         inputs = np.asarray(inputs.toarray() if sp.issparse(inputs) else inputs)
-        if image_shape is not None:
-            shape = tuple(image_shape)
+        if input_shape is not None:
+            shape = tuple(input_shape)
             inputs = inputs.reshape(len(inputs), *((1, *shape) if len(shape) == 2 else shape))
         predicted = np.asarray(estimator.predict(X))
         if predicted.dtype.kind == "f":
