@@ -107,9 +107,9 @@ def test_static_signature_is_the_run_time_one(name, cls):
             )
 
 
-# What users write: every estimator with its defaults (none is abstract to a type
-# checker), keyword arguments of every type the run-time checks accept, methods
-# and properties of the stubs and of sknets.base.
+# What users write: every public class with its defaults (none may be abstract to
+# a type checker), arguments of the types the run-time checks accept (numpy
+# scalars, lists), methods and properties of the stubs and of sknets.base.
 USER_CODE = """
 import numpy as np
 
