@@ -27,8 +27,8 @@ docs: $(STAMP)
 	$(PY) -m sphinx -E -W --keep-going -b html docs docs/_build/html
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check sknets tests examples benchmarks docs
-	$(VENV)/bin/ruff format --check sknets tests examples benchmarks docs
+	$(VENV)/bin/ruff check sknets tools tests examples benchmarks docs
+	$(VENV)/bin/ruff format --check sknets tools tests examples benchmarks docs
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -c requirements/constraints.txt -e ".[dev,docs,bench]"
