@@ -24,7 +24,7 @@ class DiffusionGenerator(NeuralGenerator):
         *,
         n_timesteps: _Int = 1000,
         beta_schedule: Literal["cosine", "linear"] = "linear",
-        sampling_steps: _Int | None = None,
+        n_sampling_steps: _Int | None = None,
         hidden_layer_sizes: _Int | Iterable[_Int] = (256, 256, 256),
         filters: _Int | Iterable[_Int] = (32, 64),
         input_shape: Iterable[_Int] | None = None,

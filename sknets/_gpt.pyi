@@ -25,6 +25,7 @@ class GPTGenerator(NeuralGenerator):
         d_model: _Int = 128,
         n_heads: _Int = 4,
         n_layers: _Int = 4,
+        dim_feedforward: _Int = 512,
         dropout: _Float = 0.0,
         vocab_size: _Int | None = None,
         solver: Literal["adam", "adamw", "lbfgs", "sgd"] = "adamw",

@@ -110,7 +110,7 @@ class DBNClassifier(NeuralClassifier):
         hidden_layer_sizes: _Int | Iterable[_Int] = (256, 256),
         *,
         n_pretrain_epochs: _Int = 10,
-        pretrain_learning_rate: _Float = 0.1,
+        pretrain_learning_rate_init: _Float = 0.1,
         n_gibbs_steps: _Int = 1,
         persistent: _Bool = True,
         mean_field: _Bool = False,

@@ -23,7 +23,7 @@ class CollaborativeFilteringRegressor(NeuralRegressor):
         self,
         *,
         interaction: Literal["dot", "mlp", "neumf"] = "dot",
-        n_factors: _Int = 100,
+        n_components: _Int = 100,
         hidden_layer_sizes: _Int | Iterable[_Int] = (64, 32, 16, 8),
         dropout: _Float = 0.0,
         alpha: _Float = 0.1,
