@@ -73,6 +73,7 @@ from sknets.networks import (
     ResNet,
     TimeSeriesResNet,
 )
+from sknets.networks._cnn import VGG_N_BLOCKS
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _report import (  # noqa: E402
@@ -160,22 +161,28 @@ def network_specs():
     return [
         (
             "ConvNet (32, 64), dense 128",
-            ConvNet(1, 10, filters=(32, 64), hidden_layer_sizes=(128,)),
+            ConvNet(in_channels=1, n_outputs=10, filters=(32, 64), hidden_layer_sizes=(128,)),
             (1, 28, 28),
             None,
             "",
         ),
-        ("LeNet-5", LeNet5(1, 10), (1, 32, 32), 61_706, "LeCun et al. 1998"),
-        ("VGG-small", VGG(3, 10, blocks="small"), (3, 32, 32), None, ""),
+        ("LeNet-5", LeNet5(in_channels=1, n_outputs=10), (1, 32, 32), 61_706, "LeCun et al. 1998"),
+        (
+            "VGG-small",
+            VGG(in_channels=3, n_outputs=10, filters=(32, 64, 128), n_blocks=(1, 1, 2)),
+            (3, 32, 32),
+            None,
+            "",
+        ),
         (
             "VGG-11 (torchvision layout)",
             VGG(
-                3,
-                1000,
-                blocks="vgg11",
+                in_channels=3,
+                n_outputs=1000,
+                n_blocks=VGG_N_BLOCKS["vgg11"],
                 hidden_layer_sizes=(4096, 4096),
                 batch_norm=False,
-                pooled_size=7,
+                adaptive_pool_size=7,
             ),
             (3, 224, 224),
             132_863_336,
@@ -184,12 +191,12 @@ def network_specs():
         (
             "VGG-16 (torchvision layout)",
             VGG(
-                3,
-                1000,
-                blocks="vgg16",
+                in_channels=3,
+                n_outputs=1000,
+                n_blocks=VGG_N_BLOCKS["vgg16"],
                 hidden_layer_sizes=(4096, 4096),
                 batch_norm=False,
-                pooled_size=7,
+                adaptive_pool_size=7,
             ),
             (3, 224, 224),
             138_357_544,
@@ -197,43 +204,49 @@ def network_specs():
         ),
         (
             "ResNet-18",
-            ResNet(3, 1000, layers=(2, 2, 2, 2), small_input=False),
+            ResNet(in_channels=3, n_outputs=1000, n_blocks=(2, 2, 2, 2), small_input=False),
             (3, 224, 224),
             11_689_512,
             "torchvision resnet18",
         ),
         (
             "ResNet-34",
-            ResNet(3, 1000, layers=(3, 4, 6, 3), small_input=False),
+            ResNet(in_channels=3, n_outputs=1000, n_blocks=(3, 4, 6, 3), small_input=False),
             (3, 224, 224),
             21_797_672,
             "torchvision resnet34",
         ),
-        ("ResNet-18, small input", ResNet(1, 10, layers=(2, 2, 2, 2)), (1, 28, 28), None, ""),
+        (
+            "ResNet-18, small input",
+            ResNet(in_channels=1, n_outputs=10, n_blocks=(2, 2, 2, 2)),
+            (1, 28, 28),
+            None,
+            "",
+        ),
         (
             "MobileNetV2",
-            MobileNetV2(3, 1000, small_input=False),
+            MobileNetV2(in_channels=3, n_outputs=1000, small_input=False),
             (3, 224, 224),
             3_504_872,
             "torchvision mobilenet_v2",
         ),
         (
             "MobileNetV2 x0.5, small input",
-            MobileNetV2(1, 10, width_multiplier=0.5),
+            MobileNetV2(in_channels=1, n_outputs=10, width_mult=0.5),
             (1, 28, 28),
             None,
             "",
         ),
         (
             "FCN (series)",
-            FCN(1, 2),
+            FCN(in_channels=1, n_outputs=2),
             (1, 150),
             264_962,
             "Fawaz et al.'s Keras model, with 512 conv biases that batch norm cancels",
         ),
         (
             "ResNet (series)",
-            TimeSeriesResNet(1, 2),
+            TimeSeriesResNet(in_channels=1, n_outputs=2),
             (1, 150),
             504_258,
             "Fawaz et al.'s Keras model, with 1,152 conv biases that batch norm cancels",
@@ -426,12 +439,12 @@ def load_fashion_mnist(directory):
 FASHION_EPOCHS = 10
 FASHION_LARGE_EPOCHS = 3
 FASHION_BATCH = 128
-# pooled_size=7 keeps the whole 7 x 7 maps of a 28 x 28 image after two
+# adaptive_pool_size=7 keeps the whole 7 x 7 maps of a 28 x 28 image after two
 # 2 x 2 poolings: the dense layer sees them flattened, as in the published CNN.
 CNN_ARCHITECTURE = {
     "filters": (32, 64),
     "kernel_size": 3,
-    "pooled_size": 7,
+    "adaptive_pool_size": 7,
     "hidden_layer_sizes": (128,),
     "dropout": 0.25,
 }
@@ -449,10 +462,13 @@ def fashion_models(epochs, large_epochs):
         ),
         "sknets LeNetClassifier": LeNetClassifier(**common, **_exact_epochs(epochs)),
         "sknets MobileNetClassifier (x0.5, ImageNet strides)": MobileNetClassifier(
-            width_multiplier=0.5, small_input=False, **common, **_exact_epochs(large_epochs)
+            width_mult=0.5, small_input=False, **common, **_exact_epochs(large_epochs)
         ),
         "sknets ResNetClassifier (ResNet-10, 16 base filters)": ResNetClassifier(
-            layers=(1, 1, 1, 1), base_filters=16, **common, **_exact_epochs(large_epochs)
+            filters=(16, 32, 64, 128),
+            n_blocks=(1, 1, 1, 1),
+            **common,
+            **_exact_epochs(large_epochs),
         ),
     }
 
@@ -460,7 +476,7 @@ def fashion_models(epochs, large_epochs):
 def hand_loop_cnn(X_train, y_train, X_test, epochs, seed=0):
     """The anchor: the same ConvNet, Adam, loss and batches, in a minimal PyTorch loop."""
     torch.manual_seed(seed)
-    module = ConvNet(1, 10, spatial_dims=2, **CNN_ARCHITECTURE)
+    module = ConvNet(in_channels=1, n_outputs=10, spatial_dims=2, **CNN_ARCHITECTURE)
     optimizer = torch.optim.Adam(module.parameters(), lr=1e-3, fused=True)
     X = torch.from_numpy(X_train)
     y = torch.from_numpy(y_train)
@@ -545,7 +561,7 @@ def run_fashion(args):
         f"random_state=0, on the CPU ({epochs} epochs; the MobileNet and the ResNet, at "
         f"1-2 minutes an epoch here, {args.fashion_large_epochs}).  CNNClassifier: "
         "filters (32, 64), 3 x 3 kernels, "
-        "batch norm, 2 x 2 max pooling, the 7 x 7 maps flattened (``pooled_size=7``), "
+        "batch norm, 2 x 2 max pooling, the 7 x 7 maps flattened (``adaptive_pool_size=7``), "
         "dense 128, dropout 0.25; the hand-written loop "
         "trains the same :class:`sknets.networks.ConvNet` (the anchor of the time ratio).  "
         "Published (the data set's README): MLP 88.3 %, a 2-conv CNN 91.6 %, ResNet-18 "

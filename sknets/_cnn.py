@@ -3,9 +3,12 @@
 Each estimator is a thin wrapper around a network of
 :mod:`sknets.networks`: its own parameters, the input adapter
 (:mod:`sknets._inputs._conv`, which owns the image and series rules) and
-``_build_module``.
+``_build_module``, which builds the network with
+:func:`~sknets._vocabulary.build_network`: the network's arguments have the
+estimator's names and defaults.
 """
 
+import inspect
 from numbers import Integral, Real
 
 from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
@@ -19,9 +22,9 @@ from ._params import (
     Param,
     PositiveInts,
     PositiveIntTuples,
-    as_positive_ints,
     attributes_doc,
 )
+from ._vocabulary import build_network
 from .base import NeuralClassifier, NeuralRegressor
 from .networks import (
     ACTIVATIONS,
@@ -54,9 +57,26 @@ _POSITIVE_INT = Interval(Integral, 1, None, closed="left")
 _PROBABILITY = Interval(Real, 0, 1, closed="left")
 
 
-def _ints(value):
-    """A validated int-or-sequence parameter as a tuple of ints (empty allowed)."""
-    return as_positive_ints(value, allow_empty=True)
+def _length(value):
+    """Entries of an int-or-sequence parameter (an int is one)."""
+    return 1 if isinstance(value, Integral) else len(value)
+
+
+def _check_one_per_stage(estimator, name, stages="filters"):
+    """Refuse a sequence ``name`` whose length is not the number of stages.
+
+    An int (where the parameter takes one) applies to every stage; None is
+    a default resolved later.
+    """
+    value, stage_value = getattr(estimator, name), getattr(estimator, stages)
+    if value is None or stage_value is None or isinstance(value, Integral):
+        return
+    if len(value) != _length(stage_value):
+        raise InvalidParameterError(
+            f"The '{stages}' and '{name}' parameters of {type(estimator).__name__} must "
+            f"have the same length (one entry per stage). Got {stages}={stage_value!r} and "
+            f"{name}={value!r} instead."
+        )
 
 
 def _activation_param(default, note=""):
@@ -126,7 +146,15 @@ _SERIES_INPUT_DOC = """
     n_features)``. Images (4-D arrays) are refused. Sparse input is
     refused."""
 
-# ----------------------------------------------------------------------- CNN
+# Parameters that take an int for every stage or a sequence of one per stage:
+# the sequence reaches the network as a tuple, the int unchanged.
+_INT_OR_PER_STAGE = [_POSITIVE_INT, PositiveInts(allow_int=False)]
+
+
+def _adaptive_pool_size_param(default, doc):
+    return Param("adaptive_pool_size", default, "int", doc, [_POSITIVE_INT])
+
+
 # ----------------------------------------------------------------------- CNN
 _CNN_PARAMS = (
     Param(
@@ -135,15 +163,17 @@ _CNN_PARAMS = (
         "int or sequence of int",
         """
         Number of filters of each convolution block (convolution, optional
-        batch normalisation, activation, pooling).""",
+        batch normalisation, activation, pooling); an int is one block.""",
         [PositiveInts()],
     ),
     Param(
         "kernel_size",
         3,
-        "int",
-        "Size of the convolution kernels (along every spatial axis).",
-        [_POSITIVE_INT],
+        "int or sequence of int",
+        """
+        Size of the convolution kernels along every spatial axis: an int for
+        every block, or one per block (as many as ``filters``).""",
+        _INT_OR_PER_STAGE,
     ),
     Param(
         "pool_size",
@@ -152,17 +182,14 @@ _CNN_PARAMS = (
         "Size of the max-pooling window after each block (1: no pooling).",
         [_POSITIVE_INT],
     ),
-    Param(
-        "pooled_size",
+    _adaptive_pool_size_param(
         4,
-        "int",
         """
         The last feature maps are average-pooled to this many positions per
         axis (4 x 4 for images, 4 steps for series) and flattened before the
         dense layers; 1 is global average pooling.  Keeping positions
         matters for shallow networks, whose last maps still carry where a
         feature is.""",
-        [_POSITIVE_INT],
     ),
     _hidden_layer_sizes_param((128,)),
     _dropout_param(0.0, "in the fully connected part"),
@@ -176,20 +203,12 @@ class _CNNMixin:
     _params = _CNN_PARAMS
     _input = ImageOrSeriesInput
 
+    def _validate_params(self):
+        super()._validate_params()
+        _check_one_per_stage(self, "kernel_size")
+
     def _build_module(self, spec):
-        return ConvNet(
-            in_channels=spec.in_channels,
-            n_outputs=spec.n_outputs,
-            spatial_dims=spec.spatial_dims,
-            filters=_ints(self.filters),
-            kernel_size=self.kernel_size,
-            pool_size=self.pool_size,
-            pooled_size=self.pooled_size,
-            hidden_layer_sizes=_ints(self.hidden_layer_sizes),
-            dropout=self.dropout,
-            batch_norm=self.batch_norm,
-            activation=self.activation,
-        )
+        return build_network(ConvNet, self, spec)
 
     @classmethod
     def _get_test_params(cls):
@@ -292,7 +311,7 @@ class CNNRegressor(_CNNMixin, NeuralRegressor):
             "filters": (8,),
             "kernel_size": 11,
             "pool_size": 1,
-            "pooled_size": 1,
+            "adaptive_pool_size": 1,
             "hidden_layer_sizes": (8,),
             "activation": "identity",  # the checks' target is linear in that feature
             "learning_rate_init": 0.0015,
@@ -341,12 +360,7 @@ class LeNetClassifier(NeuralClassifier):
     _input = ImageInput
 
     def _build_module(self, spec):
-        return LeNet5(
-            in_channels=spec.in_channels,
-            n_outputs=spec.n_outputs,
-            spatial_dims=spec.spatial_dims,
-            activation=self.activation,
-        )
+        return build_network(LeNet5, self, spec)
 
     @classmethod
     def _get_test_params(cls):
@@ -354,33 +368,40 @@ class LeNetClassifier(NeuralClassifier):
 
 
 # ----------------------------------------------------------------------- VGG
-_VGG_NAMES = {"vgg11", "vgg13", "vgg16", "vgg19", "small"}
-
-
 _VGG_PARAMS = (
     Param(
-        "blocks",
-        "vgg11",
-        '{"vgg11", "vgg13", "vgg16", "vgg19", "small"} or sequence of sequence of int',
+        "filters",
+        (64, 128, 256, 512, 512),
+        "int or sequence of int",
         """
-        A named configuration, or the filters of each convolution of each
-        block: ``((64,), (128,), (256, 256), (512, 512), (512, 512))`` is
-        VGG-11.""",
-        [StrOptions(_VGG_NAMES), PositiveIntTuples()],
+        Number of filters of the convolutions of each stage (an int: one
+        stage); each stage ends with a 2 x 2 max pooling.""",
+        [PositiveInts()],
+    ),
+    Param(
+        "n_blocks",
+        (1, 1, 2, 2, 2),
+        "int or sequence of int",
+        """
+        Number of 3 x 3 convolutions of each stage, as many as ``filters``
+        (an int: as many in every stage).  With the default ``filters``:
+        ``(1, 1, 2, 2, 2)`` is VGG-11, ``(2, 2, 2, 2, 2)`` VGG-13, ``(2, 2,
+        3, 3, 3)`` VGG-16 and ``(2, 2, 4, 4, 4)`` VGG-19 (Simonyan &
+        Zisserman's configurations A, B, D and E).  The former ``"small"``
+        configuration, for 8 x 8 to 32 x 32 images, is ``filters=(32, 64,
+        128), n_blocks=(1, 1, 2)``.""",
+        _INT_OR_PER_STAGE,
     ),
     _hidden_layer_sizes_param((512, 512)),
     _dropout_param(0.5, "in the fully connected part"),
     _batch_norm_param(),
-    Param(
-        "pooled_size",
+    _adaptive_pool_size_param(
         1,
-        "int",
         """
         The last feature maps are average-pooled to this many positions per
         axis and flattened before the dense layers: 1 is global average
         pooling (right for small images, which the five halvings of VGG
         bring down to one pixel), 7 the paper's layout for 224 x 224 images.""",
-        [_POSITIVE_INT],
     ),
     INPUT_SHAPE_PARAM,
 )
@@ -389,10 +410,11 @@ _VGG_PARAMS = (
 class VGGClassifier(NeuralClassifier):
     __doc__ = f"""VGG classifier on PyTorch.
 
-    Simonyan and Zisserman's VGG (:class:`sknets.networks.VGG`): blocks of
-    3x3 convolutions, each block ending with a 2x2 max pooling (a map of a
-    single pixel stays one), then global average pooling and fully
-    connected layers. An image-only architecture.
+    Simonyan and Zisserman's VGG (:class:`sknets.networks.VGG`): stages of
+    3x3 convolutions (``n_blocks`` of them, ``filters`` wide), each stage
+    ending with a 2x2 max pooling (a map of a single pixel stays one), then
+    global average pooling and fully connected layers; VGG-11 by default.
+    An image-only architecture.
 {_IMAGE_INPUT_DOC}
 
     Attributes
@@ -411,60 +433,76 @@ class VGGClassifier(NeuralClassifier):
 
     Examples
     --------
+    >>> import torch
     >>> from sklearn.datasets import load_digits
     >>> from sknets import VGGClassifier
     >>> X, y = load_digits(return_X_y=True)
-    >>> clf = VGGClassifier(blocks=((8,), (16,)), hidden_layer_sizes=(32,), input_shape=(1, 8, 8),
-    ...                     max_iter=3, random_state=0, device="cpu").fit(X[:300] / 16, y[:300])
+    >>> clf = VGGClassifier(filters=(8, 16), n_blocks=(1, 1), hidden_layer_sizes=(32,),
+    ...                     input_shape=(1, 8, 8), max_iter=3, random_state=0,
+    ...                     device="cpu").fit(X[:300] / 16, y[:300])
     >>> clf.predict(X[:3] / 16).shape
     (3,)
+    >>> sum(isinstance(m, torch.nn.Conv2d) for m in clf.module_.modules())
+    2
     """
 
     _params = _VGG_PARAMS
     _input = ImageInput
 
+    def _validate_params(self):
+        super()._validate_params()
+        _check_one_per_stage(self, "n_blocks")
+
     def _build_module(self, spec):
-        blocks = self.blocks
-        return VGG(
-            in_channels=spec.in_channels,
-            n_outputs=spec.n_outputs,
-            spatial_dims=spec.spatial_dims,
-            blocks=blocks if isinstance(blocks, str) else PositiveIntTuples().convert(blocks),
-            hidden_layer_sizes=_ints(self.hidden_layer_sizes),
-            dropout=self.dropout,
-            batch_norm=self.batch_norm,
-            pooled_size=self.pooled_size,
-        )
+        return build_network(VGG, self, spec)
 
     @classmethod
     def _get_test_params(cls):
         return {
             **_TEST_PARAMS,
-            "blocks": ((4,), (8,)),
+            "filters": (4, 8),
+            "n_blocks": (1, 1),
             "hidden_layer_sizes": (16,),
             "dropout": 0.0,
         }
 
 
 # -------------------------------------------------------------------- ResNet
-def _sequence_param(name, default, doc):
-    return Param(name, default, "sequence of int", doc, [PositiveInts(allow_int=False)])
-
-
 _RESNET_PARAMS = (
-    _sequence_param(
-        "layers",
-        (2, 2, 2, 2),
+    Param(
+        "filters",
+        None,
+        "int, sequence of int or None",
         """
-        Images only: number of residual blocks in each stage; (2, 2, 2, 2)
-        is ResNet-18.""",
+        Number of filters of each stage (an int: one stage). None: ``(64,
+        128, 256, 512)`` for images (ResNet-18's stages; each stage after
+        the first halves the resolution) and ``(64, 128, 128)`` for series
+        (Wang et al. 2017; the length is kept).""",
+        [None, PositiveInts()],
     ),
     Param(
-        "base_filters",
-        64,
-        "int",
-        "Images only: filters of the first stage, doubled at each later stage.",
-        [_POSITIVE_INT],
+        "n_blocks",
+        None,
+        "int, sequence of int or None",
+        """
+        Number of residual blocks of each stage, as many as ``filters`` (an
+        int: as many in every stage); the first block of a stage changes
+        the width. None: 2 per stage for images (``(2, 2, 2, 2)`` with the
+        default ``filters``: ResNet-18; ``(3, 4, 6, 3)`` is ResNet-34) and 1
+        for series (``(1, 1, 1)``: Wang et al.'s network).""",
+        [None, *_INT_OR_PER_STAGE],
+    ),
+    Param(
+        "kernel_size",
+        None,
+        "sequence of int or None",
+        """
+        Series only: the kernel sizes of the convolutions inside each
+        residual block, one convolution per entry. None: ``(8, 5, 3)``
+        (Wang et al. 2017). Images use torchvision's basic blocks of two
+        3x3 convolutions, and ``fit`` refuses another value for them.""",
+        [None, PositiveInts(allow_int=False)],
+        applies_to=("series",),
     ),
     Param(
         "small_input",
@@ -475,65 +513,67 @@ _RESNET_PARAMS = (
         for CIFAR-sized images) instead of ImageNet's 7x7 stride-2
         convolution and max pooling.""",
         ["boolean"],
-    ),
-    _sequence_param(
-        "series_filters",
-        (64, 128, 128),
-        """
-        Series only: filters of each residual block of the time-series
-        ResNet (Wang et al., 2017).""",
-    ),
-    _sequence_param(
-        "series_kernel_size",
-        (8, 5, 3),
-        """
-        Series only: kernel sizes of the convolutions inside each residual
-        block of the time-series ResNet.""",
+        applies_to=("images",),
     ),
     INPUT_SHAPE_PARAM,
 )
+
+
+def _network_defaults(network_class):
+    """The defaults of the keyword arguments of ``network_class``."""
+    return {
+        name: argument.default
+        for name, argument in inspect.signature(network_class).parameters.items()
+        if argument.default is not inspect.Parameter.empty
+    }
 
 
 class _ResNetMixin:
     _params = _RESNET_PARAMS
     _input = ImageOrSeriesInput
 
+    def _validate_params(self):
+        super()._validate_params()
+        _check_one_per_stage(self, "n_blocks")
+
     def _build_module(self, spec):
-        if spec.spatial_dims == 1:
-            return TimeSeriesResNet(
-                in_channels=spec.in_channels,
-                n_outputs=spec.n_outputs,
-                filters=_ints(self.series_filters),
-                kernel_size=_ints(self.series_kernel_size),
+        # Images get He et al.'s ResNet, series Wang et al.'s; the None
+        # defaults are each network's own (2 blocks per stage for images, 1
+        # for series, whatever the number of stages).
+        network = TimeSeriesResNet if spec.spatial_dims == 1 else ResNet
+        defaults = _network_defaults(network)
+        given = {}
+        if self.filters is None:
+            given["filters"] = defaults["filters"]
+        if self.n_blocks is None:
+            given["n_blocks"] = defaults["n_blocks"][0]
+        elif self.filters is None and _length(self.n_blocks) != len(defaults["filters"]):
+            kind = "series" if network is TimeSeriesResNet else "images"
+            raise ValueError(
+                f"The 'filters' and 'n_blocks' parameters of {type(self).__name__} must have "
+                f"the same length (one entry per stage). Got n_blocks={self.n_blocks!r} and "
+                f"filters=None, whose stages for {kind} are {defaults['filters']!r}: set "
+                "filters too."
             )
-        return ResNet(
-            in_channels=spec.in_channels,
-            n_outputs=spec.n_outputs,
-            spatial_dims=spec.spatial_dims,
-            layers=_ints(self.layers),
-            base_filters=self.base_filters,
-            small_input=self.small_input,
-        )
+        if network is TimeSeriesResNet and self.kernel_size is None:
+            given["kernel_size"] = defaults["kernel_size"]
+        return build_network(network, self, spec, **given)
 
     @classmethod
     def _get_test_params(cls):
-        return {
-            **_TEST_PARAMS,
-            "layers": (1,),
-            "base_filters": 4,
-            "series_filters": (4, 8),
-            "series_kernel_size": (3,),
-        }
+        # No kernel_size: the tests fit images too, for which it is refused.
+        return {**_TEST_PARAMS, "filters": (4, 8), "n_blocks": (1, 1)}
 
 
 class ResNetClassifier(_ResNetMixin, NeuralClassifier):
     __doc__ = f"""Residual network classifier on PyTorch, for images and series.
 
-    Images get He et al.'s ResNet (:class:`sknets.networks.ResNet`, set by
-    ``layers``, ``base_filters`` and ``small_input``); series get Wang et
-    al.'s time-series ResNet (:class:`sknets.networks.TimeSeriesResNet`, set
-    by ``series_filters`` and ``series_kernel_size``). The parameters of the
-    other kind are ignored.
+    Images get He et al.'s ResNet (:class:`sknets.networks.ResNet`, ResNet-18
+    by default); series get Wang et al.'s time-series ResNet
+    (:class:`sknets.networks.TimeSeriesResNet`). ``filters`` and
+    ``n_blocks`` set the stages of both, with defaults of each kind;
+    ``small_input`` acts on images only and ``kernel_size`` on series only,
+    and ``fit`` refuses either away from its default on the other kind.
 {_ANY_INPUT_DOC}
 
     The training defaults are scikit-learn's, as the estimator takes images
@@ -570,24 +610,25 @@ class ResNetClassifier(_ResNetMixin, NeuralClassifier):
     >>> y = np.arange(60) % 2
     >>> t = np.linspace(0, 1, 24)
     >>> X = np.sin(2 * np.pi * (1 + 2 * y[:, None]) * t) + 0.1 * rng.normal(size=(60, 24))
-    >>> clf = ResNetClassifier(series_filters=(8, 8), max_iter=5, random_state=0,
+    >>> clf = ResNetClassifier(filters=(8, 8), max_iter=5, random_state=0,
     ...                        device="cpu").fit(X, y)  # 2-D X: univariate series
     >>> clf.predict(X[:4]).shape
     (4,)
-    >>> type(clf.module_).__name__
-    'TimeSeriesResNet'
+    >>> type(clf.module_).__name__, len(clf.module_.blocks)  # n_blocks=None: 1 per stage
+    ('TimeSeriesResNet', 2)
     """
 
 
 class ResNetRegressor(_ResNetMixin, NeuralRegressor):
     __doc__ = f"""Residual network regressor on PyTorch, for images and series.
 
-    Images get He et al.'s ResNet (:class:`sknets.networks.ResNet`, set by
-    ``layers``, ``base_filters`` and ``small_input``); series get Wang et
-    al.'s time-series ResNet (:class:`sknets.networks.TimeSeriesResNet`, set
-    by ``series_filters`` and ``series_kernel_size``). The parameters of the
-    other kind are ignored. Trained on half the squared error; a 2-D ``y``
-    fits several targets.
+    Images get He et al.'s ResNet (:class:`sknets.networks.ResNet`, ResNet-18
+    by default); series get Wang et al.'s time-series ResNet
+    (:class:`sknets.networks.TimeSeriesResNet`). ``filters`` and
+    ``n_blocks`` set the stages of both, with defaults of each kind;
+    ``small_input`` acts on images only and ``kernel_size`` on series only,
+    and ``fit`` refuses either away from its default on the other kind.
+    Trained on half the squared error; a 2-D ``y`` fits several targets.
 {_ANY_INPUT_DOC}
 
     Attributes
@@ -614,7 +655,7 @@ class ResNetRegressor(_ResNetMixin, NeuralRegressor):
     >>> rng = np.random.RandomState(0)
     >>> X = rng.normal(size=(32, 1, 8, 8)).astype(np.float32)  # images
     >>> y = X.mean(axis=(1, 2, 3))
-    >>> reg = ResNetRegressor(layers=(1, 1), base_filters=4, max_iter=3, random_state=0,
+    >>> reg = ResNetRegressor(filters=(4, 8), n_blocks=(1, 1), max_iter=3, random_state=0,
     ...                       device="cpu").fit(X, y)
     >>> reg.predict(X[:5]).shape
     (5,)
@@ -628,8 +669,9 @@ class ResNetRegressor(_ResNetMixin, NeuralRegressor):
         # regression data, so that pooling over time keeps which one matters.
         return {
             **super()._get_test_params(),
-            "series_filters": (8,),
-            "series_kernel_size": (11,),
+            "filters": (8,),
+            "n_blocks": (1,),
+            "kernel_size": (11,),
             "learning_rate_init": 0.005,
             "batch_size": 32,
             "max_iter": 150,
@@ -639,10 +681,12 @@ class ResNetRegressor(_ResNetMixin, NeuralRegressor):
 # ----------------------------------------------------------------- MobileNet
 _MOBILENET_PARAMS = (
     Param(
-        "width_multiplier",
+        "width_mult",
         1.0,
         "float",
-        "Scales the number of channels of every layer.",
+        """
+        Scales the number of channels of every layer (rounded to multiples
+        of 8), as torchvision's argument of the same name.""",
         [Interval(Real, 0, None, closed="neither")],
     ),
     _dropout_param(0.2, "before the output layer"),
@@ -668,13 +712,13 @@ _MOBILENET_PARAMS = (
         [None, PositiveIntTuples(length=4)],
     ),
     Param(
-        "last_channels",
+        "last_channel",
         1280,
         "int",
         """
         Channels of the last 1 x 1 convolution, whose globally pooled output
-        feeds the classifier; scaled by ``width_multiplier`` only when it
-        exceeds 1, as in the paper.""",
+        feeds the classifier; scaled by ``width_mult`` only when it exceeds
+        1, as in the paper (torchvision's name).""",
         [_POSITIVE_INT],
     ),
     INPUT_SHAPE_PARAM,
@@ -710,7 +754,7 @@ class MobileNetClassifier(NeuralClassifier):
     >>> rng = np.random.RandomState(0)
     >>> X = rng.normal(size=(40, 3, 8, 8)).astype(np.float32)  # RGB images
     >>> y = np.arange(40) % 2
-    >>> clf = MobileNetClassifier(width_multiplier=0.25, max_iter=2, random_state=0,
+    >>> clf = MobileNetClassifier(width_mult=0.25, max_iter=2, random_state=0,
     ...                           device="cpu").fit(X, y)
     >>> clf.predict(X[:3]).shape
     (3,)
@@ -720,19 +764,7 @@ class MobileNetClassifier(NeuralClassifier):
     _input = ImageInput
 
     def _build_module(self, spec):
-        setting = self.inverted_residual_setting
-        return MobileNetV2(
-            in_channels=spec.in_channels,
-            n_outputs=spec.n_outputs,
-            spatial_dims=spec.spatial_dims,
-            width_multiplier=self.width_multiplier,
-            dropout=self.dropout,
-            small_input=self.small_input,
-            inverted_residual_setting=(
-                None if setting is None else PositiveIntTuples(length=4).convert(setting)
-            ),
-            last_channels=self.last_channels,
-        )
+        return build_network(MobileNetV2, self, spec)
 
     @classmethod
     def _get_test_params(cls):
@@ -740,20 +772,32 @@ class MobileNetClassifier(NeuralClassifier):
         # conformance check takes ~40 s on 2 cores, with this one ~2 s.
         return {
             **_TEST_PARAMS,
-            "width_multiplier": 0.25,
+            "width_mult": 0.25,
             "inverted_residual_setting": ((6, 8, 1, 2),),
-            "last_channels": 64,
+            "last_channel": 64,
             "dropout": 0.0,
         }
 
 
 # ----------------------------------------------------------------------- FCN
 _FCN_PARAMS = (
-    _sequence_param("filters", (128, 256, 128), "Filters of each convolution block."),
-    _sequence_param(
+    Param(
+        "filters",
+        (128, 256, 128),
+        "int or sequence of int",
+        """
+        Number of filters of each convolution block (convolution, batch
+        normalisation, ReLU); an int is one block.""",
+        [PositiveInts()],
+    ),
+    Param(
         "kernel_size",
         (8, 5, 3),
-        "Kernel size of each convolution block, as many as ``filters``.",
+        "int or sequence of int",
+        """
+        Kernel size of the convolutions: an int for every block, or one per
+        block (as many as ``filters``).""",
+        _INT_OR_PER_STAGE,
     ),
     INPUT_SHAPE_PARAM,
 )
@@ -821,20 +865,10 @@ class FCNClassifier(NeuralClassifier):
 
     def _validate_params(self):
         super()._validate_params()
-        if len(_ints(self.filters)) != len(_ints(self.kernel_size)):
-            raise InvalidParameterError(
-                f"The 'filters' and 'kernel_size' parameters of {type(self).__name__} must "
-                f"have the same length. Got filters={self.filters!r} and "
-                f"kernel_size={self.kernel_size!r} instead."
-            )
+        _check_one_per_stage(self, "kernel_size")
 
     def _build_module(self, spec):
-        return FCN(
-            in_channels=spec.in_channels,
-            n_outputs=spec.n_outputs,
-            filters=_ints(self.filters),
-            kernel_size=_ints(self.kernel_size),
-        )
+        return build_network(FCN, self, spec)
 
     @classmethod
     def _get_test_params(cls):

@@ -53,7 +53,7 @@ GUIDE = {
     ),
     "MobileNetClassifier": (
         "Images when the fitted model must be small or run on a small device "
-        "(MobileNetV2's inverted residuals, width_multiplier).",
+        "(MobileNetV2's inverted residuals, width_mult).",
         "Few parameters, but depthwise convolutions are not fast to train on a CPU.",
     ),
     "FCNClassifier": (
@@ -212,19 +212,19 @@ KEY_PARAMETERS = {
     "LeNetClassifier": ("input_shape", "activation"),
     "MLPClassifier": ("hidden_layer_sizes", "activation", "alpha"),
     "MLPRegressor": ("hidden_layer_sizes", "activation", "alpha", "loss"),
-    "MobileNetClassifier": ("input_shape", "width_multiplier", "small_input"),
+    "MobileNetClassifier": ("input_shape", "width_mult", "small_input"),
     "ModuleClassifier": ("module", "module_params"),
     "ModuleRegressor": ("module", "module_params", "loss"),
     "RBMTransformer": ("n_components", "n_gibbs_steps", "persistent"),
     "RNNClassifier": ("cell", "hidden_size", "n_layers", "vocab_size"),
     "RNNRegressor": ("cell", "hidden_size", "n_layers", "vocab_size"),
-    "ResNetClassifier": ("input_shape", "layers", "base_filters", "small_input"),
-    "ResNetRegressor": ("input_shape", "layers", "base_filters", "small_input"),
+    "ResNetClassifier": ("input_shape", "filters", "n_blocks", "small_input"),
+    "ResNetRegressor": ("input_shape", "filters", "n_blocks", "small_input"),
     "Seq2SeqRegressor": ("cell", "hidden_size", "teacher_forcing_ratio"),
     "TransformerClassifier": ("d_model", "n_heads", "n_layers", "vocab_size"),
     "TransformerRegressor": ("d_model", "n_heads", "n_layers", "vocab_size"),
     "VAEGenerator": ("input_shape", "n_components", "likelihood", "beta"),
-    "VGGClassifier": ("input_shape", "blocks", "hidden_layer_sizes", "dropout"),
+    "VGGClassifier": ("input_shape", "filters", "n_blocks", "hidden_layer_sizes"),
     "ZeroShotClassifier": ("class_attributes", "hidden_layer_sizes"),
 }
 

@@ -12,6 +12,7 @@ from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
+from torch import nn
 
 from sknets import (
     CNNClassifier,
@@ -23,29 +24,27 @@ from sknets import (
     ResNetRegressor,
     VGGClassifier,
 )
+from sknets._vocabulary import check_applicable_parameters
+from sknets.base import DataSpec
 
 # Tiny settings per estimator: a few epochs of very small networks.
 TINY = {
     CNNClassifier: {"filters": (4,), "hidden_layer_sizes": (8,)},
     CNNRegressor: {"filters": (4,), "hidden_layer_sizes": (8,)},
     LeNetClassifier: {},
-    VGGClassifier: {"blocks": ((4,), (8,)), "hidden_layer_sizes": (8,), "dropout": 0.0},
-    ResNetClassifier: {
-        "layers": (1,),
-        "base_filters": 4,
-        "series_filters": (4,),
-        "series_kernel_size": (3,),
+    VGGClassifier: {
+        "filters": (4, 8),
+        "n_blocks": (1, 1),
+        "hidden_layer_sizes": (8,),
+        "dropout": 0.0,
     },
-    ResNetRegressor: {
-        "layers": (1,),
-        "base_filters": 4,
-        "series_filters": (4,),
-        "series_kernel_size": (3,),
-    },
+    # No kernel_size: it applies to series only, and these settings fit images too.
+    ResNetClassifier: {"filters": (4,), "n_blocks": (1,)},
+    ResNetRegressor: {"filters": (4,), "n_blocks": (1,)},
     MobileNetClassifier: {
-        "width_multiplier": 0.25,
+        "width_mult": 0.25,
         "inverted_residual_setting": ((6, 8, 1, 2),),
-        "last_channels": 16,
+        "last_channel": 16,
         "dropout": 0.0,
     },
     FCNClassifier: {"filters": (4, 4), "kernel_size": (3, 3)},
@@ -240,15 +239,20 @@ def test_nan_in_images_is_refused(device):
         (CNNClassifier, {"filters": (4, 0)}),
         (CNNClassifier, {"input_shape": (1, 0, 8)}),
         (CNNClassifier, {"input_shape": (1, 1, 2, 2)}),
-        (VGGClassifier, {"blocks": "vgg12"}),
-        (VGGClassifier, {"blocks": ((4,), ())}),
-        (ResNetClassifier, {"layers": 2}),
+        (CNNClassifier, {"kernel_size": (3, 0)}),
+        (CNNClassifier, {"adaptive_pool_size": 0}),
+        (VGGClassifier, {"filters": ((4,), (8,))}),
+        (VGGClassifier, {"n_blocks": (1, 0)}),
+        (VGGClassifier, {"adaptive_pool_size": 0}),
+        (ResNetClassifier, {"n_blocks": (0,)}),
+        (ResNetClassifier, {"filters": "vgg11"}),
+        (ResNetClassifier, {"kernel_size": 3}),
         (FCNClassifier, {"filters": (4, 4), "kernel_size": (3,)}),
-        (MobileNetClassifier, {"width_multiplier": 0}),
+        (MobileNetClassifier, {"width_mult": 0}),
         (MobileNetClassifier, {"inverted_residual_setting": ((6, 8, 1),)}),
         (MobileNetClassifier, {"inverted_residual_setting": ((6, 0, 1, 1),)}),
         (MobileNetClassifier, {"inverted_residual_setting": ()}),
-        (MobileNetClassifier, {"last_channels": 0}),
+        (MobileNetClassifier, {"last_channel": 0}),
     ],
 )
 def test_invalid_architecture_parameters(cls, params, device, training_spy):
@@ -329,7 +333,7 @@ def _two_class_series(n_samples=80, length=32, seed=0):
     "estimator",
     [
         FCNClassifier(filters=(8, 8), kernel_size=(5, 3)),
-        ResNetClassifier(series_filters=(8, 8), series_kernel_size=(5, 3)),
+        ResNetClassifier(filters=(8, 8), kernel_size=(5, 3)),
     ],
     ids=["FCN", "ResNet"],
 )
@@ -341,3 +345,113 @@ def test_series_models_learn(estimator, device):
     )
     estimator.fit(X[:, None, :], y)
     assert estimator.score(X_test[:, None, :], y_test) >= 0.8
+
+
+# --------------------------------------------------- stages and the vocabulary
+def _spec(spatial_dims, in_channels=3, n_outputs=10):
+    size = (8,) * spatial_dims
+    return DataSpec(
+        sample_shape=(in_channels, *size),
+        n_features=in_channels,
+        in_channels=in_channels,
+        spatial_dims=spatial_dims,
+        n_outputs=n_outputs,
+    )
+
+
+def _n_parameters(module):
+    return sum(p.numel() for p in module.parameters())
+
+
+def test_resnet_default_image_network_is_unchanged():
+    # Counted before filters and n_blocks replaced base_filters=64 (doubled at
+    # each stage) and layers=(2, 2, 2, 2): the same ResNet-18 layers and widths.
+    net = ResNetClassifier()._build_module(_spec(2))
+    assert type(net).__name__ == "ResNet"
+    assert _n_parameters(net) == 11_173_962
+    assert _n_parameters(ResNetRegressor()._build_module(_spec(2, 1, 2))) == 11_168_706
+
+
+def test_resnet_defaults_per_kind():
+    series = ResNetClassifier()._build_module(_spec(1, 1, 2))
+    assert type(series).__name__ == "TimeSeriesResNet"
+    widths = [block.branch[-1].num_features for block in series.blocks]
+    assert widths == [64, 128, 128]  # Wang et al. 2017: one block per stage
+    kernels = [m.kernel_size[0] for m in series.blocks[0].modules() if isinstance(m, nn.Conv1d)]
+    assert kernels == [8, 5, 3, 1]  # the three convolutions and the projection
+    images = ResNetClassifier(filters=(4, 8))._build_module(_spec(2))
+    assert [len(stage) for stage in images.stages] == [2, 2]  # n_blocks=None: 2 per stage
+
+
+def test_series_resnet_stacks_n_blocks_per_stage():
+    est = ResNetClassifier(filters=(4, 8), n_blocks=(2, 1), kernel_size=(3,))
+    net = est._build_module(_spec(1, 1, 2))
+    assert len(net.blocks) == 3
+    assert [block.branch[-1].num_features for block in net.blocks] == [4, 4, 8]
+    est = ResNetClassifier(filters=(4, 8), n_blocks=2)  # an int: in every stage
+    assert len(est._build_module(_spec(1, 1, 2)).blocks) == 4
+
+
+def test_vgg16_n_blocks_has_13_convolutions():
+    net = VGGClassifier(n_blocks=(2, 2, 3, 3, 3))._build_module(_spec(2))
+    assert sum(isinstance(m, nn.Conv2d) for m in net.modules()) == 13
+
+
+@pytest.mark.parametrize(
+    "cls, params, names",
+    [
+        (VGGClassifier, {"filters": (4, 8)}, ("filters", "n_blocks")),
+        (VGGClassifier, {"filters": (4, 8), "n_blocks": (1, 1, 1)}, ("filters", "n_blocks")),
+        (ResNetClassifier, {"filters": (4, 8), "n_blocks": (1, 1, 1)}, ("filters", "n_blocks")),
+        (CNNClassifier, {"filters": (4,), "kernel_size": (3, 3)}, ("filters", "kernel_size")),
+        (FCNClassifier, {"filters": 4, "kernel_size": (3, 3)}, ("filters", "kernel_size")),
+    ],
+)
+def test_stage_lengths_must_match(cls, params, names, device, training_spy, check_unfitted):
+    estimator = cls(**params, max_iter=1, device=device)
+    match = f"'{names[0]}' and '{names[1]}' parameters of {cls.__name__} must have the same"
+    with pytest.raises(InvalidParameterError, match=match):
+        estimator.fit(np.zeros((6, 16)), np.arange(6) % 2)
+    assert training_spy.calls == 0
+    check_unfitted(estimator)
+
+
+def test_resnet_n_blocks_against_the_default_filters_of_the_kind(device, training_spy):
+    # filters=None has 4 stages for images and 3 for series: checked in fit, before training.
+    estimator = ResNetClassifier(n_blocks=(1, 1), max_iter=1, device=device)
+    with pytest.raises(ValueError, match="'filters' and 'n_blocks'.*for series are"):
+        estimator.fit(np.zeros((6, 16)), np.arange(6) % 2)
+    assert training_spy.calls == 0
+
+
+def test_int_or_one_per_stage(device):
+    X = np.random.RandomState(0).normal(size=(12, 1, 10))
+    y = np.arange(12) % 2
+    cnn = tiny(CNNClassifier, device, filters=4, kernel_size=(5,)).fit(X, y)
+    assert [m.kernel_size for m in cnn.module_.modules() if isinstance(m, nn.Conv1d)] == [(5,)]
+    fcn = tiny(FCNClassifier, device, filters=(4, 6), kernel_size=3).fit(X, y)
+    convs = [m for m in fcn.module_.modules() if isinstance(m, nn.Conv1d)]
+    assert [(m.out_channels, m.kernel_size) for m in convs] == [(4, (3,)), (6, (3,))]
+
+
+@pytest.mark.parametrize(
+    "params, spatial_dims, refused",
+    [
+        ({"small_input": False}, 1, "small_input"),
+        ({"kernel_size": (5, 3)}, 2, "kernel_size"),
+        ({"small_input": False}, 2, None),
+        ({"kernel_size": (5, 3)}, 1, None),
+        ({"filters": (4,), "n_blocks": (1,)}, 1, None),
+        ({"filters": (4,), "n_blocks": (1,)}, 2, None),
+    ],
+)
+def test_resnet_parameters_of_the_other_kind_are_refused(params, spatial_dims, refused):
+    # The base calls check_applicable_parameters in fit; ResNet declares where
+    # each parameter acts (applies_to).
+    estimator = ResNetClassifier(**params)
+    spec = _spec(spatial_dims)
+    if refused is None:
+        check_applicable_parameters(estimator, spec)
+        return
+    with pytest.raises(ValueError, match=f"{refused}=.* applies to"):
+        check_applicable_parameters(estimator, spec)

@@ -16,7 +16,7 @@ from sknets.networks import (
     ResNet,
     TimeSeriesResNet,
 )
-from sknets.networks._cnn import VGG_CONFIGS, BasicBlock, InvertedResidual
+from sknets.networks._cnn import VGG_N_BLOCKS, BasicBlock, InvertedResidual
 
 N_OUTPUTS = 3
 SIZES = {1: [(1,), (3,), (24,), (150,)], 2: [(1, 1), (2, 5), (8, 8), (28, 28)]}
@@ -40,37 +40,49 @@ NETWORKS = {
         (1, 2),
     ),
     "lenet5": (LeNet5, (1, 2)),
-    "vgg-small": (functools.partial(VGG, blocks="small", hidden_layer_sizes=(16,)), (1, 2)),
+    "vgg-small": (
+        functools.partial(VGG, filters=(32, 64, 128), n_blocks=(1, 1, 2), hidden_layer_sizes=(16,)),
+        (1, 2),
+    ),
     "vgg-tiny-no-bn": (
         # No dropout: with dense layers this narrow and no BatchNorm, dropout 0.5
         # can switch off every unit for both rows of the batch (a dead network).
         functools.partial(
             VGG,
-            blocks=((4,), (8, 8), (8,)),
+            filters=(4, 8, 8),
+            n_blocks=(1, 2, 1),
             hidden_layer_sizes=(16, 8),
             dropout=0.0,
             batch_norm=False,
         ),
         (1, 2),
     ),
-    "resnet18": (functools.partial(ResNet, base_filters=4), (1, 2)),
+    "resnet18": (functools.partial(ResNet, filters=(4, 8, 16, 32)), (1, 2)),
     "resnet-imagenet-stem": (
-        functools.partial(ResNet, layers=(1, 1, 1, 1), base_filters=4, small_input=False),
+        functools.partial(ResNet, filters=(4, 8, 16, 32), n_blocks=1, small_input=False),
         (1, 2),
     ),
-    "mobilenetv2": (functools.partial(MobileNetV2, width_multiplier=0.25), (1, 2)),
+    "mobilenetv2": (functools.partial(MobileNetV2, width_mult=0.25), (1, 2)),
     "mobilenetv2-imagenet-strides": (
-        functools.partial(MobileNetV2, width_multiplier=0.25, small_input=False),
+        functools.partial(MobileNetV2, width_mult=0.25, small_input=False),
         (2,),
     ),
     "ts-resnet": (
         lambda in_channels, n_outputs, spatial_dims: TimeSeriesResNet(
-            in_channels, n_outputs, filters=(4, 8, 8)
+            in_channels=in_channels, n_outputs=n_outputs, filters=(4, 8, 8)
+        ),
+        (1,),
+    ),
+    "ts-resnet-stages": (
+        lambda in_channels, n_outputs, spatial_dims: TimeSeriesResNet(
+            in_channels=in_channels, n_outputs=n_outputs, filters=(4, 8), n_blocks=(2, 1)
         ),
         (1,),
     ),
     "fcn": (
-        lambda in_channels, n_outputs, spatial_dims: FCN(in_channels, n_outputs, filters=(4, 8, 4)),
+        lambda in_channels, n_outputs, spatial_dims: FCN(
+            in_channels=in_channels, n_outputs=n_outputs, filters=(4, 8, 4)
+        ),
         (1,),
     ),
 }
@@ -178,9 +190,12 @@ def test_features_and_head_compose_to_forward(
 
 def test_single_row_in_eval_mode(seeded):
     for net, x in [
-        (ConvNet(1, 2, filters=(4,), hidden_layer_sizes=(4,)), torch.randn(1, 1, 1, 1)),
-        (ResNet(1, 2, base_filters=4), torch.randn(1, 1, 5, 5)),
-        (FCN(1, 2, filters=(4, 4, 4)), torch.randn(1, 1, 1)),
+        (
+            ConvNet(in_channels=1, n_outputs=2, filters=(4,), hidden_layer_sizes=(4,)),
+            torch.randn(1, 1, 1, 1),
+        ),
+        (ResNet(in_channels=1, n_outputs=2, filters=(4, 8, 16, 32)), torch.randn(1, 1, 5, 5)),
+        (FCN(in_channels=1, n_outputs=2, filters=(4, 4, 4)), torch.randn(1, 1, 1)),
     ]:
         out = net.eval()(x)
         assert out.shape == (1, 2)
@@ -194,14 +209,13 @@ def _n_parameters(net):
     return sum(p.numel() for p in net.parameters())
 
 
-def _resnet_parameter_count(in_channels, n_outputs, layers, base_filters, small_input):
+def _resnet_parameter_count(in_channels, n_outputs, n_blocks, filters, small_input):
     """ResNet-18/34 parameters counted by hand: convs have no bias, a BN has 2 per channel."""
     stem_kernel = 3 if small_input else 7
-    total = in_channels * base_filters * stem_kernel**2 + 2 * base_filters
-    width = base_filters
-    for index, n_blocks in enumerate(layers):
-        size = base_filters * 2**index
-        for block in range(n_blocks):
+    total = in_channels * filters[0] * stem_kernel**2 + 2 * filters[0]
+    width = filters[0]
+    for index, (size, n_stage_blocks) in enumerate(zip(filters, n_blocks, strict=True)):
+        for block in range(n_stage_blocks):
             total += width * size * 9 + 2 * size + size * size * 9 + 2 * size
             if width != size or (index > 0 and block == 0):
                 total += width * size + 2 * size  # 1 x 1 projection + BN
@@ -210,20 +224,44 @@ def _resnet_parameter_count(in_channels, n_outputs, layers, base_filters, small_
 
 
 @pytest.mark.parametrize(
-    "layers, torchvision_count", [((2, 2, 2, 2), 11_689_512), ((3, 4, 6, 3), 21_797_672)]
+    "n_blocks, torchvision_count", [((2, 2, 2, 2), 11_689_512), ((3, 4, 6, 3), 21_797_672)]
 )
-def test_resnet_matches_torchvision_parameter_count(layers, torchvision_count):
-    net = ResNet(3, 1000, layers=layers, small_input=False)
-    expected = _resnet_parameter_count(3, 1000, layers, 64, small_input=False)
+def test_resnet_matches_torchvision_parameter_count(n_blocks, torchvision_count):
+    net = ResNet(in_channels=3, n_outputs=1000, n_blocks=n_blocks, small_input=False)
+    expected = _resnet_parameter_count(3, 1000, n_blocks, (64, 128, 256, 512), small_input=False)
     # torchvision.models.resnet18().parameters() / resnet34(): the documented counts.
     assert expected == torchvision_count
     assert _n_parameters(net) == expected
-    small = ResNet(1, 10, layers=layers, base_filters=8, small_input=True)
-    assert _n_parameters(small) == _resnet_parameter_count(1, 10, layers, 8, small_input=True)
+    filters = (8, 16, 32, 64)
+    small = ResNet(in_channels=1, n_outputs=10, n_blocks=n_blocks, filters=filters)
+    assert _n_parameters(small) == _resnet_parameter_count(1, 10, n_blocks, filters, True)
+
+
+def test_resnet_default_network_is_unchanged():
+    # The default image network of ResNetClassifier/Regressor before filters and
+    # n_blocks replaced base_filters=64 (doubled at each stage) and layers=(2, 2, 2, 2),
+    # counted on the code of that time: ResNet(3, 10) and ResNet(1, 2).
+    assert _n_parameters(ResNet(in_channels=3, n_outputs=10)) == 11_173_962
+    assert _n_parameters(ResNet(in_channels=1, n_outputs=2)) == 11_168_706
+    widths = [
+        m.out_channels
+        for m in ResNet(in_channels=3, n_outputs=10).modules()
+        if isinstance(m, nn.Conv2d)
+    ]
+    assert widths[0] == 64 and sorted(set(widths)) == [64, 128, 256, 512]
+
+
+@pytest.mark.parametrize("network", [ResNet, TimeSeriesResNet, VGG])
+def test_filters_and_n_blocks_must_have_the_same_length(network):
+    with pytest.raises(ValueError, match=r"filters and n_blocks must have the same length"):
+        network(in_channels=1, n_outputs=2, filters=(4, 8), n_blocks=(1, 1, 1))
+    # An int is as many blocks in every stage.
+    net = network(in_channels=1, n_outputs=2, filters=(4, 8), n_blocks=2)
+    assert net.num_features == 8 or network is VGG
 
 
 def test_resnet_has_residual_blocks(seeded):
-    net = ResNet(2, 3, layers=(2, 2, 2, 2), base_filters=4).eval()
+    net = ResNet(in_channels=2, n_outputs=3, filters=(4, 8, 16, 32)).eval()
     blocks = [m for m in net.modules() if isinstance(m, BasicBlock)]
     assert len(blocks) == 8
     identity, projection = net.stages[0][0], net.stages[1][0]
@@ -246,56 +284,67 @@ def test_resnet_has_residual_blocks(seeded):
 
 
 def test_resnet_1d_uses_conv1d():
-    net = ResNet(1, 2, spatial_dims=1, base_filters=4)
+    net = ResNet(in_channels=1, n_outputs=2, spatial_dims=1, filters=(4, 8, 16, 32))
     convs = [m for m in net.modules() if isinstance(m, nn.Conv1d | nn.Conv2d)]
     assert convs and all(isinstance(m, nn.Conv1d) for m in convs)
+
+
+def _vgg_widths(n_blocks, filters=(64, 128, 256, 512, 512)):
+    return [size for size, n in zip(filters, n_blocks, strict=True) for _ in range(n)]
 
 
 @pytest.mark.parametrize(
     "config, n_convs", [("vgg11", 8), ("vgg13", 10), ("vgg16", 13), ("vgg19", 16)]
 )
 def test_vgg_configurations(config, n_convs):
-    net = VGG(3, 10, blocks=config, hidden_layer_sizes=(8,))
+    net = VGG(in_channels=3, n_outputs=10, n_blocks=VGG_N_BLOCKS[config], hidden_layer_sizes=(8,))
     convs = [m for m in net.modules() if isinstance(m, nn.Conv2d)]
     assert len(convs) == n_convs
     assert all(m.kernel_size == (3, 3) for m in convs)
-    assert [m.out_channels for m in convs] == [c for block in VGG_CONFIGS[config] for c in block]
+    assert [m.out_channels for m in convs] == _vgg_widths(VGG_N_BLOCKS[config])
     pools = [m for m in net.modules() if isinstance(m, nn.MaxPool2d)]
     assert len(pools) == 5
     assert net.num_features == 8
 
 
-def test_vgg_default_is_vgg11_and_names_are_checked():
-    net = VGG(3, 10)
-    assert [m.out_channels for m in net.modules() if isinstance(m, nn.Conv2d)] == [
-        c for block in VGG_CONFIGS["vgg11"] for c in block
-    ]
+def test_vgg16_n_blocks_has_13_convolutions():
+    net = VGG(in_channels=3, n_outputs=10, n_blocks=(2, 2, 3, 3, 3))
+    assert sum(isinstance(m, nn.Conv2d) for m in net.modules()) == 13
+
+
+def test_vgg_default_is_vgg11():
+    net = VGG(in_channels=3, n_outputs=10)
+    convs = [m.out_channels for m in net.modules() if isinstance(m, nn.Conv2d)]
+    assert convs == _vgg_widths(VGG_N_BLOCKS["vgg11"]) == [64, 128, 256, 256, 512, 512, 512, 512]
     assert net.num_features == 512
-    with pytest.raises(ValueError, match="Unknown VGG configuration 'vgg17'.*vgg16"):
-        VGG(3, 10, blocks="vgg17")
 
 
-def test_mobilenetv2_stages_and_last_channels(seeded):
+def test_mobilenetv2_stages_and_last_channel(seeded):
     net = MobileNetV2(
-        1, 3, inverted_residual_setting=((1, 8, 2, 1), (6, 16, 3, 2)), last_channels=40
+        in_channels=1,
+        n_outputs=3,
+        inverted_residual_setting=((1, 8, 2, 1), (6, 16, 3, 2)),
+        last_channel=40,
     )
     blocks = [m for m in net.modules() if isinstance(m, InvertedResidual)]
     assert len(blocks) == 5
     assert [b.branch[-2].out_channels for b in blocks] == [8, 8, 16, 16, 16]
     assert net.head.in_features == net.num_features == 40
     # The last layer widens with width multipliers above 1 only, as in the paper.
-    assert MobileNetV2(1, 3, width_multiplier=0.5, last_channels=40).num_features == 40
-    assert MobileNetV2(1, 3, width_multiplier=2.0, last_channels=40).num_features == 80
+    small = MobileNetV2(in_channels=1, n_outputs=3, width_mult=0.5, last_channel=40)
+    wide = MobileNetV2(in_channels=1, n_outputs=3, width_mult=2.0, last_channel=40)
+    assert small.num_features == 40
+    assert wide.num_features == 80
     assert net(torch.randn(2, 1, 9, 9)).shape == (2, 3)
 
 
 def test_mobilenetv2_uses_depthwise_convolutions(seeded):
     # torchvision.models.mobilenet_v2(): 3,504,872 parameters.
-    full = MobileNetV2(3, 1000, small_input=False)
+    full = MobileNetV2(in_channels=3, n_outputs=1000, small_input=False)
     assert _n_parameters(full) == 3_504_872
     # The paper's table: the repeats after the first block of each stage add their input.
     assert sum(m.use_residual for m in full.modules() if isinstance(m, InvertedResidual)) == 10
-    net = MobileNetV2(3, 5, width_multiplier=0.25).eval()
+    net = MobileNetV2(in_channels=3, n_outputs=5, width_mult=0.25).eval()
     blocks = [m for m in net.modules() if isinstance(m, InvertedResidual)]
     assert len(blocks) == 17
     for block in blocks:
@@ -317,13 +366,13 @@ def test_mobilenetv2_uses_depthwise_convolutions(seeded):
     # small_input: downsampling by 8 instead of 32.
     with torch.no_grad():
         assert net.features(torch.randn(1, 3, 32, 32)).shape[-2:] == (4, 4)
-        big = MobileNetV2(3, 5, width_multiplier=0.25, small_input=False).eval()
+        big = MobileNetV2(in_channels=3, n_outputs=5, width_mult=0.25, small_input=False).eval()
         assert big.features(torch.randn(1, 3, 32, 32)).shape[-2:] == (1, 1)
     assert net.num_features == 1280
 
 
 def test_fcn_default_layout():
-    net = FCN(1, 2)
+    net = FCN(in_channels=1, n_outputs=2)
     convs = [m for m in net.modules() if isinstance(m, nn.Conv1d)]
     assert [m.kernel_size[0] for m in convs] == [8, 5, 3]
     assert [m.out_channels for m in convs] == [128, 256, 128]
@@ -332,12 +381,20 @@ def test_fcn_default_layout():
     x = torch.randn(2, 1, 17)
     # 'same' padding, including the even kernel: the length is kept.
     assert net.conv(x).shape == (2, 128, 17)
-    with pytest.raises(ValueError, match="same length"):
-        FCN(1, 2, filters=(4, 4), kernel_size=(8, 5, 3))
+    with pytest.raises(ValueError, match="filters and kernel_size must have the same length"):
+        FCN(in_channels=1, n_outputs=2, filters=(4, 4), kernel_size=(8, 5, 3))
+    # An int: one kernel size for every convolution; filters as an int: one convolution.
+    convs = [
+        m
+        for m in FCN(in_channels=1, n_outputs=2, kernel_size=5).modules()
+        if isinstance(m, nn.Conv1d)
+    ]
+    assert [m.kernel_size[0] for m in convs] == [5, 5, 5]
+    assert FCN(in_channels=1, n_outputs=2, filters=6, kernel_size=(3,)).num_features == 6
 
 
 def test_time_series_resnet_layout(seeded):
-    net = TimeSeriesResNet(1, 2).eval()
+    net = TimeSeriesResNet(in_channels=1, n_outputs=2).eval()
     assert len(net.blocks) == 3
     for block, size in zip(net.blocks, (64, 128, 128), strict=True):
         convs = [m for m in block.branch.modules() if isinstance(m, nn.Conv1d)]
@@ -355,8 +412,25 @@ def test_time_series_resnet_layout(seeded):
     assert net.num_features == 128
 
 
+def test_time_series_resnet_stages(seeded):
+    # n_blocks[i] residual blocks of width filters[i]; the first block of a stage
+    # changes the width (a projection shortcut), the others keep it (BN only).
+    net = TimeSeriesResNet(
+        in_channels=1, n_outputs=2, filters=(4, 8), n_blocks=(2, 1), kernel_size=(5, 3)
+    )
+    assert len(net.blocks) == 3
+    for block, size in zip(net.blocks, (4, 4, 8), strict=True):
+        convs = [m for m in block.branch.modules() if isinstance(m, nn.Conv1d)]
+        assert [m.kernel_size[0] for m in convs] == [5, 3]
+        assert all(m.out_channels == size for m in convs)
+    assert isinstance(net.blocks[0].shortcut[0], nn.Conv1d)
+    assert isinstance(net.blocks[1].shortcut, nn.BatchNorm1d)
+    assert isinstance(net.blocks[2].shortcut[0], nn.Conv1d)
+    assert net(torch.randn(2, 1, 9)).shape == (2, 2)
+
+
 def test_lenet5_layout(seeded):
-    net = LeNet5(1, 10)
+    net = LeNet5(in_channels=1, n_outputs=10)
     convs = [m for m in net.modules() if isinstance(m, nn.Conv2d)]
     assert [(m.out_channels, m.kernel_size) for m in convs] == [(6, (5, 5)), (16, (5, 5))]
     assert [m.out_features for m in net.modules() if isinstance(m, nn.Linear)] == [120, 84, 10]
@@ -369,31 +443,50 @@ def test_lenet5_layout(seeded):
 
 
 def test_convnet_layout():
-    net = ConvNet(1, 2, spatial_dims=1, filters=(4, 8), hidden_layer_sizes=(16, 8), dropout=0.5)
+    net = ConvNet(
+        in_channels=1,
+        n_outputs=2,
+        spatial_dims=1,
+        filters=(4, 8),
+        hidden_layer_sizes=(16, 8),
+        dropout=0.5,
+    )
     assert [type(m) for m in net.conv] == [nn.Conv1d, nn.BatchNorm1d, nn.ReLU, nn.MaxPool1d] * 2
     assert all(m.bias is None for m in net.conv if isinstance(m, nn.Conv1d))
     assert [type(m) for m in net.dense] == [nn.Linear, nn.ReLU, nn.Dropout] * 2
     assert net.num_features == 8  # after the dense layers
-    assert ConvNet(3, 2, filters=(4, 6), hidden_layer_sizes=()).num_features == 6 * 4 * 4
+    assert ConvNet(
+        in_channels=3, n_outputs=2, filters=(4, 6), hidden_layer_sizes=()
+    ).num_features == (6 * 4 * 4)
 
 
 @pytest.mark.parametrize("network", [ConvNet, LeNet5, VGG, ResNet, MobileNetV2])
 def test_unknown_spatial_dims_raises(network):
     with pytest.raises(ValueError, match="spatial_dims must be 1 .* or 2 .*got 3"):
-        network(1, 2, spatial_dims=3)
+        network(in_channels=1, n_outputs=2, spatial_dims=3)
 
 
 @pytest.mark.parametrize("spatial_dims, shape", [(2, (3, 1, 5, 5)), (1, (3, 1, 9))])
-def test_convnet_pooled_size(spatial_dims, shape, seeded):
+def test_convnet_adaptive_pool_size(spatial_dims, shape, seeded):
     x = torch.randn(*shape)
     kept = ConvNet(
-        1, 2, spatial_dims=spatial_dims, filters=(4, 6), pooled_size=3, hidden_layer_sizes=()
+        in_channels=1,
+        n_outputs=2,
+        spatial_dims=spatial_dims,
+        filters=(4, 6),
+        adaptive_pool_size=3,
+        hidden_layer_sizes=(),
     )
     assert kept.num_features == 6 * 3**spatial_dims
     assert kept(x).shape == (3, 2)
-    # pooled_size=1 is global average pooling; a map smaller than pooled_size is repeated.
+    # adaptive_pool_size=1 is global average pooling; a smaller map is repeated.
     gap = ConvNet(
-        1, 2, spatial_dims=spatial_dims, filters=(4, 6), pooled_size=1, hidden_layer_sizes=()
+        in_channels=1,
+        n_outputs=2,
+        spatial_dims=spatial_dims,
+        filters=(4, 6),
+        adaptive_pool_size=1,
+        hidden_layer_sizes=(),
     )
     assert gap.num_features == 6
     tiny = torch.randn(2, 1, *([1] * spatial_dims))
@@ -409,7 +502,31 @@ def test_convnet_pooled_size(spatial_dims, shape, seeded):
 def test_vgg_with_torchvision_layout_has_torchvisions_parameter_count(name, count):
     # torchvision.models.vgg11() / vgg16(): no batch norm, 7 x 7 pooling, 4096-wide classifier.
     net = VGG(
-        3, 1000, blocks=name, hidden_layer_sizes=(4096, 4096), batch_norm=False, pooled_size=7
+        in_channels=3,
+        n_outputs=1000,
+        n_blocks=VGG_N_BLOCKS[name],
+        hidden_layer_sizes=(4096, 4096),
+        batch_norm=False,
+        adaptive_pool_size=7,
     )
     assert _n_parameters(net) == count
-    assert VGG(3, 10, blocks="small", pooled_size=2).num_features == 512
+    small = VGG(
+        in_channels=3, n_outputs=10, filters=(32, 64, 128), n_blocks=(1, 1, 2), adaptive_pool_size=2
+    )
+    assert small.num_features == 512
+
+
+def test_convnet_kernel_size_per_block():
+    net = ConvNet(in_channels=1, n_outputs=2, filters=(4, 6), kernel_size=(5, 3))
+    assert [m.kernel_size for m in net.modules() if isinstance(m, nn.Conv2d)] == [(5, 5), (3, 3)]
+    assert ConvNet(in_channels=1, n_outputs=2, filters=4).num_features == 128
+    with pytest.raises(ValueError, match="filters and kernel_size must have the same length"):
+        ConvNet(in_channels=1, n_outputs=2, filters=(4, 6), kernel_size=(5,))
+
+
+@pytest.mark.parametrize(
+    "network", [ConvNet, LeNet5, VGG, ResNet, TimeSeriesResNet, FCN, MobileNetV2]
+)
+def test_networks_take_keyword_arguments_only(network):
+    with pytest.raises(TypeError, match="positional"):
+        network(1, 2)

@@ -161,7 +161,7 @@ def test_bad_class_weights_are_refused_before_training(digits, bad):
     [
         MLPClassifier(**FAST),
         CNNRegressor(filters=(4,), random_state=0, device="cpu"),
-        ResNetClassifier(layers=(1,), base_filters=4, random_state=0, device="cpu"),
+        ResNetClassifier(filters=(4,), n_blocks=(1,), random_state=0, device="cpu"),
     ],
     ids=lambda est: type(est).__name__,
 )

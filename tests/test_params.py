@@ -59,13 +59,11 @@ def test_shared_defaults_a_family_changes():
 
 
 def test_get_params_set_params_clone_repr_pickle_are_exact():
-    est = ResNetClassifier(series_filters=(4, 8), series_kernel_size=(3,), max_iter=3)
-    assert est.get_params()["series_kernel_size"] == (3,)
+    est = ResNetClassifier(filters=(4, 8), kernel_size=(3,), max_iter=3)
+    assert est.get_params()["kernel_size"] == (3,)
     copy = clone(est)
     assert copy.get_params() == est.get_params()
-    assert (
-        repr(est) == "ResNetClassifier(max_iter=3, series_filters=(4, 8), series_kernel_size=(3,))"
-    )
+    assert repr(est) == "ResNetClassifier(filters=(4, 8), kernel_size=(3,), max_iter=3)"
     assert pickle.loads(pickle.dumps(est)).get_params() == est.get_params()
     assert est.set_params(max_iter=5).max_iter == 5
 

@@ -1,13 +1,17 @@
 """Convolutional networks for images ``(n, C, H, W)`` and series ``(n, C, T)``.
 
-Every network here takes ``in_channels`` and ``n_outputs`` as keyword
-arguments, splits ``forward`` into ``forward_features`` (a pooled and
-flattened ``(n, num_features)`` tensor) and ``forward_head`` (a Linear layer),
+Every network here takes keyword arguments only: ``in_channels`` and
+``n_outputs``, then the parameters of the estimators that build it, with
+their names and defaults (an estimator passes each by name). Each splits
+``forward`` into ``forward_features`` (a pooled and flattened ``(n,
+num_features)`` tensor) and ``forward_head`` (a Linear layer),
 and runs on any spatial size down to a single pixel or a single time step:
 the estimators are fed whatever shape a user (or scikit-learn's
 ``check_estimator``, with its 1 x 1 "images") sends, so a network must never
 fail because its input is small. Each class says in a comment how it does so.
 """
+
+from numbers import Integral
 
 from torch import nn
 from torch.nn import functional as F
@@ -36,21 +40,14 @@ _LAYERS = {
     },
 }
 
-#: The standard VGG configurations (Simonyan & Zisserman 2015, table 1: A, B,
-#: D, E) and a small one for 8 x 8 / 28 x 28 images; each inner tuple is one
-#: block of 3 x 3 convolutions followed by a 2 x 2 max-pool.
-VGG_CONFIGS = {
-    "vgg11": ((64,), (128,), (256, 256), (512, 512), (512, 512)),
-    "vgg13": ((64, 64), (128, 128), (256, 256), (512, 512), (512, 512)),
-    "vgg16": ((64, 64), (128, 128), (256, 256, 256), (512, 512, 512), (512, 512, 512)),
-    "vgg19": (
-        (64, 64),
-        (128, 128),
-        (256, 256, 256, 256),
-        (512, 512, 512, 512),
-        (512, 512, 512, 512),
-    ),
-    "small": ((32,), (64,), (128, 128)),
+#: The convolutions per stage (``n_blocks``) of the standard VGG networks
+#: (Simonyan & Zisserman 2015, table 1: A, B, D, E), whose stages are
+#: ``filters=(64, 128, 256, 512, 512)`` wide.
+VGG_N_BLOCKS = {
+    "vgg11": (1, 1, 2, 2, 2),
+    "vgg13": (2, 2, 2, 2, 2),
+    "vgg16": (2, 2, 3, 3, 3),
+    "vgg19": (2, 2, 4, 4, 4),
 }
 
 
@@ -62,6 +59,26 @@ def _layers(spatial_dims):
         raise ValueError(
             f"spatial_dims must be 1 (series) or 2 (images); got {spatial_dims!r}."
         ) from None
+
+
+def _stages(filters):
+    """``filters`` (an int: one stage) as a tuple of ints."""
+    if isinstance(filters, Integral):
+        return (int(filters),)
+    return tuple(int(size) for size in filters)
+
+
+def _per_stage(value, filters, name):
+    """``value`` (an int for every stage, or one per stage of ``filters``) as a tuple."""
+    if isinstance(value, Integral):
+        return (int(value),) * len(filters)
+    value = tuple(int(v) for v in value)
+    if len(value) != len(filters):
+        raise ValueError(
+            f"filters and {name} must have the same length (one entry per stage); got "
+            f"filters={filters!r} and {name}={value!r}."
+        )
+    return value
 
 
 def _same_conv(layers, in_channels, out_channels, kernel_size, bias=True):
@@ -97,11 +114,11 @@ def _dense_stack(width, hidden_layer_sizes, activation, dropout):
 class ConvNet(HeadedNetwork):
     """Plain convolutional network for series or images.
 
-    One block per entry of ``filters``: a 'same' convolution, optional batch
-    normalisation, the activation and a max-pool; then adaptive average
-    pooling to ``pooled_size`` positions per spatial axis, flattening, the
-    dense layers (Linear, activation, dropout) and a Linear head with no
-    activation (the loss applies softmax / sigmoid).
+    One block (a stage) per entry of ``filters``: a 'same' convolution,
+    optional batch normalisation, the activation and a max-pool; then
+    adaptive average pooling to ``adaptive_pool_size`` positions per spatial
+    axis, flattening, the dense layers (Linear, activation, dropout) and a
+    Linear head with no activation (the loss applies softmax / sigmoid).
 
     Parameters
     ----------
@@ -111,13 +128,14 @@ class ConvNet(HeadedNetwork):
         Width of the output.
     spatial_dims : {1, 2}, default=2
         1 for series (Conv1d), 2 for images (Conv2d).
-    filters : sequence of int, default=(32, 64)
-        Output channels of each convolutional block.
-    kernel_size : int, default=3
-        Size of every convolution kernel (padded to keep the size).
+    filters : int or sequence of int, default=(32, 64)
+        Output channels of each convolutional block (an int: one block).
+    kernel_size : int or sequence of int, default=3
+        Size of the convolution kernels (padded to keep the size): one for
+        every block, or one per block (as many as ``filters``).
     pool_size : int, default=2
         Size and stride of the max-pool after each block.
-    pooled_size : int, default=4
+    adaptive_pool_size : int, default=4
         Positions per spatial axis kept by the adaptive average pooling
         before the dense layers (4 x 4 for images), so that the dense layers
         see where features are whatever the input size; 1 is global average
@@ -145,13 +163,14 @@ class ConvNet(HeadedNetwork):
 
     def __init__(
         self,
+        *,
         in_channels,
         n_outputs,
         spatial_dims=2,
         filters=(32, 64),
         kernel_size=3,
         pool_size=2,
-        pooled_size=4,
+        adaptive_pool_size=4,
         hidden_layer_sizes=(128,),
         dropout=0.0,
         batch_norm=True,
@@ -159,10 +178,12 @@ class ConvNet(HeadedNetwork):
     ):
         super().__init__()
         layers = _layers(spatial_dims)
+        filters = _stages(filters)
+        kernel_sizes = _per_stage(kernel_size, filters, "kernel_size")
         blocks = []
         width = in_channels
-        for size in filters:
-            blocks.append(_same_conv(layers, width, size, kernel_size, bias=not batch_norm))
+        for size, kernel in zip(filters, kernel_sizes, strict=True):
+            blocks.append(_same_conv(layers, width, size, kernel, bias=not batch_norm))
             if batch_norm:
                 blocks.append(layers["batch_norm"](size))
             blocks.append(make_activation(activation))
@@ -174,8 +195,8 @@ class ConvNet(HeadedNetwork):
         self.conv = nn.Sequential(*blocks)
         # Adaptive pooling: the width of the dense part does not depend on
         # the input size, which may be anything from 1 x 1 up.
-        self.pool = nn.Sequential(layers["adaptive_avg_pool"](pooled_size), nn.Flatten())
-        width *= pooled_size**spatial_dims
+        self.pool = nn.Sequential(layers["adaptive_avg_pool"](adaptive_pool_size), nn.Flatten())
+        width *= adaptive_pool_size**spatial_dims
         dense, width = _dense_stack(width, hidden_layer_sizes, activation, dropout)
         self.dense = nn.Sequential(*dense)
         self.head = nn.Linear(width, n_outputs)
@@ -224,7 +245,7 @@ class LeNet5(HeadedNetwork):
     #: Inputs are zero-padded up to this size along every spatial axis.
     min_input_size = 32
 
-    def __init__(self, in_channels, n_outputs, spatial_dims=2, activation="tanh"):
+    def __init__(self, *, in_channels, n_outputs, spatial_dims=2, activation="tanh"):
         super().__init__()
         layers = _layers(spatial_dims)
         self.spatial_dims = spatial_dims
@@ -263,10 +284,11 @@ class LeNet5(HeadedNetwork):
 class VGG(HeadedNetwork):
     """VGG network (Simonyan & Zisserman 2015) for series or images.
 
-    Blocks of 3 x 3 convolutions (each with optional batch normalisation and
-    ReLU), each block ending with a 2 x 2 max-pool; then adaptive average
-    pooling (global by default), dense layers (Linear, ReLU, Dropout) and a
-    Linear head.  With ``batch_norm=False``, ``pooled_size=7`` and dense
+    Stages of 3 x 3 convolutions (each with optional batch normalisation and
+    ReLU): stage ``i`` has ``n_blocks[i]`` convolutions of ``filters[i]``
+    channels and ends with a 2 x 2 max-pool; then adaptive average pooling
+    (global by default), dense layers (Linear, ReLU, Dropout) and a Linear
+    head.  With ``batch_norm=False``, ``adaptive_pool_size=7`` and dense
     layers of 4096 this is torchvision's VGG, parameter for parameter.
 
     Parameters
@@ -277,11 +299,12 @@ class VGG(HeadedNetwork):
         Width of the output.
     spatial_dims : {1, 2}, default=2
         1 for series (Conv1d), 2 for images (Conv2d).
-    blocks : sequence of sequence of int or str, default=VGG-11
-        Output channels of the convolutions of each block, or the name of a
-        configuration: ``"vgg11"``, ``"vgg13"``, ``"vgg16"``, ``"vgg19"`` or
-        ``"small"`` (``((32,), (64,), (128, 128))``, for 8 x 8 to 32 x 32
-        images).
+    filters : int or sequence of int, default=(64, 128, 256, 512, 512)
+        Output channels of the convolutions of each stage (an int: one stage).
+    n_blocks : sequence of int, default=(1, 1, 2, 2, 2)
+        Convolutions of each stage, as many as ``filters``: (1, 1, 2, 2, 2)
+        is VGG-11, (2, 2, 2, 2, 2) VGG-13, (2, 2, 3, 3, 3) VGG-16 and
+        (2, 2, 4, 4, 4) VGG-19.
     hidden_layer_sizes : sequence of int, default=(512, 512)
         Width of each dense layer of the classifier.
     dropout : float, default=0.5
@@ -289,7 +312,7 @@ class VGG(HeadedNetwork):
     batch_norm : bool, default=True
         Insert batch normalisation after each convolution (which then has no
         bias).
-    pooled_size : int, default=1
+    adaptive_pool_size : int, default=1
         Positions per spatial axis kept by the adaptive average pooling
         before the dense layers: 1 is global average pooling, 7 the paper's
         7 x 7 maps of a 224 x 224 image.
@@ -298,36 +321,33 @@ class VGG(HeadedNetwork):
     --------
     >>> import torch
     >>> from sknets.networks import VGG
-    >>> net = VGG(in_channels=3, n_outputs=10, blocks="small", hidden_layer_sizes=(64,))
+    >>> net = VGG(in_channels=3, n_outputs=10, filters=(32, 64, 128), n_blocks=(1, 1, 2),
+    ...           hidden_layer_sizes=(64,))
     >>> net(torch.randn(4, 3, 32, 32)).shape
     torch.Size([4, 10])
     """
 
     def __init__(
         self,
+        *,
         in_channels,
         n_outputs,
         spatial_dims=2,
-        blocks=((64,), (128,), (256, 256), (512, 512), (512, 512)),
+        filters=(64, 128, 256, 512, 512),
+        n_blocks=(1, 1, 2, 2, 2),
         hidden_layer_sizes=(512, 512),
         dropout=0.5,
         batch_norm=True,
-        pooled_size=1,
+        adaptive_pool_size=1,
     ):
         super().__init__()
         layers = _layers(spatial_dims)
-        if isinstance(blocks, str):
-            try:
-                blocks = VGG_CONFIGS[blocks]
-            except KeyError:
-                raise ValueError(
-                    f"Unknown VGG configuration {blocks!r}; expected one of "
-                    f"{sorted(VGG_CONFIGS)} or a sequence of blocks of filter counts."
-                ) from None
+        filters = _stages(filters)
+        n_blocks = _per_stage(n_blocks, filters, "n_blocks")
         convs = []
         width = in_channels
-        for block in blocks:
-            for size in block:
+        for size, n_convs in zip(filters, n_blocks, strict=True):
+            for _ in range(n_convs):
                 convs.append(layers["conv"](width, size, 3, padding=1, bias=not batch_norm))
                 if batch_norm:
                     convs.append(layers["batch_norm"](size))
@@ -338,8 +358,8 @@ class VGG(HeadedNetwork):
             convs.append(layers["max_pool"](2, ceil_mode=True))
         self.conv = nn.Sequential(*convs)
         # Adaptive pooling: the classifier's width is independent of the input size.
-        self.pool = nn.Sequential(layers["adaptive_avg_pool"](pooled_size), nn.Flatten())
-        width *= pooled_size**spatial_dims
+        self.pool = nn.Sequential(layers["adaptive_avg_pool"](adaptive_pool_size), nn.Flatten())
+        width *= adaptive_pool_size**spatial_dims
         dense, width = _dense_stack(width, hidden_layer_sizes, "relu", dropout)
         self.dense = nn.Sequential(*dense)
         self.head = nn.Linear(width, n_outputs)
@@ -396,10 +416,11 @@ class BasicBlock(nn.Module):
 class ResNet(HeadedNetwork):
     """ResNet-18/34 (He et al. 2016) for series or images.
 
-    A stem, four stages of ``BasicBlock`` with ``base_filters * (1, 2,
-    4, 8)`` channels (stride 2 in the first block of stages 2 to 4), global
-    average pooling and a Linear head. ``layers=(2, 2, 2, 2)`` is ResNet-18,
-    ``(3, 4, 6, 3)`` ResNet-34.
+    A stem, one stage of ``n_blocks[i]`` ``BasicBlock`` of ``filters[i]``
+    channels per entry of ``filters`` (stride 2 in the first block of every
+    stage but the first), global average pooling and a Linear head.  The
+    defaults, ``filters=(64, 128, 256, 512)`` and ``n_blocks=(2, 2, 2, 2)``,
+    are ResNet-18; ``n_blocks=(3, 4, 6, 3)`` is ResNet-34.
 
     Every convolution is padded and a strided convolution or pooling of a
     size-1 map gives a size-1 map, so any input down to 1 x 1 runs.
@@ -412,10 +433,12 @@ class ResNet(HeadedNetwork):
         Width of the output.
     spatial_dims : {1, 2}, default=2
         1 for series, 2 for images.
-    layers : sequence of int, default=(2, 2, 2, 2)
-        Number of residual blocks of each stage.
-    base_filters : int, default=64
-        Channels of the stem and of the first stage; each later stage doubles them.
+    filters : int or sequence of int, default=(64, 128, 256, 512)
+        Channels of each stage (an int: one stage); the stem has as many as
+        the first stage.
+    n_blocks : int or sequence of int, default=(2, 2, 2, 2)
+        Residual blocks of each stage, as many as ``filters`` (an int: as
+        many in every stage).
     small_input : bool, default=True
         True: a 3 x 3 stride-1 stem without max-pool (for 8 x 8 to 32 x 32
         images, as in the CIFAR ResNets). False: the ImageNet stem, a 7 x 7
@@ -425,44 +448,48 @@ class ResNet(HeadedNetwork):
     --------
     >>> import torch
     >>> from sknets.networks import ResNet
-    >>> net = ResNet(in_channels=3, n_outputs=10, base_filters=16)
+    >>> net = ResNet(in_channels=3, n_outputs=10, filters=(16, 32, 64, 128))
     >>> net(torch.randn(4, 3, 32, 32)).shape
     torch.Size([4, 10])
-    >>> sum(p.numel() for p in ResNet(3, 1000, small_input=False).parameters())
+    >>> resnet18 = ResNet(in_channels=3, n_outputs=1000, small_input=False)
+    >>> sum(p.numel() for p in resnet18.parameters())
     11689512
     """
 
     def __init__(
         self,
+        *,
         in_channels,
         n_outputs,
         spatial_dims=2,
-        layers=(2, 2, 2, 2),
-        base_filters=64,
+        filters=(64, 128, 256, 512),
+        n_blocks=(2, 2, 2, 2),
         small_input=True,
     ):
         super().__init__()
         classes = _layers(spatial_dims)
         conv, batch_norm = classes["conv"], classes["batch_norm"]
+        filters = _stages(filters)
+        n_blocks = _per_stage(n_blocks, filters, "n_blocks")
+        stem_width = filters[0]
         if small_input:
             self.stem = nn.Sequential(
-                conv(in_channels, base_filters, 3, padding=1, bias=False),
-                batch_norm(base_filters),
+                conv(in_channels, stem_width, 3, padding=1, bias=False),
+                batch_norm(stem_width),
                 nn.ReLU(),
             )
         else:
             self.stem = nn.Sequential(
-                conv(in_channels, base_filters, 7, stride=2, padding=3, bias=False),
-                batch_norm(base_filters),
+                conv(in_channels, stem_width, 7, stride=2, padding=3, bias=False),
+                batch_norm(stem_width),
                 nn.ReLU(),
                 classes["max_pool"](3, stride=2, padding=1),
             )
         stages = []
-        width = base_filters
-        for index, n_blocks in enumerate(layers):
-            size = base_filters * 2**index
+        width = stem_width
+        for index, (size, n_stage_blocks) in enumerate(zip(filters, n_blocks, strict=True)):
             blocks = []
-            for block in range(n_blocks):
+            for block in range(n_stage_blocks):
                 stride = 2 if index > 0 and block == 0 else 1
                 blocks.append(BasicBlock(width, size, stride=stride, spatial_dims=spatial_dims))
                 width = size
@@ -510,12 +537,15 @@ class _TimeSeriesResidualBlock(nn.Module):
 class TimeSeriesResNet(HeadedNetwork):
     """Residual network for time series (Wang et al. 2017; Fawaz et al. 2019).
 
-    One residual block per entry of ``filters``; a block is three 'same'
-    Conv1d with ``kernel_size``, each followed by BN and (but the last) ReLU,
-    plus a shortcut (1 x 1 convolution and BN, or BN only when the channels
-    already match), and a ReLU after the addition. Then global average
-    pooling over time and a Linear head. The convolutions keep the length and
-    nothing is strided, so a series of any length down to 1 runs.
+    One stage of ``n_blocks[i]`` residual blocks of ``filters[i]`` channels
+    per entry of ``filters`` (the first block of a stage changes the width);
+    a block is one 'same' Conv1d per entry of ``kernel_size``, each followed
+    by BN and (but the last) ReLU, plus a shortcut (1 x 1 convolution and
+    BN, or BN only when the channels already match), and a ReLU after the
+    addition. Then global average pooling over time and a Linear head. The
+    defaults are Wang et al.'s network: three blocks of 64, 128 and 128
+    channels with kernels of 8, 5 and 3. The convolutions keep the length
+    and nothing is strided, so a series of any length down to 1 runs.
 
     Parameters
     ----------
@@ -523,10 +553,14 @@ class TimeSeriesResNet(HeadedNetwork):
         Channels of the input series ``(n, in_channels, T)``.
     n_outputs : int
         Width of the output.
-    filters : sequence of int, default=(64, 128, 128)
-        Channels of each residual block.
+    filters : int or sequence of int, default=(64, 128, 128)
+        Channels of each stage (an int: one stage).
+    n_blocks : int or sequence of int, default=(1, 1, 1)
+        Residual blocks of each stage, as many as ``filters`` (an int: as
+        many in every stage).
     kernel_size : sequence of int, default=(8, 5, 3)
-        Kernel sizes of the convolutions of every block.
+        Kernel sizes of the convolutions inside every residual block, one
+        convolution per entry.
 
     Examples
     --------
@@ -535,15 +569,29 @@ class TimeSeriesResNet(HeadedNetwork):
     >>> net = TimeSeriesResNet(in_channels=2, n_outputs=3)
     >>> net(torch.randn(4, 2, 100)).shape
     torch.Size([4, 3])
+    >>> len(TimeSeriesResNet(in_channels=2, n_outputs=3, filters=(8, 16), n_blocks=(2, 1)).blocks)
+    3
     """
 
-    def __init__(self, in_channels, n_outputs, filters=(64, 128, 128), kernel_size=(8, 5, 3)):
+    def __init__(
+        self,
+        *,
+        in_channels,
+        n_outputs,
+        filters=(64, 128, 128),
+        n_blocks=(1, 1, 1),
+        kernel_size=(8, 5, 3),
+    ):
         super().__init__()
+        filters = _stages(filters)
+        n_blocks = _per_stage(n_blocks, filters, "n_blocks")
+        kernel_size = _stages(kernel_size)
         blocks = []
         width = in_channels
-        for size in filters:
-            blocks.append(_TimeSeriesResidualBlock(width, size, kernel_size))
-            width = size
+        for size, n_stage_blocks in zip(filters, n_blocks, strict=True):
+            for _ in range(n_stage_blocks):
+                blocks.append(_TimeSeriesResidualBlock(width, size, kernel_size))
+                width = size
         self.blocks = nn.Sequential(*blocks)
         self.pool = nn.Sequential(nn.AdaptiveAvgPool1d(1), nn.Flatten())
         self.head = nn.Linear(width, n_outputs)
@@ -557,9 +605,9 @@ class TimeSeriesResNet(HeadedNetwork):
 class FCN(HeadedNetwork):
     """Fully convolutional network for time series (Wang et al. 2017).
 
-    One 'same' Conv1d, BN and ReLU per pair of ``filters`` and
-    ``kernel_size``, global average pooling over time and a Linear head.
-    Nothing is strided, so a series of any length down to 1 runs.
+    One 'same' Conv1d, BN and ReLU per entry of ``filters``, global average
+    pooling over time and a Linear head.  Nothing is strided, so a series of
+    any length down to 1 runs.
 
     Parameters
     ----------
@@ -567,10 +615,11 @@ class FCN(HeadedNetwork):
         Channels of the input series ``(n, in_channels, T)``.
     n_outputs : int
         Width of the output.
-    filters : sequence of int, default=(128, 256, 128)
-        Channels of each convolution.
-    kernel_size : sequence of int, default=(8, 5, 3)
-        Kernel size of each convolution (same length as ``filters``).
+    filters : int or sequence of int, default=(128, 256, 128)
+        Channels of each convolution (an int: one convolution).
+    kernel_size : int or sequence of int, default=(8, 5, 3)
+        Kernel size of the convolutions: one for all, or one per convolution
+        (as many as ``filters``).
 
     Examples
     --------
@@ -581,17 +630,14 @@ class FCN(HeadedNetwork):
     torch.Size([4, 3])
     """
 
-    def __init__(self, in_channels, n_outputs, filters=(128, 256, 128), kernel_size=(8, 5, 3)):
+    def __init__(self, *, in_channels, n_outputs, filters=(128, 256, 128), kernel_size=(8, 5, 3)):
         super().__init__()
-        if len(filters) != len(kernel_size):
-            raise ValueError(
-                f"filters and kernel_size must have the same length; got {len(filters)} "
-                f"and {len(kernel_size)}."
-            )
+        filters = _stages(filters)
+        kernel_sizes = _per_stage(kernel_size, filters, "kernel_size")
         layers = _layers(1)
         convs = []
         width = in_channels
-        for size, kernel in zip(filters, kernel_size, strict=True):
+        for size, kernel in zip(filters, kernel_sizes, strict=True):
             convs += [
                 _same_conv(layers, width, size, kernel, bias=False),
                 nn.BatchNorm1d(size),
@@ -681,9 +727,9 @@ class MobileNetV2(HeadedNetwork):
 
     A 3 x 3 stem with 32 channels, the paper's table of
     ``InvertedResidual`` stages (expansion t, channels c, repeats n,
-    stride s), a 1 x 1 convolution to 1280 channels, global average pooling,
+    stride s), a 1 x 1 convolution to ``last_channel`` (1280) channels, global average pooling,
     dropout and a Linear head. Channel counts are scaled by
-    ``width_multiplier`` and rounded to multiples of 8 as in torchvision.
+    ``width_mult`` and rounded to multiples of 8 as in torchvision.
 
     Every convolution is padded and a stride-2 convolution of a size-1 map
     gives a size-1 map, so any input down to 1 x 1 runs.
@@ -696,8 +742,9 @@ class MobileNetV2(HeadedNetwork):
         Width of the output.
     spatial_dims : {1, 2}, default=2
         1 for series, 2 for images.
-    width_multiplier : float, default=1.0
-        Scale of every channel count (the last one is never scaled below 1280).
+    width_mult : float, default=1.0
+        Scale of every channel count (of ``last_channel`` only when above 1),
+        as torchvision's argument of the same name.
     dropout : float, default=0.2
         Dropout probability before the head.
     small_input : bool, default=True
@@ -709,15 +756,15 @@ class MobileNetV2(HeadedNetwork):
         and ``c`` output channels, the first with stride ``s``, as in
         torchvision's argument of the same name. None: the paper's table
         (:attr:`SETTINGS`). Fewer or narrower stages make a lighter network.
-    last_channels : int, default=1280
+    last_channel : int, default=1280
         Channels of the last 1 x 1 convolution (the features), scaled by
-        ``width_multiplier`` only when it exceeds 1, as in the paper.
+        ``width_mult`` only when it exceeds 1, as in the paper.
 
     Examples
     --------
     >>> import torch
     >>> from sknets.networks import MobileNetV2
-    >>> net = MobileNetV2(in_channels=1, n_outputs=10, width_multiplier=0.5)
+    >>> net = MobileNetV2(in_channels=1, n_outputs=10, width_mult=0.5)
     >>> net(torch.randn(4, 1, 28, 28)).shape
     torch.Size([4, 10])
     """
@@ -735,21 +782,22 @@ class MobileNetV2(HeadedNetwork):
 
     def __init__(
         self,
+        *,
         in_channels,
         n_outputs,
         spatial_dims=2,
-        width_multiplier=1.0,
+        width_mult=1.0,
         dropout=0.2,
         small_input=True,
         inverted_residual_setting=None,
-        last_channels=1280,
+        last_channel=1280,
     ):
         super().__init__()
         if inverted_residual_setting is None:
             inverted_residual_setting = self.SETTINGS
         layers = _layers(spatial_dims)
-        width = _make_divisible(32 * width_multiplier)
-        last = _make_divisible(last_channels * max(1.0, width_multiplier))
+        width = _make_divisible(32 * width_mult)
+        last = _make_divisible(last_channel * max(1.0, width_mult))
         blocks = [_conv_bn_relu6(layers, in_channels, width, 3, stride=1 if small_input else 2)]
         first_downsampling = True
         for expand_ratio, channels, repeats, stride in inverted_residual_setting:
@@ -757,7 +805,7 @@ class MobileNetV2(HeadedNetwork):
                 first_downsampling = False
                 if small_input:
                     stride = 1
-            size = _make_divisible(channels * width_multiplier)
+            size = _make_divisible(channels * width_mult)
             for repeat in range(repeats):
                 blocks.append(
                     InvertedResidual(
