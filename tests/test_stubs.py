@@ -125,7 +125,7 @@ classifier.fit([[0.0], [1.0]], [0, 1]).predict_proba([[0.5]])
 weights = classifier.coefs_
 GPTGenerator().generate("The", max_new_tokens=10)
 CollaborativeFilteringRegressor().recommend([1, 2], n=5)
-VGGClassifier(blocks=[(64,), (128, 128)])
+VGGClassifier(filters=[64, 128], n_blocks=(1, np.int64(2)))
 TextTokenizer(level="char")
 """
 
