@@ -5,10 +5,11 @@ from numbers import Integral
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ._batches import n_rows
 from ._cnn import INPUT_SHAPE_PARAM
 from ._gan import _GenerativeMixin, generator_attributes
 from ._params import Param, PositiveInts, as_positive_ints
-from ._training import NeuralNetCore, n_rows
+from ._training import NeuralNetCore
 from .base import NeuralGenerator
 from .networks import BETA_SCHEDULES, GaussianDiffusion, MLPDenoiser, UNetDenoiser
 

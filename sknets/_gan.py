@@ -13,10 +13,11 @@ import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from ._batches import n_rows
 from ._cnn import INPUT_SHAPE_PARAM
 from ._inputs import ImageInput, TabularInput
 from ._params import UNSUPERVISED_ATTRIBUTES, Param, PositiveInts, as_positive_ints, attributes_doc
-from ._training import NeuralNetCore, n_rows
+from ._training import NeuralNetCore
 from .base import NeuralGenerator
 from .networks import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
 

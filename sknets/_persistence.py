@@ -18,8 +18,8 @@ import torch
 from skorch.exceptions import DeviceWarning
 from skorch.history import History
 
+from ._batches import tree_map
 from ._inputs import DataSpec
-from ._training import tree_map
 
 
 def _as_array(value):

@@ -43,6 +43,16 @@ from sklearn.utils.validation import (
     column_or_1d,
 )
 
+from ._batches import (
+    _ROW_BLOCK,
+    BatchIterator,
+    _to_numpy,
+    as_device_tensor,
+    n_rows,
+    primary_output,
+    tree_leaves,
+    tree_map,
+)
 from ._batchnorm import recalibrate_batch_norm, use_sample_weighted_batch_norm
 from ._config import API_PAGE_TEMPLATE, get_config
 from ._distributed import data_parallel_context, local_device
@@ -63,6 +73,19 @@ from ._inputs import (
     TabularInput,
     TokenInput,
 )
+from ._losses import (
+    BinaryCrossEntropyPerSample,
+    CrossEntropyPerSample,
+    HalfPoissonDeviancePerSample,
+    HalfSquaredErrorPerSample,
+    MultiTaskCrossEntropyPerSample,
+    accuracy_from_outputs,
+    multitask_accuracy_from_outputs,
+    r2_from_log_outputs,
+    r2_from_outputs,
+    split_tasks,
+)
+from ._monitor import EpochMonitor, ProgressReporter
 from ._optim import LBFGS, SCIPY_FTOL, SGD
 from ._params import (
     CLASSIFIER_PARAMS,
@@ -82,28 +105,7 @@ from ._resources import (
     predict_batch_rows,
     probe_forward,
 )
-from ._training import (
-    _ROW_BLOCK,
-    BatchIterator,
-    BinaryCrossEntropyPerSample,
-    CrossEntropyPerSample,
-    EpochMonitor,
-    HalfPoissonDeviancePerSample,
-    HalfSquaredErrorPerSample,
-    MultiTaskCrossEntropyPerSample,
-    NeuralNetCore,
-    ProgressReporter,
-    accuracy_from_outputs,
-    as_device_tensor,
-    multitask_accuracy_from_outputs,
-    n_rows,
-    primary_output,
-    r2_from_log_outputs,
-    r2_from_outputs,
-    split_tasks,
-    tree_leaves,
-    tree_map,
-)
+from ._training import NeuralNetCore
 from .utils._device import resolve_device
 from .utils._random import seed_from_random_state, torch_random_scope
 
@@ -150,10 +152,6 @@ _DTYPES = {
 def _numpy(dtype):
     """The numpy scalar type of a floating torch dtype."""
     return np.float64 if dtype == torch.float64 else np.float32
-
-
-def _to_numpy(tensor):
-    return tensor.detach().cpu().numpy()
 
 
 def _stochastic_solver(estimator):

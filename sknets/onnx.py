@@ -295,7 +295,7 @@ def _exported_network(estimator):
     """
     import torch
 
-    from ._training import primary_output
+    from ._batches import primary_output
     from .base import NeuralTransformer
 
     class FixedShapeAdaptiveAvgPool(torch.nn.Module):

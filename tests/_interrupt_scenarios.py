@@ -19,7 +19,7 @@ from sklearn.model_selection import GridSearchCV
 import sknets._batchnorm
 import sknets.base
 from sknets import CNNClassifier, MLPClassifier
-from sknets._training import EpochMonitor
+from sknets._monitor import EpochMonitor
 
 warnings.simplefilter("ignore")
 # A process started in the background (nohup, `&`, some CI runners) inherits

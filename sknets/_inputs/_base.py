@@ -2,7 +2,7 @@
 
 from sklearn.utils.validation import _check_y, check_consistent_length, validate_data
 
-from .._training import TensorBatches
+from .._batches import TensorBatches
 
 __all__ = ["DataSpec", "InputAdapter", "TabularInput"]
 

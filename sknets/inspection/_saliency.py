@@ -8,8 +8,8 @@ import torch
 from sklearn.utils.validation import check_is_fitted, check_random_state
 from torch import nn
 
+from .._batches import primary_output
 from .._inputs import ImageOrSeriesInput, TabularInput
-from .._training import primary_output
 from ..base import NeuralClassifier, NeuralRegressor
 
 __all__ = ["SALIENCY_METHODS", "saliency"]
