@@ -1,10 +1,12 @@
-"""The per-epoch rules of a fit: convergence, early stopping, schedules, progress.
+"""The rules of a fit's epochs and of its end: convergence, early stopping, schedules, progress.
 
 :class:`EpochMonitor` applies scikit-learn's rules after each epoch (the
 NaN check, the loss curve, early stopping with the best weights kept, the
-learning-rate schedules) and carries their state across warm starts and
-partial fits; :class:`ProgressReporter` shows a fit's progress
-(``verbose``).  Both are skorch callbacks of the training net.
+learning-rate schedules), carries their state across warm starts and
+partial fits, and says why a fit ended unconverged;
+:class:`ProgressReporter` shows a fit's progress (``verbose``).  Both are
+skorch callbacks of the training net.  :func:`not_learned_message` is the
+check of a fit's end that no epoch rule makes: a model that learned nothing.
 """
 
 import copy
@@ -13,6 +15,7 @@ import sys
 import time
 
 import numpy as np
+import torch
 from skorch.callbacks import Callback
 
 from .exceptions import NonFiniteLossError
@@ -224,6 +227,21 @@ class EpochMonitor(Callback):
         if self.best_state is not None:
             net.module_.load_state_dict(self.best_state)
 
+    def unconverged_message(self, solver):
+        """Why a fit ended unconverged: the rule that stopped it, else ``max_iter``."""
+        if self.stop_message:
+            return self.stop_message
+        if solver == "lbfgs":
+            return (
+                f"lbfgs failed to converge after {self.n_iter} iteration(s): the maximum "
+                f"number of iterations was reached (max_iter={self.max_iter}). Increase "
+                "max_iter or scale the data."
+            )
+        return (
+            f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and "
+            "the optimization hasn't converged yet."
+        )
+
     def _scheduled_lr(self):
         if self.learning_rate == "invscaling":
             return self.learning_rate_init / (self.samples_seen + 1) ** self.power_t
@@ -250,6 +268,38 @@ class EpochMonitor(Callback):
                 # Exactly ``value`` where the rate started at learning_rate_init.
                 same = group["initial_lr"] == self.learning_rate_init
                 group["lr"] = value if same else group["initial_lr"] * factor
+
+
+def not_learned_message(name, modules, loss_curve):
+    """Why a fresh fit ended with a model that learned nothing, or None.
+
+    That is, its training loss ended no lower than after the first epoch,
+    or its batch norm statistics overflowed.  Unscaled inputs (values of
+    1e30) or a rate far too high or low leave the loss flat without making
+    it non-finite; the fit would otherwise end with a useless model and
+    nothing said.  ``modules`` are the fitted networks by name.
+    """
+    overflowed = [
+        f"{module_name}.{buffer_name}" if module_name != "module" else buffer_name
+        for module_name, module in modules.items()
+        for buffer_name, buffer in module.named_buffers()
+        if buffer.is_floating_point() and not torch.isfinite(buffer).all()
+    ]
+    if overflowed:
+        # Batch norm statistics of huge inputs overflow while the training
+        # loss, computed with per-batch statistics, still falls.
+        return (
+            f"{name} did not learn a usable model: the running statistics "
+            f"{', '.join(overflowed[:3])} overflowed to non-finite values, so predictions "
+            "are meaningless. Scale the inputs (e.g. with StandardScaler)."
+        )
+    if len(loss_curve) >= 2 and loss_curve[-1] >= loss_curve[0] - 1e-3 * abs(loss_curve[0]):
+        return (
+            f"{name} did not learn: its training loss after {len(loss_curve)} epochs "
+            f"({loss_curve[-1]:.4g}) is no lower than after the first ({loss_curve[0]:.4g}). "
+            "Scale the inputs (e.g. with StandardScaler) or change learning_rate_init."
+        )
+    return None
 
 
 class ProgressReporter(Callback):

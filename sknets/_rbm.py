@@ -7,7 +7,7 @@ import torch
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_is_fitted
 
-from ._batches import n_rows
+from ._batches import _to_numpy, n_rows
 from ._inputs import TabularInput
 from ._losses import HalfSquaredErrorPerSample
 from ._optim import SGD
@@ -20,7 +20,7 @@ from ._params import (
     attributes_doc,
 )
 from ._training import NeuralNetCore
-from .base import NeuralClassifier, NeuralTransformer, _to_numpy
+from .base import NeuralClassifier, NeuralTransformer
 from .networks import BernoulliRBM, DeepBeliefNetwork
 from .utils._random import seed_from_random_state, torch_random_scope
 
