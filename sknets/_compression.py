@@ -1,4 +1,4 @@
-"""Compressed networks after compression: their state, their rebuilding, their further training.
+"""A compressed network's saved state, its rebuilding from it, and how a continued fit trains it.
 
 :mod:`sknets.compress` makes pruned and int8 networks; this module is what a
 compressed estimator needs afterwards, and so what the base and

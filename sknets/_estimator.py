@@ -1,10 +1,14 @@
-"""The base of every estimator: its one ``fit``, and the internal interface of a fitted one.
+"""NeuralEstimator, the base class of every estimator: its one ``fit``, and its fitted state.
 
 ``NeuralEstimator`` validates (through the estimator's input adapter),
-seeds, resolves the device, builds the network(s), trains them through
-:class:`sknets._training.NeuralNetCore` (or a family's subclass of it) and
-sets the fitted attributes; it predicts in batches within the memory and
-thread budgets.  The kinds (:mod:`sknets._classifier`,
+seeds, resolves the device, builds the network(s)
+(:mod:`sknets._net_setup`), trains them through
+:class:`sknets._training.NeuralNetCore` (or a family's subclass of it),
+rolls a failed call back (:mod:`sknets._rollback`) and sets the fitted
+attributes; it predicts in batches (:mod:`sknets._prediction`).  Its last
+section is the internal interface through which the modules beside the
+estimators read a fitted one (the contract page, "The internal
+interface").  The kinds (:mod:`sknets._classifier`,
 :mod:`sknets._regressor`, :mod:`sknets._unsupervised`) add what their kind
 means.  All are documented, imported and pickled as :mod:`sknets.base`.
 """
@@ -22,13 +26,14 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from ._batches import BatchIterator
-from ._batchnorm import recalibrate_batch_norm, use_sample_weighted_batch_norm
+from ._batchnorm import recalibrate_batch_norm
 from ._compression import compression_scheme
 from ._config import API_PAGE_TEMPLATE
 from ._distributed import data_parallel_context, local_device
 from ._guide import add_guide_note
 from ._inputs import DataSpec, TabularInput
-from ._monitor import EpochMonitor, ProgressReporter, not_learned_message
+from ._monitor import not_learned_message
+from ._net_setup import continue_net, make_net
 from ._optim import OPTIMIZERS, solver_settings
 from ._params import DEVICE_PARAMS, SHARED_TRAINING_PARAMS, install_parameters
 from ._persistence import net_state, rebuild_net
@@ -469,91 +474,9 @@ class NeuralEstimator(BaseEstimator, ABC):
             for name, modules in self._optimized_modules.items()
         }
 
-    def _monitor_settings(self):
-        return {
-            "tol": self.tol,
-            "n_iter_no_change": np.inf if self._trains_every_epoch else self.n_iter_no_change,
-            "learning_rate": self.learning_rate,
-            "learning_rate_init": self.learning_rate_init,
-            "power_t": self.power_t,
-            "max_iter": self.max_iter,
-        }
-
-    def _make_net(self, spec, device, dtype, batch_size, mean_weight):
-        built = self._build_module(spec)
-        modules = dict(built) if isinstance(built, dict) else {"module": built}
-        if "module" not in modules:
-            raise TypeError(
-                f"{type(self).__name__}._build_module returned networks named "
-                f"{sorted(modules)}; one must be named 'module' (the one that predicts)."
-            )
-        modules = {
-            name: use_sample_weighted_batch_norm(module).to(dtype)
-            for name, module in modules.items()
-        }
-        monitor = EpochMonitor(**self._monitor_settings())
-        reporter = ProgressReporter(self.verbose, description=type(self).__name__)
-        net = self._net_class(
-            module=modules.pop("module"),
-            modules=modules,
-            criterion=self._make_criterion(),
-            optimizers=self._optimizer_specs(batch_size, mean_weight),
-            lr=self.learning_rate_init,
-            batch_size=batch_size,
-            max_epochs=self.max_iter,
-            callbacks=[("monitor", monitor), ("progress", reporter)],
-            train_split=None,
-            device=str(device),
-            verbose=0,
-            shuffle=self._shuffles(),
-            **self._net_kwargs(),
-        )
-        return net.initialize()
-
     def _continue_net(self, device, dtype, batch_size, mean_weight, *, new_optimizer):
         """Prepare the fitted net for another call (warm start or partial_fit)."""
-        net = self.net_
-        self._move_net(device, dtype)
-        net.batch_size, net.max_epochs, net.shuffle = batch_size, self.max_iter, self._shuffles()
-        for key, value in self._net_kwargs().items():
-            setattr(net, key, value)
-        vars(self._monitor).update(self._monitor_settings())
-        dict(net.callbacks_)["progress"].verbose = self.verbose
-        specs = self._optimizer_specs(batch_size, mean_weight)
-        # A solver changed since the last fit (lbfgs, then partial_fit with sgd) needs its own.
-        if new_optimizer or any(
-            isinstance(specs[name][0], type) and not isinstance(optimizer, specs[name][0])
-            for name, optimizer in net.optimizers.items()
-        ):
-            # As scikit-learn: a warm-started fit keeps the weights, not the optimizers.
-            net.optimizer_specs = specs
-            net.initialize_optimizer()
-            return
-        # partial_fit keeps the optimizers' state; only the L2 penalty
-        # follows this call's batch size and sample weights.
-        for name, (_, kwargs, _) in specs.items():
-            net.optimizer_specs[name][1]["weight_decay"] = kwargs["weight_decay"]
-            for group in getattr(net, name + "_").param_groups:
-                if group["weight_decay"]:
-                    group["weight_decay"] = kwargs["weight_decay"]
-
-    def _shuffles(self):
-        # One full batch (lbfgs): shuffling would only reorder its sums.
-        return self.shuffle and self.solver != "lbfgs"
-
-    def _move_net(self, device, dtype, *, keep_optimizers=True):
-        net = self.net_
-        if torch.device(net.device) == device and self._fitted_dtype == numpy_dtype(dtype):
-            return
-        optimizer_states = {name: opt.state_dict() for name, opt in net.optimizers.items()}
-        net.device = str(device)
-        for module in self._modules().values():
-            module.to(device=device, dtype=dtype)
-        net.criterion_.to(device)
-        if keep_optimizers:
-            # load_state_dict moves and casts the optimizers' moments to match the parameters.
-            for name, state in optimizer_states.items():
-                getattr(net, name + "_").load_state_dict(state)
+        continue_net(self, device, dtype, batch_size, mean_weight, new_optimizer=new_optimizer)
 
     def _validation_score_fn(self):
         """``score(outputs, target, sample_weight)`` for early stopping, from raw outputs."""
@@ -699,6 +622,15 @@ class NeuralEstimator(BaseEstimator, ABC):
     def _monitor(self):
         """The fit's :class:`~sknets._monitor.EpochMonitor`: counters, curves, stopping state."""
         return dict(self.net_.callbacks_)["monitor"]
+
+    def _make_net(self, spec, device, dtype, batch_size, mean_weight):
+        """The untrained net for the data ``spec`` describes (sknets._net_setup).
+
+        A loaded estimator's net is rebuilt with it from ``_data_spec``, the
+        sizes its training data determined, before the saved arrays are
+        copied in.
+        """
+        return make_net(self, spec, device, dtype, batch_size, mean_weight)
 
 
 # NeuralEstimator's own signature (the kinds' come from __init_subclass__).

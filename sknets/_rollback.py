@@ -12,6 +12,7 @@ import copy
 
 import torch
 
+from ._net_setup import move_net
 from .utils._device import DTYPES
 
 
@@ -43,7 +44,7 @@ def roll_back(estimator, previous_state, snapshot):
         net = previous_state["net_"]
         estimator.__dict__["net_"] = net
         with net.model_lock.writing():
-            estimator._move_net(snapshot["device"], snapshot["dtype"], keep_optimizers=False)
+            move_net(estimator, snapshot["device"], snapshot["dtype"], keep_optimizers=False)
             for name, module in estimator._modules().items():
                 module.load_state_dict(snapshot["modules"][name])
             net.optimizer_specs = snapshot["optimizer_specs"]

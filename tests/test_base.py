@@ -3,8 +3,8 @@
 Device resolution, seeding, bad input, the training rules shared by every
 estimator (early stopping, convergence, schedules, sample and class
 weights, partial_fit, warm_start), pickling, verbosity and the NaN-loss
-guard.  See DESIGN.md, sections "Parameters every estimator has",
-"Fitted attributes" and "Bad input".
+guard.  See the contract page (docs/contract.rst), sections "Shared
+parameters", "Fitted attributes" and "Bad input".
 """
 
 import math
@@ -832,7 +832,7 @@ def test_warm_start_with_early_stopping_keeps_the_best_weights(device, noisy, sp
     valid = split_spy[-1]["valid"]
     assert np.array_equal(valid, split_spy[0]["valid"])
     assert max(est.validation_scores_[-3:]) < est.best_validation_score_
-    # "the best weights are restored" (DESIGN.md): the model must score its
+    # "the best weights are restored" (the contract page): the model must score its
     # best_validation_score_ on the validation rows.
     assert est.score(X[valid], y[valid]) == pytest.approx(est.best_validation_score_)
 
