@@ -1,4 +1,4 @@
-"""A graph over the samples: node features plus an adjacency, never split or padded."""
+"""A graph over the samples: the graph, its batches of nodes and its adapter; never split."""
 
 import copy
 
