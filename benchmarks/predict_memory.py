@@ -120,7 +120,7 @@ def _data(case, n_rows, seed=0):
 
 def _old_forward_batches(self, X, batch_size, device, *, rows_independent=True):
     """NeuralNetCore.forward_batches before issue 11: batches joined with torch.cat."""
-    from sknets._training import _ROW_BLOCK, as_device_tensor, n_rows, tree_concat, tree_map
+    from sknets._batches import _ROW_BLOCK, as_device_tensor, n_rows, tree_concat, tree_map
 
     self._set_training(False)
     with torch.inference_mode():

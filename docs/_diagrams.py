@@ -1,7 +1,7 @@
 """Diagrams drawn with matplotlib when the documentation is built.
 
-:func:`write_input_shapes` draws the array layouts sknets accepts (DESIGN.md,
-"Input conventions"), one panel per layout, each with the estimators that
+:func:`write_input_shapes` draws the array layouts sknets accepts (the
+contract page, "Input shapes"), one panel per layout, each with the estimators that
 take it.  Those estimators are data (:data:`PANELS`), which
 ``tests/test_docs.py`` checks against ``sknets.__all__`` and the estimators'
 input adapters, so the figure cannot go stale silently.

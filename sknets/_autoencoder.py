@@ -18,7 +18,9 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.metaestimators import available_if
 from torch import nn
 
+from ._batches import _to_numpy
 from ._cnn import _activation_param, _dropout_param
+from ._estimator import _stochastic_solver
 from ._inputs import ImageInput, InputAdapter, TabularInput
 from ._params import (
     INPUT_SHAPE_PARAM,
@@ -29,7 +31,7 @@ from ._params import (
 )
 from ._training import NeuralNetCore
 from ._vocabulary import build_network
-from .base import NeuralGenerator, NeuralTransformer, _stochastic_solver, _to_numpy
+from .base import NeuralGenerator, NeuralTransformer
 from .networks import LIKELIHOODS, Autoencoder, VariationalAutoencoder
 
 __all__ = ["AutoencoderTransformer", "VAEGenerator"]

@@ -5,9 +5,10 @@ from numbers import Integral
 import torch
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ._batches import n_rows
 from ._gan import _GenerativeMixin, generator_attributes
 from ._params import INPUT_SHAPE_PARAM, Param, PositiveInts
-from ._training import NeuralNetCore, n_rows
+from ._training import NeuralNetCore
 from ._vocabulary import build_network
 from .base import NeuralGenerator
 from .networks import BETA_SCHEDULES, GaussianDiffusion, MLPDenoiser, UNetDenoiser

@@ -150,6 +150,25 @@ class DataParallel:
             for handle in handles:
                 handle.remove()
 
+    @contextlib.contextmanager
+    def training(self, net, modules, seed):
+        """Within the block, ``net`` (whose networks are ``modules``) trains over the ranks.
+
+        ``seed`` is the fit's seed, which every rank has from rank 0.
+        """
+        # Same weights everywhere, whatever the ranks' seeds or earlier fits did.
+        self.broadcast_modules(modules)
+        # Batches are drawn from net.batch_generator, the same on every rank;
+        # what a step draws (dropout, a GAN's noise) differs between ranks,
+        # as it differs between the rows of one process's batch.
+        torch.manual_seed(seed + 1 + self.rank)
+        net.data_parallel = self
+        try:
+            with self.averaging_gradients(net):
+                yield
+        finally:
+            net.data_parallel, net.shard_share = None, 1.0
+
 
 def _ensure_process_group(device):
     if torch.distributed.is_initialized():

@@ -13,6 +13,7 @@ import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
+from ._batches import n_rows
 from ._inputs import ImageInput, TabularInput
 from ._params import (
     INPUT_SHAPE_PARAM,
@@ -21,7 +22,7 @@ from ._params import (
     PositiveInts,
     attributes_doc,
 )
-from ._training import NeuralNetCore, n_rows
+from ._training import NeuralNetCore
 from ._vocabulary import build_network
 from .base import NeuralGenerator
 from .networks import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator

@@ -17,10 +17,11 @@ from sklearn.utils.validation import check_array, check_is_fitted
 from torch import nn
 from torch.nn import functional as F
 
+from ._batches import TensorBatches
 from ._inputs import InputAdapter, TokenInput
 from ._params import UNSUPERVISED_ATTRIBUTES, attributes_doc
 from ._rnn import POSITIVE_INT, VOCAB_SIZE_PARAM
-from ._training import NeuralNetCore, TensorBatches
+from ._training import NeuralNetCore
 from ._transformer import _TRANSFORMER_PARAMS
 from ._vocabulary import build_network
 from .base import NeuralGenerator, Param

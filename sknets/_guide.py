@@ -232,7 +232,7 @@ KEY_PARAMETERS = {
 def input_kinds(estimator_class):
     """The kinds of data ``estimator_class`` is made for, as its input adapter declares them.
 
-    The names are those of DESIGN.md's input conventions ("tabular",
+    The names are those of the contract page's "Input shapes" ("tabular",
     "images", "series", "tokens", "texts", "graph", "id pairs", "column
     groups"); every estimator also takes plain 2-D float rows.
     """

@@ -8,10 +8,13 @@ current rate: the two agree only while the rate is constant, so with the
 need this one.  :class:`LBFGS` is scikit-learn's ``solver="lbfgs"``: full
 batch L-BFGS with a strong-Wolfe line search, one iteration per step, the
 L2 penalty part of the objective the line search sees.
+:func:`solver_settings` gives each ``solver`` its optimizer and settings.
 """
 
 import numpy as np
 import torch
+
+from .utils._device import DTYPES
 
 __all__ = ["LBFGS", "SGD"]
 
@@ -220,3 +223,43 @@ class LBFGS(torch.optim.LBFGS):
             or before - after <= group["tolerance_change"] * scale
         )
         return self._cache[2]
+
+
+# The optimizer of each ``solver``.
+OPTIMIZERS = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": SGD, "lbfgs": LBFGS}
+
+
+def solver_settings(estimator, batch_size, mean_weight):
+    """The optimizer class and its keyword arguments for the estimator's ``solver``.
+
+    They follow the estimator's shared parameters as scikit-learn's MLP
+    reads them; ``mean_weight`` is the mean sample weight of the training
+    rows.
+    """
+    if estimator.solver == "sgd":
+        kwargs = {
+            "momentum": estimator.momentum,
+            "nesterov": bool(estimator.nesterovs_momentum and estimator.momentum > 0),
+        }
+    elif estimator.solver == "lbfgs":
+        # scipy's options as scikit-learn sets them: gtol=tol, the default
+        # ftol (but no finer than the dtype resolves), the first step 1.
+        eps = torch.finfo(DTYPES[estimator.dtype]).eps
+        kwargs = {
+            "tolerance_grad": estimator.tol,
+            "tolerance_change": max(SCIPY_FTOL, eps),
+            "history_size": 10,
+            "max_fun": estimator.max_fun,
+        }
+    else:
+        kwargs = {"betas": (estimator.beta_1, estimator.beta_2), "eps": estimator.epsilon}
+    # AdamW decays decoupled from the gradient, with alpha as its rate;
+    # otherwise scikit-learn's L2 term alpha * ||W||^2 / (2 * sw_sum), with
+    # sw_sum the batch's total sample weight, becomes a weight decay of
+    # alpha / sw_sum: weights of 2 then train as rows given twice.
+    if estimator.solver == "adamw":
+        kwargs["weight_decay"] = estimator.alpha
+    else:
+        kwargs["weight_decay"] = estimator.alpha / (batch_size * mean_weight)
+    kwargs["lr"] = 1.0 if estimator.solver == "lbfgs" else estimator.learning_rate_init
+    return OPTIMIZERS[estimator.solver], kwargs

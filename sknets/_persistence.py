@@ -18,8 +18,9 @@ import torch
 from skorch.exceptions import DeviceWarning
 from skorch.history import History
 
+from ._batches import tree_map
+from ._compression import compressed_state, rebuild_compressed
 from ._inputs import DataSpec
-from ._training import tree_map
 
 
 def _as_array(value):
@@ -62,25 +63,21 @@ def load_module_arrays(module, arrays):
 
 
 def _compression(estimator):
-    """The estimator's ``compression_`` (sknets.compress), None if it was not compressed."""
+    """The estimator's ``compression_`` (:mod:`sknets.compress`), None if it was not compressed."""
     return getattr(estimator, "compression_", None)
 
 
 def _network_arrays(estimator, name, module):
     if name == "module" and _compression(estimator):
-        from .compress import _compressed_state
-
-        return _compressed_state(module)
+        return compressed_state(module)
     return module_arrays(module)
 
 
 def _load_network_arrays(estimator, net, name, arrays):
     if name == "module" and _compression(estimator):
-        from .compress import _rebuild_compressed
-
         # Pruning's reparametrisation or int8 layers, before the optimizers
         # are made: they list the parameters in the order a fit had them.
-        net.module_ = _rebuild_compressed(net.module_, _compression(estimator), arrays)
+        net.module_ = rebuild_compressed(net.module_, _compression(estimator), arrays)
     else:
         load_module_arrays(getattr(net, name + "_"), arrays)
 

@@ -7,7 +7,9 @@ import torch
 from sklearn.utils._param_validation import Interval, validate_params
 from sklearn.utils.validation import check_is_fitted
 
+from ._batches import _to_numpy, n_rows
 from ._inputs import TabularInput
+from ._losses import HalfSquaredErrorPerSample
 from ._optim import SGD
 from ._params import (
     CLASSIFIER_ATTRIBUTES,
@@ -17,9 +19,9 @@ from ._params import (
     as_positive_ints,
     attributes_doc,
 )
-from ._training import HalfSquaredErrorPerSample, NeuralNetCore, n_rows
+from ._training import NeuralNetCore
 from ._vocabulary import build_network
-from .base import NeuralClassifier, NeuralTransformer, _to_numpy
+from .base import NeuralClassifier, NeuralTransformer
 from .networks import BernoulliRBM, DeepBeliefNetwork
 from .utils._random import seed_from_random_state, torch_random_scope
 

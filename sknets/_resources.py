@@ -18,8 +18,8 @@ import torch
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
+from ._batches import _ROW_BLOCK, n_rows, tree_leaves
 from ._config import get_config
-from ._training import _ROW_BLOCK, n_rows, tree_leaves
 
 # The peak temporary memory of a forward pass, per row, is estimated as
 #

@@ -10,8 +10,9 @@ from sklearn.utils.multiclass import type_of_target
 
 from ._mlp import _MLP_PARAMS
 from ._params import CLASSIFIER_ATTRIBUTES, Param, attributes_doc
+from ._targets import _as_class_array, _check_label_values
 from ._vocabulary import build_network
-from .base import NeuralClassifier, _as_class_array, _check_label_values
+from .base import NeuralClassifier
 from .networks import AttributeCompatibilityNetwork
 
 __all__ = ["ZeroShotClassifier"]

@@ -138,7 +138,7 @@ def _input_problem(estimator):
     """Why the estimator's input cannot be an ONNX tensor of float rows, or None."""
     from ._inputs import ForecastInput, ImageOrSeriesInput, TabularInput
 
-    adapter = estimator._input(estimator)
+    adapter = estimator._input_adapter()
     # An adapter that hands its work to another (CodecInput) is judged by that one.
     adapter = getattr(adapter, "inner", adapter)
     described = {
@@ -185,12 +185,12 @@ def _export_problem(estimator):
     for name in methods:
         if getattr(cls, name) is not getattr(kind, name):
             return f"it computes {name} in its own way, beyond the network's forward pass"
-    if isinstance(estimator, NeuralClassifier) and estimator._target_type not in (
+    if isinstance(estimator, NeuralClassifier) and estimator._output_kind not in (
         "binary",
         "multiclass",
     ):
         return (
-            f"it was fitted on {estimator._target_type} targets; the converter exports "
+            f"it was fitted on {estimator._output_kind} targets; the converter exports "
             "binary and multiclass classifiers"
         )
     return None
@@ -262,7 +262,7 @@ def _shape_calculator(operator):
     width = (
         estimator.n_outputs_
         if isinstance(estimator, NeuralRegressor)
-        else estimator._n_features_out
+        else len(estimator.get_feature_names_out())
     )
     operator.outputs[0].set_type(tensor_type([n_rows, width]))
 
@@ -295,7 +295,7 @@ def _exported_network(estimator):
     """
     import torch
 
-    from ._training import primary_output
+    from ._batches import primary_output
     from .base import NeuralTransformer
 
     class FixedShapeAdaptiveAvgPool(torch.nn.Module):
@@ -326,7 +326,7 @@ def _exported_network(estimator):
                 return codes.reshape(codes.shape[0], -1)
             return primary_output(self.network(x))
 
-    network = copy.deepcopy(estimator.net_.module_).eval()
+    network = copy.deepcopy(estimator.module_).eval()
     for parent in list(network.modules()):
         for name, child in parent.named_children():
             for n_axes, pool in ((1, torch.nn.AdaptiveAvgPool1d), (2, torch.nn.AdaptiveAvgPool2d)):
@@ -357,7 +357,7 @@ def _network_graph(estimator, opset):
         # Gradients stay enabled: under no_grad, PyTorch's transformer layers take a
         # fused fast path that has no ONNX export (the copy's weights are the ones
         # that require them, nothing is trained).
-        with estimator.net_.model_lock.reading():
+        with estimator._evaluation():
             torch.onnx.export(
                 exported,
                 (example,),
@@ -447,7 +447,7 @@ def _convert(scope, operator, container):
     from onnx import TensorProto
     from skl2onnx.common.utils_classifier import get_label_classes
 
-    from .base import NeuralClassifier, NeuralRegressor
+    from .base import NeuralClassifier
 
     estimator = operator.raw_operator
     _check_exportable(estimator)
@@ -468,14 +468,14 @@ def _convert(scope, operator, container):
 
     if not isinstance(estimator, NeuralClassifier):
         result = operator.outputs[0].full_name
-        if isinstance(estimator, NeuralRegressor) and estimator._log_link:
+        if estimator._output_kind == "log-mean":
             container.add_node("Exp", output, result)
         else:
             container.add_node("Identity", output, result)
         return
 
     label, probabilities = operator.outputs[0].full_name, operator.outputs[1].full_name
-    if estimator._target_type == "binary":
+    if estimator._output_kind == "binary":
         # Both columns from the logit: sigmoid(-l) is exact where 1 - sigmoid(l) is not.
         negative = scope.get_unique_variable_name("negative_logit")
         container.add_node("Neg", output, negative)

@@ -17,9 +17,9 @@ from sklearn.datasets import load_digits
 from sklearn.model_selection import GridSearchCV
 
 import sknets._batchnorm
-import sknets.base
+import sknets._estimator
 from sknets import CNNClassifier, MLPClassifier
-from sknets._training import EpochMonitor
+from sknets._monitor import EpochMonitor
 
 warnings.simplefilter("ignore")
 # A process started in the background (nohup, `&`, some CI runners) inherits
@@ -89,7 +89,7 @@ est = CNNClassifier(
     filters=(4,), max_iter=2, random_state=0, device="cpu", input_shape=(1, 8, 8)
 ).fit(X, y % 2)
 before = state(est)
-original_recalibrate = sknets.base.recalibrate_batch_norm
+original_recalibrate = sknets._estimator.recalibrate_batch_norm
 
 
 def _interrupting_recalibration(*args, **kwargs):
@@ -97,11 +97,11 @@ def _interrupting_recalibration(*args, **kwargs):
     return original_recalibrate(*args, **kwargs)
 
 
-sknets.base.recalibrate_batch_norm = _interrupting_recalibration
+sknets._estimator.recalibrate_batch_norm = _interrupting_recalibration
 try:
     raised = interrupted(lambda: est.fit(X, y), None)
 finally:
-    sknets.base.recalibrate_batch_norm = original_recalibrate
+    sknets._estimator.recalibrate_batch_norm = original_recalibrate
 results["recalibration"] = {"raised": raised, "before": before, "after": state(est)}
 
 # 4. A warm-started fit interrupted after 2 of its 5 epochs keeps those 2.

@@ -3,8 +3,8 @@
 Device resolution, seeding, bad input, the training rules shared by every
 estimator (early stopping, convergence, schedules, sample and class
 weights, partial_fit, warm_start), pickling, verbosity and the NaN-loss
-guard.  See DESIGN.md, sections "Parameters every estimator has",
-"Fitted attributes" and "Bad input".
+guard.  See the contract page (docs/contract.rst), sections "Shared
+parameters", "Fitted attributes" and "Bad input".
 """
 
 import math
@@ -29,7 +29,7 @@ from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import check_is_fitted
 from skorch.exceptions import DeviceWarning
 
-import sknets.base
+import sknets._estimator
 from sknets import MLPClassifier, MLPRegressor
 from sknets.exceptions import NonFiniteLossError
 from sknets.utils import resolve_device
@@ -48,14 +48,14 @@ def regression():
 def split_spy(monkeypatch):
     """Record every validation split made by sknets.base (its train_test_split calls)."""
     calls = []
-    original = sknets.base.train_test_split
+    original = sknets._estimator.train_test_split
 
     def spy(*args, **kwargs):
         result = original(*args, **kwargs)
         calls.append({"kwargs": kwargs, "train": result[0], "valid": result[1]})
         return result
 
-    monkeypatch.setattr(sknets.base, "train_test_split", spy)
+    monkeypatch.setattr(sknets._estimator, "train_test_split", spy)
     return calls
 
 
@@ -168,7 +168,7 @@ def test_row_order_changes_a_fit_only_by_rounding(dtype, rtol, device, regressio
 
 def test_float64_on_mps_is_refused_before_training(monkeypatch, iris, training_spy, check_unfitted):
     X, y = iris
-    monkeypatch.setattr(sknets.base, "resolve_device", lambda device: torch.device("mps"))
+    monkeypatch.setattr(sknets._estimator, "resolve_device", lambda device: torch.device("mps"))
     est = _clf("mps", dtype="float64")
     with pytest.raises(ValueError, match="dtype='float64' cannot train on device='mps'"):
         est.fit(X, y)
@@ -832,7 +832,7 @@ def test_warm_start_with_early_stopping_keeps_the_best_weights(device, noisy, sp
     valid = split_spy[-1]["valid"]
     assert np.array_equal(valid, split_spy[0]["valid"])
     assert max(est.validation_scores_[-3:]) < est.best_validation_score_
-    # "the best weights are restored" (DESIGN.md): the model must score its
+    # "the best weights are restored" (the contract page): the model must score its
     # best_validation_score_ on the validation rows.
     assert est.score(X[valid], y[valid]) == pytest.approx(est.best_validation_score_)
 

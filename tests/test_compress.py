@@ -13,8 +13,9 @@ from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 
 from sknets import CNNClassifier, GANGenerator, LSTMClassifier, MLPClassifier, MLPRegressor
+from sknets._compression import compressed_state, rebuild_compressed
 from sknets.base import DataSpec
-from sknets.compress import _compressed_state, _rebuild_compressed, prune, quantize
+from sknets.compress import prune, quantize
 
 
 @pytest.fixture(scope="module")
@@ -197,11 +198,11 @@ def test_compressed_state_round_trips_through_plain_arrays(digits, wide_mlp, lst
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # the CNN's convolutions stay float
             compressed = compress(estimator)
-        state = _compressed_state(compressed.module_)
+        state = compressed_state(compressed.module_)
         assert all(isinstance(value, np.ndarray) for value in state.values())
         spec, inputs = _spec_and_network_input(estimator, rows)
         fresh = estimator._build_module(spec)
-        rebuilt = _rebuild_compressed(fresh, compressed.compression_, state)
+        rebuilt = rebuild_compressed(fresh, compressed.compression_, state)
         with torch.inference_mode():
             expected = compressed.module_.eval()(inputs)
             assert torch.equal(rebuilt.eval()(inputs), expected)

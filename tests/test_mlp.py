@@ -533,7 +533,7 @@ def test_poisson_regressor_predicts_positive_means(device):
 def test_poisson_loss_is_sklearns_half_poisson_deviance():
     from sklearn.neural_network._base import poisson_loss
 
-    from sknets._training import HalfPoissonDeviancePerSample
+    from sknets._losses import HalfPoissonDeviancePerSample
 
     rng = np.random.RandomState(0)
     eta = rng.normal(size=(50, 2))

@@ -15,7 +15,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils import compute_sample_weight
 
 from sknets import MLPClassifier
-from sknets._training import MultiTaskCrossEntropyPerSample
+from sknets._losses import MultiTaskCrossEntropyPerSample
 from sknets.utils import all_estimators
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")

@@ -113,7 +113,7 @@ def test_recommend_integer_ids_and_bad_requests(device):
         model.recommend([[100, 101]], n=1)
 
 
-def test_grid_search_over_n_factors_and_pipeline(ratings, device):
+def test_grid_search_over_n_components_and_pipeline(ratings, device):
     X, y, _ = ratings
     search = GridSearchCV(
         CollaborativeFilteringRegressor(

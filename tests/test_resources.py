@@ -19,6 +19,7 @@ from sklearn.base import clone
 
 import sknets
 from sknets import CNNClassifier, MLPClassifier, MLPRegressor, config_context, get_config
+from sknets._batches import _ROW_BLOCK
 from sknets._resources import (
     MIN_FLOPS_PER_THREAD_BATCH,
     MIN_FLOPS_PER_THREAD_PREDICT_BATCH,
@@ -28,7 +29,7 @@ from sknets._resources import (
     predict_batch_rows,
     probe_forward,
 )
-from sknets._training import _ROW_BLOCK, NeuralNetCore
+from sknets._training import NeuralNetCore
 
 MiB = 2**20
 

@@ -124,9 +124,9 @@ def test_regressor_final_loss_matches_sklearn(loss):
 
 def test_invscaling_momentum_with_torch_sgd_would_fail_the_tolerance(digits, monkeypatch):
     # The check above has teeth: PyTorch's SGD (the optimizer before) misses it.
-    import sknets.base
+    import sknets._optim
 
-    monkeypatch.setitem(sknets.base._OPTIMIZERS, "sgd", torch.optim.SGD)
+    monkeypatch.setitem(sknets._optim.OPTIMIZERS, "sgd", torch.optim.SGD)
     X, y = digits
     params = {"hidden_layer_sizes": (32,), "alpha": 1e-4, "batch_size": 100, "max_iter": 15}
     params.update(CLASSIFIER_CONFIGS["sgd-invscaling-momentum"])

@@ -3,8 +3,8 @@
 An estimator declares its adapter class in ``_input``; the adapter owns the
 validation of X (and y), the layout the network takes, the error messages,
 the sizes the data determine (handed to ``_build_module`` as a
-:class:`DataSpec`) and the dataset that batches it.  See DESIGN.md, "Input
-conventions".
+:class:`DataSpec`) and the dataset that batches it.  See the contract page,
+"Input shapes".
 """
 
 from ._base import DataSpec, InputAdapter, TabularInput

@@ -2,7 +2,7 @@
 
 from sklearn.utils.validation import _check_y, check_consistent_length, validate_data
 
-from .._training import TensorBatches
+from .._batches import TensorBatches
 
 __all__ = ["DataSpec", "InputAdapter", "TabularInput"]
 
@@ -56,10 +56,10 @@ class InputAdapter:
     set on the estimator as fitted attributes (``n_features_in_``,
     ``input_shape_``...).
 
-    Class attributes: ``data_kinds`` (the kinds of data of DESIGN.md's input
-    conventions the adapter is made for, as the "Choosing an estimator"
-    page lists them; every adapter also takes plain 2-D float rows),
-    ``sparse`` (scipy CSR input accepted), ``three_d_array`` (3-D and 4-D
+    Class attributes: ``data_kinds`` (the kinds of data of the contract
+    page's "Input shapes" the adapter is made for, as the "Choosing an
+    estimator" page lists them; every adapter also takes plain 2-D float
+    rows), ``sparse`` (scipy CSR input accepted), ``three_d_array`` (3-D and 4-D
     arrays accepted) and ``rows_independent`` (each sample's output depends
     on that sample only, so prediction may run in batches padded to a block
     of rows; False for a graph).

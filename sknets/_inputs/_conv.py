@@ -1,6 +1,6 @@
 """Images and series for the convolutional (and later the sequence) families.
 
-Rules (DESIGN.md, "Input conventions"):
+Rules (the contract page, "Input shapes"):
 
 * a 4-D array is images ``(n_samples, channels, height, width)``;
 * a 3-D array is series ``(n_samples, channels, timepoints)`` for the

@@ -1,14 +1,122 @@
-"""A graph over the samples: node features plus an adjacency, never split or padded."""
+"""A graph over the samples: the graph, its batches of nodes and its adapter; never split."""
+
+import copy
 
 import numpy as np
 import scipy.sparse as sp
+import torch
 from sklearn.neighbors import kneighbors_graph
 from sklearn.utils.validation import check_array
 
-from .._training import Graph, GraphBatches
+from .._batches import StructuredRows, TensorBatches, _leaf_to_device, as_device_tensor, tree_map
 from ._base import TabularInput
 
 __all__ = ["Graph", "GraphInput"]
+
+
+class Graph(StructuredRows):
+    """Node features with their edges, as PyTorch Geometric takes them.
+
+    ``x`` is ``(n_nodes, n_features)``, ``edge_index`` the int64 ``(2,
+    n_edges)`` array of (source, target) node indices and ``edge_weight``
+    the ``(n_edges,)`` weights.  A graph network is called as
+    ``module(x, edge_index, edge_weight)`` and returns one output row per
+    node.
+    """
+
+    def __init__(self, x, edge_index, edge_weight):
+        self.x = x
+        self.edge_index = edge_index
+        self.edge_weight = edge_weight
+
+    @property
+    def shape(self):
+        return self.x.shape
+
+    @property
+    def n_nodes(self):
+        return self.x.shape[0]
+
+    def __len__(self):
+        return self.n_nodes
+
+    def feed(self, module, **kwargs):
+        return module(self.x, self.edge_index, self.edge_weight, **kwargs)
+
+    @property
+    def features(self):
+        return self.x
+
+    def to(self, device, non_blocking=False):
+        """The graph as tensors on ``device`` (edges stay int64), as ``Tensor.to``."""
+        return Graph(
+            *(
+                _leaf_to_device(value, device)
+                if isinstance(value, np.ndarray)
+                else value.to(device, non_blocking=non_blocking)
+                for value in (self.x, self.edge_index, self.edge_weight)
+            )
+        )
+
+    def __repr__(self):
+        return f"Graph(n_nodes={self.n_nodes}, n_edges={self.edge_index.shape[1]})"
+
+
+class NodeBatch(StructuredRows):
+    """The whole graph with the nodes of one batch: outputs are taken at ``nodes``."""
+
+    def __init__(self, graph, nodes):
+        self.graph = graph
+        self.nodes = nodes
+
+    def __len__(self):
+        return self.nodes.shape[0]
+
+    def feed(self, module, **kwargs):
+        # The network sees the whole graph; the batch is the nodes whose outputs count.
+        outputs = self.graph.feed(module, **kwargs)
+        return tree_map(lambda output: output[self.nodes], outputs)
+
+    @property
+    def features(self):
+        return self.graph.x[self.nodes]
+
+
+class GraphBatches(TensorBatches):
+    """One graph on the device; batches are sets of its nodes, never a cut graph."""
+
+    def __init__(self, graph, y=None, sample_weight=None, device="cpu"):
+        self.device = torch.device(device)
+        self.graph = self.X = graph.to(self.device)
+        self.y = None if y is None else as_device_tensor(y, self.device)
+        self.sample_weight = (
+            None if sample_weight is None else as_device_tensor(sample_weight, self.device)
+        )
+        self.nodes = torch.arange(graph.n_nodes, device=self.device)
+
+    on_host = False
+
+    def __len__(self):
+        return self.nodes.shape[0]
+
+    def take(self, index):
+        nodes = self.nodes[index]
+        y = None if self.y is None else self.y[nodes]
+        weight = None if self.sample_weight is None else self.sample_weight[nodes]
+        return self._batch(NodeBatch(self.graph, nodes), y, weight, nodes)
+
+    @property
+    def target(self):
+        return self.graph.x[self.nodes] if self.y is None else self.y[self.nodes]
+
+    @property
+    def weights(self):
+        return None if self.sample_weight is None else self.sample_weight[self.nodes]
+
+    def subset(self, index):
+        part = copy.copy(self)
+        part.nodes = self.nodes[torch.as_tensor(index, device=self.device)]
+        return part
 
 
 class GraphInput(TabularInput):

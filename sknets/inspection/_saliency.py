@@ -8,8 +8,8 @@ import torch
 from sklearn.utils.validation import check_is_fitted, check_random_state
 from torch import nn
 
+from .._batches import primary_output
 from .._inputs import ImageOrSeriesInput, TabularInput
-from .._training import primary_output
 from ..base import NeuralClassifier, NeuralRegressor
 
 __all__ = ["SALIENCY_METHODS", "saliency"]
@@ -156,7 +156,7 @@ def _check_estimator(est):
             "transformed X (pipe[:-1].transform(X))."
         )
     check_is_fitted(est)
-    adapter = est._input(est)
+    adapter = est._input_adapter()
     if not isinstance(adapter, TabularInput | ImageOrSeriesInput):
         what = (
             "token ids (integers have no gradient)"
@@ -167,10 +167,10 @@ def _check_estimator(est):
             f"saliency takes estimators fitted on float inputs (tabular, images or "
             f"series); {type(est).__name__} was fitted on {what}."
         )
-    if isinstance(est, NeuralClassifier) and est._target_type not in ("binary", "multiclass"):
+    if isinstance(est, NeuralClassifier) and est._output_kind not in ("binary", "multiclass"):
         raise ValueError(
             f"saliency explains binary and multiclass classifiers; {type(est).__name__} "
-            f"was fitted on {est._target_type} targets."
+            f"was fitted on {est._output_kind} targets."
         )
 
 
@@ -235,7 +235,7 @@ def _target_indices(est, target, inputs):
 def _attribute(attr, est, inputs, targets, method, conv_layer, **settings):
     module = est.module_
     device = est.device_
-    binary = isinstance(est, NeuralClassifier) and est._target_type == "binary"
+    binary = est._output_kind == "binary"
 
     def scores(x):
         outputs = primary_output(module(x))
@@ -255,12 +255,11 @@ def _attribute(attr, est, inputs, targets, method, conv_layer, **settings):
     # cuDNN computes a recurrent layer's backward pass in training mode only;
     # the network stays in evaluation mode (no dropout, batch-norm statistics).
     with (
-        est.net_.model_lock.reading(),
+        est._evaluation(),
         torch.random.fork_rng(devices=[]),
         torch.backends.cudnn.flags(enabled=False),
     ):
         torch.manual_seed(seed)
-        est.net_._set_training(False)
         for start in range(0, inputs.shape[0], _ROWS_PER_PASS):
             rows = torch.as_tensor(inputs[start : start + _ROWS_PER_PASS], device=device)
             if targets is None:

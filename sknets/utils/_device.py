@@ -1,8 +1,24 @@
-"""Resolution of the ``device`` parameter shared by every estimator."""
+"""Resolution of the ``device`` and ``dtype`` parameters shared by every estimator."""
 
+import numpy as np
 import torch
 
 __all__ = ["available_devices", "resolve_device"]
+
+# The floating-point types a network can train in, by every name ``dtype`` accepts.
+DTYPES = {
+    "float32": torch.float32,
+    "float64": torch.float64,
+    np.float32: torch.float32,
+    np.float64: torch.float64,
+    torch.float32: torch.float32,
+    torch.float64: torch.float64,
+}
+
+
+def numpy_dtype(dtype):
+    """The numpy scalar type of a floating torch dtype."""
+    return np.float64 if dtype == torch.float64 else np.float32
 
 
 def _mps_available():

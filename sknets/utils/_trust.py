@@ -45,8 +45,7 @@ def trusted_types():
         estimator = skops.io.load("model.skops", trusted=trusted_types())
     """
     from .. import networks, text
-    from .._inputs import DataSpec
-    from .._training import Graph
+    from .._inputs import DataSpec, Graph
     from .discovery import all_estimators
 
     classes = [cls for _, cls in all_estimators()]
