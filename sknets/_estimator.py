@@ -41,6 +41,7 @@ from ._prediction import forward_cost, forward_network, training_threads
 from ._resources import intra_op_threads, predict_batch_rows
 from ._rollback import keep_completed_epochs, roll_back, training_snapshot
 from ._training import NeuralNetCore
+from ._vocabulary import PeerSpellingsMixin, check_applicable_parameters, check_peer_values
 from .utils._device import DTYPES, numpy_dtype, resolve_device
 from .utils._random import seed_from_random_state, torch_random_scope
 
@@ -54,7 +55,7 @@ def _stochastic_solver(estimator):
     return True
 
 
-class NeuralEstimator(BaseEstimator, ABC):
+class NeuralEstimator(PeerSpellingsMixin, BaseEstimator, ABC):
     """Base class of every sknets estimator.
 
     A subclass declares
@@ -123,6 +124,11 @@ class NeuralEstimator(BaseEstimator, ABC):
     # training runs max_iter epochs unless early stopping follows the
     # family's validation loss (which such a family computes at fixed draws).
     _stochastic_loss = False
+    # The epoch count is the model's schedule, not a budget it may run out
+    # of (contrastive divergence, Surprise's 20 epochs of SGD): reaching
+    # max_iter says nothing, so no ConvergenceWarning unless early stopping
+    # was asked for (then a validation score still improving is news).
+    _max_iter_is_schedule = False
 
     @property
     def _trains_every_epoch(self):
@@ -218,6 +224,7 @@ class NeuralEstimator(BaseEstimator, ABC):
             self.device_ = torch.device(self.net_.device)
 
     def _validate_params(self):
+        check_peer_values(self)
         super()._validate_params()
         if self.early_stopping and self.validation_fraction == 0:
             raise ValueError(
@@ -354,6 +361,7 @@ class NeuralEstimator(BaseEstimator, ABC):
                 # A new network: what its batches cost is measured anew.
                 self._forward_costs = {}
                 spec = DataSpec(**adapter.sizes(X), n_outputs=getattr(self, "n_outputs_", None))
+                check_applicable_parameters(self, spec)
                 net = self._make_net(spec, device, dtype, batch_size, mean_weight)
                 # What rebuilds the networks when the estimator is loaded.
                 self._data_spec = spec.as_dict()
@@ -394,6 +402,7 @@ class NeuralEstimator(BaseEstimator, ABC):
         if (
             not incremental
             and not self._trains_every_epoch
+            and not (self._max_iter_is_schedule and not self.early_stopping)
             and not self._monitor.converged
             and self.max_iter == epochs
         ):

@@ -307,6 +307,9 @@ class CollaborativeFilteringRegressor(NeuralRegressor):
 
     _params = _RECOMMENDER_PARAMS
     _defaults = {"batch_size": 256, "max_iter": 20, "learning_rate_init": 0.001}
+    # Surprise's SVD is a schedule of 20 epochs, not a search for a
+    # minimum: its training error keeps falling while held-out error rises.
+    _max_iter_is_schedule = True
     _input = UserItemInput
     _net_class = RatingNet
 

@@ -2,10 +2,12 @@
 
 import importlib
 import inspect
+import warnings
 
 import numpy as np
 import pytest
 from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils._param_validation import InvalidParameterError
 from torch import nn
 
@@ -136,3 +138,34 @@ def test_network_arguments_come_from_given_then_the_data_then_the_parameters():
     }
     with pytest.raises(TypeError, match="MLP takes no argument"):
         network_arguments(sknets.networks.MLP, estimator, spec, width=3)
+
+
+@pytest.mark.parametrize(
+    "estimator, X",
+    [
+        (RBMTransformer(n_components=4, max_iter=2, random_state=0), "rows"),
+        (sknets.DBNTransformer(hidden_layer_sizes=(4,), max_iter=2, random_state=0), "rows"),
+        (sknets.CollaborativeFilteringRegressor(n_components=2, max_iter=2, random_state=0), "ids"),
+    ],
+    ids=lambda value: type(value).__name__ if not isinstance(value, str) else "",
+)
+def test_estimators_that_train_a_set_number_of_epochs_do_not_warn_at_max_iter(estimator, X):
+    rng = np.random.default_rng(0)
+    if X == "rows":
+        X, y = rng.random((30, 5)), None
+    else:
+        X, y = rng.integers(0, 5, (40, 2)), rng.random(40) * 4 + 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ConvergenceWarning)
+        estimator.fit(X, y)
+    assert estimator.n_iter_ == 2
+
+
+def test_a_parameter_for_another_kind_of_data_is_refused_by_fit(training_spy):
+    series = np.random.default_rng(0).random((12, 1, 16))
+    labels = np.arange(12) % 2
+    with pytest.raises(ValueError, match=r"small_input=False applies to images only.*series"):
+        sknets.ResNetClassifier(small_input=False, filters=(4,), n_blocks=1).fit(series, labels)
+    with pytest.raises(ValueError, match=r"embedding_dim=8 applies to tokens only.*series"):
+        sknets.LSTMClassifier(embedding_dim=8).fit(series, labels)
+    assert training_spy.calls == 0
