@@ -543,5 +543,4 @@ class GPTGenerator(NeuralGenerator):
     @classmethod
     def _get_test_params(cls):
         tiny = {"block_size": 8, "d_model": 16, "n_heads": 2, "n_layers": 1, "dim_feedforward": 64}
-        tiny["max_iter"] = 5
-        return {**tiny, "learning_rate_init": 0.01, "random_state": 0}
+        return {**tiny, "max_iter": 5, "learning_rate_init": 0.01, "random_state": 0}

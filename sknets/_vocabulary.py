@@ -189,7 +189,7 @@ TERMS = {
         "score subtracted from the seen classes at prediction", "Chao et al. 2016"
     ),
     "module": Term("a user's network (class or factory)", "skorch's module"),
-    "module_params": Term("arguments of the user's network", "skorch's module__ arguments"),
+    "module_params": Term("arguments of the user's network", "skorch's module routing"),
 }
 
 #: Names a user may bring from elsewhere, with the name used here and whose they are.
@@ -248,7 +248,6 @@ STRUCTURAL_ARGUMENTS = {
     "n_features": "features of one row",
     "n_outputs": "output units",
     "in_channels": "channels of one sample",
-    "out_channels": "channels a generator makes",
     "spatial_dims": "1 for series, 2 for images",
     "n_users": "distinct user ids",
     "n_items": "distinct item ids",

@@ -54,6 +54,11 @@ def test_networks_take_keyword_arguments_of_the_vocabulary(name, network, parame
     )
 
 
+def test_every_structural_argument_is_taken_by_a_network():
+    taken = {p.name for _, _, parameters in _network_classes() for p in parameters}
+    assert sorted(set(STRUCTURAL_ARGUMENTS) - taken) == []
+
+
 def _family_defaults(network):
     """Defaults of the estimators of the network's family (sknets/_x.py for networks/_x.py)."""
     family = network.__module__.rsplit(".", 1)[-1]
