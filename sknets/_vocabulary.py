@@ -213,15 +213,15 @@ PEER_SPELLINGS = {
     "hidden_dim": ("hidden_size", "common PyTorch code"),
     "latent_dim": ("n_components", "common VAE and GAN code"),
     "nz": ("n_components", "PyTorch's DCGAN example"),
-    "n_factors": ("n_components", "Surprise (and sknets before 0.1.0)"),
-    "layers": ("n_blocks", "torchvision's ResNet (and sknets before 0.1.0)"),
+    "n_factors": ("n_components", "Surprise and sknets before 0.1.0"),
+    "layers": ("n_blocks", "torchvision's ResNet and sknets before 0.1.0"),
     "base_filters": ("filters", "sknets before 0.1.0"),
     "series_filters": ("filters", "sknets before 0.1.0"),
     "series_kernel_size": ("kernel_size", "sknets before 0.1.0"),
     "kernel_sizes": ("kernel_size", "sknets before 0.1.0"),
     "blocks": ("filters and n_blocks", "sknets before 0.1.0"),
     "pooled_size": ("adaptive_pool_size", "sknets before 0.1.0"),
-    "width_multiplier": ("width_mult", "the MobileNetV2 paper (and sknets before 0.1.0)"),
+    "width_multiplier": ("width_mult", "the MobileNetV2 paper and sknets before 0.1.0"),
     "last_channels": ("last_channel", "sknets before 0.1.0"),
     "layer": ("conv", "sknets before 0.1.0"),
     "sampling_steps": ("n_sampling_steps", "sknets before 0.1.0"),
@@ -275,7 +275,7 @@ def peer_spelling_message(estimator_name, name):
         return None
     ours, whose = PEER_SPELLINGS[name]
     return (
-        f"{estimator_name} has no parameter {name!r} ({whose}'s name): "
+        f"{estimator_name} has no parameter {name!r} (the name in {whose}): "
         f"sknets calls it {ours}. See the names table of the contract page."
     )
 
@@ -310,8 +310,8 @@ def check_peer_values(estimator):
     """Refuse values that are right under a peer's meaning of one of our names.
 
     ``learning_rate`` is a schedule here, as in scikit-learn's MLPs; in
-    BernoulliRBM, SGDClassifier's ``eta0`` docs and Keras it is the rate,
-    so a number there is the rate meant for ``learning_rate_init``.
+    scikit-learn's BernoulliRBM and in Keras it is the rate, so a number
+    there is the rate meant for ``learning_rate_init``.
     """
     value = getattr(estimator, "learning_rate", None)
     if isinstance(value, Real) and not isinstance(value, bool):

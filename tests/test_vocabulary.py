@@ -109,7 +109,8 @@ def test_terms_have_distinct_meanings():
 
 
 def test_a_peers_name_gets_a_pointed_error_in_the_constructor_and_set_params():
-    with pytest.raises(TypeError, match=r"'n_iter'.*BernoulliRBM.*sknets calls it max_iter"):
+    pointed = r"'n_iter' \(the name in scikit-learn's BernoulliRBM\): sknets calls it max_iter"
+    with pytest.raises(TypeError, match=pointed):
         RBMTransformer(n_iter=10)
     with pytest.raises(TypeError, match="sknets calls it n_components"):
         sknets.CollaborativeFilteringRegressor(n_factors=10)
