@@ -339,20 +339,16 @@ def _write_names_tables(app):
     from sknets._vocabulary import PEER_SPELLINGS, TERMS, parameter_users
     from sknets.utils import all_estimators
 
-    n_estimators = len(all_estimators()) + 1  # and TextTokenizer
+    networks = {name for name, _ in all_estimators()}  # all but TextTokenizer
     users = parameter_users()
     rows = []
     for name, term in TERMS.items():
-        by_default = users[name]
-        count = sum(len(names) for names in by_default.values())
-        groups = sorted(by_default.items(), key=lambda item: -len(item[1]))
-        if count >= n_estimators - 1 and len(groups[0][1]) > 1:
-            # A shared parameter: its usual default, then the estimators that change it.
-            cells = [f"all ({groups[0][0]})"] + [
-                f"{', '.join(names)} ({default})" for default, names in groups[1:]
-            ]
-        else:
-            cells = [f"{', '.join(names)} ({default})" for default, names in groups]
+        groups = sorted(users[name].items(), key=lambda item: -len(item[1]))
+        cells = [f"{', '.join(names)} ({default})" for default, names in groups]
+        if networks <= {user for _, names in groups for user in names}:
+            # A shared parameter: the estimators that change its default, then the rest.
+            usual = groups[0][0]
+            cells = cells[1:] + [f"every {'other ' if cells[1:] else ''}estimator ({usual})"]
         rows.append([f"``{name}``", term.meaning, term.origin, "; ".join(cells)])
     lines = _list_table(
         "sknets._vocabulary.TERMS and the estimators' signatures",
