@@ -27,7 +27,7 @@ from sklearn.utils._param_validation import Interval
 from torch import nn
 
 from sknets import ModuleClassifier
-from sknets.base import NeuralNetCore, NeuralTransformer, Param
+from sknets.base import NeuralNetCore, NeuralTransformer, Param, build_network
 
 
 # --- 1. bring your own network ------------------------------------------------
@@ -68,7 +68,9 @@ class DenoisingNet(NeuralNetCore):
 
 
 class Autoencoder(nn.Module):
-    def __init__(self, n_features, n_components, hidden_size):
+    # Keyword arguments named as the estimator's parameters and the data's
+    # sizes, so that build_network fills them.
+    def __init__(self, *, n_features, n_components, hidden_size):
         super().__init__()
         self.encoder = nn.Sequential(
             nn.Linear(n_features, hidden_size), nn.ReLU(), nn.Linear(hidden_size, n_components)
@@ -132,7 +134,7 @@ class DenoisingAutoencoder(NeuralTransformer):
     _has_inverse_transform = True
 
     def _build_module(self, spec):  # spec: what the training data determined
-        return Autoencoder(spec.n_features, self.n_components, self.hidden_size)
+        return build_network(Autoencoder, self, spec)
 
     def _make_criterion(self):
         return SquaredError()

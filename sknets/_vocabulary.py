@@ -402,7 +402,39 @@ def network_arguments(network_class, estimator, spec, **given):
 
 
 def build_network(network_class, estimator, spec, **given):
-    """``network_class`` built from the estimator's parameters and the data's sizes."""
+    """``network_class`` built from the estimator's parameters and the data's sizes.
+
+    What ``_build_module(spec)`` returns in most estimators: the network's
+    keyword-only arguments are named as the estimator's parameters (and
+    the :class:`~sknets.base.DataSpec`'s sizes), so none is passed by hand.
+
+    Parameters
+    ----------
+    network_class : type of torch.nn.Module
+        A network whose constructor takes keyword arguments.
+    estimator : NeuralEstimator
+        The estimator whose parameters fill the arguments of the same names.
+    spec : DataSpec or None
+        The sizes the training data determined (``n_features``,
+        ``n_outputs``, ``in_channels``...), which win over parameters.
+    **given
+        Arguments the estimator computes itself; they win over both.
+
+    Returns
+    -------
+    network : torch.nn.Module
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sknets import MLPClassifier
+    >>> from sknets.base import DataSpec, build_network
+    >>> from sknets.networks import MLP
+    >>> spec = DataSpec(sample_shape=(4,), n_features=4, n_outputs=3)
+    >>> net = build_network(MLP, MLPClassifier(hidden_layer_sizes=[8]), spec)
+    >>> net.linear_layers()[0].out_features, net(torch.zeros(2, 4)).shape
+    (8, torch.Size([2, 3]))
+    """
     return network_class(**network_arguments(network_class, estimator, spec, **given))
 
 

@@ -8,7 +8,8 @@ their kind means: :class:`NeuralClassifier` and :class:`NeuralRegressor`
 (targets, loss, predict), :class:`NeuralTransformer` (``transform``,
 feature names, ``set_output``) and :class:`NeuralGenerator` (``sample``,
 ``score_samples``).  An architecture adds its parameters (``_params``) and
-``_build_module(spec)``; its ``__init__``, parameter checks and the
+``_build_module(spec)`` (usually :func:`build_network`, which names the
+network's arguments as the parameters); its ``__init__``, parameter checks and the
 Parameters section of its docstring are generated from ``_params``
 (:mod:`sknets._params`).
 
@@ -39,8 +40,10 @@ from ._regressor import NeuralRegressor
 from ._training import NeuralNetCore
 from ._unsupervised import NeuralGenerator, NeuralTransformer
 
-# Not public, but its ``__module__`` is this one too, so it is found here.
+# _UnsupervisedEstimator is not public, but its ``__module__`` is this one
+# too, so it is found here.
 from ._unsupervised import _UnsupervisedEstimator as _UnsupervisedEstimator
+from ._vocabulary import build_network
 
 # Everything a new estimator is written with: the kinds, the training net
 # to subclass for an own step, parameter declarations and input adapters.
@@ -67,4 +70,5 @@ __all__ = [
     "SeriesInput",
     "TabularInput",
     "TokenInput",
+    "build_network",
 ]
