@@ -162,13 +162,17 @@ def top_items(estimator, user_ids, n, exclude_seen):
     seen = estimator.net_.seen_pairs
     # Unknown users (index len(users)) have seen nothing.
     seen = sp.vstack([seen, sp.csr_matrix((1, len(items)), dtype=bool)]).tocsr()[user_index]
-    unseen = len(items) - (seen.getnnz(axis=1) if exclude_seen else 0)
-    if n > np.min(unseen, initial=len(items)):
+    fewest_unseen = int(
+        np.min(len(items) - (seen.getnnz(axis=1) if exclude_seen else 0), initial=len(items))
+    )
+    if n > fewest_unseen:
         raise ValueError(
-            f"recommend was asked for n={n} items, but {int(np.min(unseen))} items are "
+            f"recommend was asked for n={n} items, but {fewest_unseen} items are "
             f"left to recommend to some of these users ({len(items)} items known"
             f"{', less the ones each user rated' if exclude_seen else ''})."
         )
+    if not len(user_index):
+        return np.empty((0, n), dtype=items.dtype)
     grid = np.stack(np.meshgrid(user_index, np.arange(len(items)), indexing="ij"), axis=-1)
     scores = estimator._forward_network(grid.reshape(-1, 2))[0].numpy().reshape(grid.shape[:2])
     if exclude_seen:

@@ -16,6 +16,8 @@ from sknets import (
     AutoencoderTransformer,
     CNNClassifier,
     FCNClassifier,
+    GNNClassifier,
+    GNNRegressor,
     LeNetClassifier,
     LSTMClassifier,
     LSTMRegressor,
@@ -237,6 +239,18 @@ def test_regressor_targets_and_token_ids_are_checked():
     text = LSTMClassifier(vocab_size=10, hidden_size=4, **_TINY).fit(tokens, tokens[:, 0] > 5)
     with pytest.raises(ValueError, match="token ids"):
         saliency(text, tokens)
+
+
+@pytest.mark.parametrize("cls", [GNNClassifier, GNNRegressor])
+def test_graph_estimators_are_refused_with_the_documented_message(cls):
+    pytest.importorskip("torch_geometric")
+    X = np.random.default_rng(0).normal(size=(20, 3)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(int) if cls is GNNClassifier else X[:, 0]
+    graph = cls(hidden_layer_sizes=(4,), **_TINY).fit(X, y)
+    with pytest.raises(ValueError, match="float inputs .* was fitted on graph"):
+        saliency(graph, X)
+    with pytest.raises(ValueError, match="was fitted on graph"):
+        SaliencyDisplay.from_estimator(graph, X[:2])
 
 
 def test_missing_captum_names_the_extra(block_tabular, monkeypatch):

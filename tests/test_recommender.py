@@ -111,6 +111,28 @@ def test_recommend_integer_ids_and_bad_requests(device):
         model.recommend([100], n=5, exclude_seen=False)
     with pytest.raises(ValueError, match="1-D"):
         model.recommend([[100, 101]], n=1)
+    empty = model.recommend([], n=2, exclude_seen=False)
+    assert empty.shape == (0, 2) and empty.dtype == np.int64
+    with pytest.raises(ValueError, match="n=5 items, but 4 items are left"):
+        model.recommend([], n=5)
+
+
+def test_missing_and_mistyped_ids_are_refused_in_every_call(device, training_spy):
+    X = np.array([[1, 10], [2, 11], [1, 11], [3, 10]])
+    model = _fit(device, X, np.array([1.0, 2.0, 3.0, 4.0]), max_iter=2)
+    calls = training_spy.calls
+    for missing, shown in [(None, "None"), (pd.NA, "<NA>"), (np.nan, "nan")]:
+        message = rf"missing one \({shown}\) in row 1, column 0 \(user\)"
+        bad = np.array([[1, 10], [missing, 11]], dtype=object)
+        with pytest.raises(ValueError, match=message):
+            model.predict(bad)
+        with pytest.raises(ValueError, match=message):
+            model.partial_fit(bad, [1.0, 2.0])
+        with pytest.raises(ValueError, match=message):
+            CollaborativeFilteringRegressor(device=device).fit(bad, [1.0, 2.0])
+    with pytest.raises(ValueError, match="fitted on int64 ids in column 0"):
+        model.predict(np.array([["a", 10]], dtype=object))
+    assert training_spy.calls == calls
 
 
 def test_grid_search_over_n_components_and_pipeline(ratings, device):

@@ -5,6 +5,7 @@ only up to 2**24, so ids above it would collide.
 """
 
 import numpy as np
+import pandas as pd
 from sklearn.utils.validation import _check_feature_names, check_array
 
 from ._base import InputAdapter
@@ -79,6 +80,7 @@ class IdInput(InputAdapter):
     column_names = None
 
     def _validated(self, X, y, *, reset, y_numeric):
+        self._check_no_missing_ids(X)
         X, y = self._validate_data(X, y, y_numeric=y_numeric, reset=reset, dtype=None)
         if self.n_columns is not None and X.shape[1] != self.n_columns:
             raise ValueError(
@@ -86,6 +88,25 @@ class IdInput(InputAdapter):
                 f"but X has {X.shape[1]} columns."
             )
         return X, y
+
+    def _check_no_missing_ids(self, X):
+        """Refuse None and pd.NA ids, before scikit-learn's checks (which pd.NA breaks).
+
+        scikit-learn names NaN in numeric columns itself; an object column
+        may hold None or pd.NA, which no id can stand for.
+        """
+        values = np.asarray(X)
+        if values.dtype != object or values.ndim != 2:
+            return
+        missing = pd.isna(values)
+        if missing.any():
+            row, j = np.argwhere(missing)[0]
+            names = self.column_names or ()
+            column = f" ({names[j]})" if j < len(names) else ""
+            raise ValueError(
+                f"{self.name} takes an id in every cell, but X has a missing one "
+                f"({values[row, j]!r}) in row {row}, column {j}{column}."
+            )
 
     def validate(self, X, y=None, *, reset, dtype, y_numeric=False):
         X, y = self._validated(X, y, reset=reset, y_numeric=y_numeric)
@@ -108,7 +129,13 @@ class IdInput(InputAdapter):
         for j, known in enumerate(self.estimator.categories_):
             column = X[:, j]
             if column.dtype == object and known.dtype != object:
-                column = column.astype(known.dtype)
+                try:
+                    column = column.astype(known.dtype)
+                except (TypeError, ValueError):
+                    raise ValueError(
+                        f"{self.name} was fitted on {known.dtype} ids in column {j}; X has "
+                        f"ids of another type there: {column[:3].tolist()}..."
+                    ) from None
             index = np.searchsorted(known, column)
             clipped = np.minimum(index, len(known) - 1)
             columns.append(np.where(known[clipped] == column, index, len(known)))

@@ -9,7 +9,6 @@ from sklearn.utils.validation import check_is_fitted, check_random_state
 from torch import nn
 
 from .._batches import primary_output
-from .._inputs import ImageOrSeriesInput, TabularInput
 from ..base import NeuralClassifier, NeuralRegressor
 
 __all__ = ["SALIENCY_METHODS", "saliency"]
@@ -156,12 +155,14 @@ def _check_estimator(est):
             "transformed X (pipe[:-1].transform(X))."
         )
     check_is_fitted(est)
-    adapter = est._input_adapter()
-    if not isinstance(adapter, TabularInput | ImageOrSeriesInput):
+    # By the kinds of data the adapter declares, not its class: a graph's
+    # adapter reads rows of node features too, but X alone is no graph.
+    kinds = set(est._input_adapter().data_kinds)
+    if not kinds <= {"tabular", "images", "series"}:
         what = (
             "token ids (integers have no gradient)"
-            if getattr(est, "vocab_size", None) is not None
-            else f"inputs of kind {type(adapter).__name__}"
+            if "tokens" in kinds
+            else " and ".join(sorted(kinds))
         )
         raise ValueError(
             f"saliency takes estimators fitted on float inputs (tabular, images or "
