@@ -134,6 +134,8 @@ class TextTokenizer(
             The fitted tokenizer.
         """
         self._validate_params()
+        if self.level == "word":
+            self._check_token_pattern()
         documents = [self._tokens(text) for text in self._texts(X)]
         document_frequency = Counter(token for tokens in documents for token in set(tokens))
         count = Counter(token for tokens in documents for token in tokens)
@@ -216,6 +218,27 @@ class TextTokenizer(
         return tags
 
     # ----------------------------------------------------------- helpers
+    def _check_token_pattern(self):
+        try:
+            pattern = re.compile(self.token_pattern)
+        except re.error as error:
+            raise ValueError(
+                f"token_pattern={self.token_pattern!r} is not a regular expression: {error}."
+            ) from None
+        if pattern.fullmatch(""):
+            # re.findall would return one empty token per position: every
+            # text the same id repeated, and nothing learnt from it.
+            raise ValueError(
+                f"token_pattern={self.token_pattern!r} matches the empty string, so every "
+                "text would become a run of empty tokens; give a pattern that matches one "
+                r"token, such as the default r'(?u)\w+|[^\w\s]'."
+            )
+        if pattern.groups > 1:
+            raise ValueError(
+                f"token_pattern={self.token_pattern!r} has {pattern.groups} capturing groups; "
+                "use at most one (the token), as scikit-learn's CountVectorizer."
+            )
+
     def _texts(self, X):
         return check_texts(X, type(self).__name__)
 

@@ -144,3 +144,20 @@ def test_sklearn_api_checks_on_text():
         TextTokenizer().transform(TEXTS)
     assert clone(tokenizer).get_params() == tokenizer.get_params()
     assert tokenizer.set_params(max_len=3) is tokenizer and tokenizer.max_len == 3
+
+
+@pytest.mark.parametrize(
+    "pattern, message",
+    [
+        ("", "matches the empty string"),
+        (r"\w*", "matches the empty string"),
+        ("(", "is not a regular expression"),
+        (r"(a)(b)", "2 capturing groups"),
+    ],
+)
+def test_a_token_pattern_that_cannot_find_tokens_is_refused(pattern, message):
+    texts = ["the cat", "a dog"]
+    with pytest.raises(ValueError, match=message):
+        TextTokenizer(token_pattern=pattern).fit(texts)
+    # a character tokenizer has no pattern to check
+    assert TextTokenizer(level="char", token_pattern=pattern).fit(texts).vocabulary_
