@@ -161,6 +161,7 @@ def test_isolated_nodes():
         (np.ones((10, 9)), r"expected shape \(10, 10\), got \(10, 9\)"),
         (sp.eye(11, format="csr"), r"expected shape \(10, 10\), got \(11, 11\)"),
         (np.array([[0, 1], [2, 10]]), "node indices"),
+        (np.ones((2, 2)), r"neither the \(10, 10\) matrix of X's rows nor an edge list"),
         (-np.eye(10), "negative edge weights"),
         (np.full((10, 10), np.nan), "NaN"),
     ],

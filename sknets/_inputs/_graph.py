@@ -158,6 +158,14 @@ class GraphInput(TabularInput):
         if not sp.issparse(adjacency):
             adjacency = check_array(adjacency, ensure_2d=True, dtype="numeric")
             if adjacency.shape[1] == 2 and adjacency.shape != (n_nodes, n_nodes):
+                if not np.issubdtype(adjacency.dtype, np.integer):
+                    # Floats in two columns are far likelier a mis-sized
+                    # adjacency matrix than node indices.
+                    raise ValueError(
+                        f"adjacency of shape {adjacency.shape} is neither the ({n_nodes}, "
+                        f"{n_nodes}) matrix of X's rows nor an edge list: an edge list holds "
+                        f"integer node indices, and this one holds {adjacency.dtype} values."
+                    )
                 return self._edge_list(adjacency, n_nodes)
             adjacency = sp.csr_matrix(adjacency)
         if adjacency.shape != (n_nodes, n_nodes):
