@@ -1,5 +1,6 @@
 """Bring your own network: any ``torch.nn.Module`` as a scikit-learn estimator."""
 
+import torch
 from sklearn.utils._param_validation import InvalidParameterError
 from torch import nn
 
@@ -19,8 +20,11 @@ _MODULE_PARAMS = (
         a module, called at fit time as ``module(n_features=...,
         n_outputs=..., **module_params)`` (the keyword names of the networks
         in :mod:`sknets.networks`). Required: fitting with None raises an
-        InvalidParameterError (a ValueError) before any training. May be passed by position, as
-        skorch's ``NeuralNet(module)``.""",
+        InvalidParameterError (a ValueError) before any training, as does a
+        module instance (a fresh network is built for each fit, from the
+        data's sizes). May be passed by position, as skorch's
+        ``NeuralNet(module)``. Its output on a batch must be ``(batch,
+        n_outputs)``, checked on two rows before training.""",
         [None, callable],
         positional=True,
     ),
@@ -52,6 +56,16 @@ class _ModuleMixin:
                 f"{name} needs module: a torch.nn.Module class (or a function returning "
                 "a module) called as module(n_features=..., n_outputs=..., **module_params)."
             )
+        if isinstance(self.module, nn.Module):
+            # A built network has sizes fixed before the data are seen, and
+            # clone (GridSearchCV, cross_val_score) would share or copy it.
+            raise InvalidParameterError(
+                f"The 'module' parameter of {name} must be a torch.nn.Module class (or a "
+                f"function returning a module), not an instance: {name} builds a fresh "
+                "network for each fit as module(n_features=..., n_outputs=..., "
+                f"**module_params). Pass module={type(self.module).__name__} and its other "
+                "arguments in module_params."
+            )
         reserved = {"n_features", "n_outputs"} & set(self.module_params or {})
         if reserved:
             raise InvalidParameterError(
@@ -68,7 +82,34 @@ class _ModuleMixin:
                 f"module returned {type(network).__name__}, not a torch.nn.Module; "
                 f"{type(self).__name__} needs a module class or a function returning one."
             )
+        self._check_output_width(network, spec)
         return network
+
+    def _check_output_width(self, network, spec):
+        """Refuse a network whose output is not ``(batch, n_outputs)``, before training.
+
+        Found otherwise inside the loss (a shape error of torch's), or not
+        at all: a regressor's extra columns would be predicted silently.
+        """
+        training = network.training
+        network.eval()  # two rows of zeros must not move batch-norm statistics
+        try:
+            with torch.no_grad():
+                output = network(torch.zeros(2, spec.n_features))
+        finally:
+            network.train(training)
+        if isinstance(output, tuple | list):
+            output = output[0]
+        elif isinstance(output, dict):
+            output = next(iter(output.values()))
+        shape = tuple(getattr(output, "shape", ()))
+        if shape != (2, spec.n_outputs):
+            raise ValueError(
+                f"{type(self).__name__}: the module returned outputs of shape {shape} for a "
+                f"batch of 2 rows, but the targets need (2, {spec.n_outputs}): one column per "
+                "output unit (n_outputs_). Size the last layer with the n_outputs argument "
+                "the module is called with."
+            )
 
     @classmethod
     def _get_test_params(cls):

@@ -118,6 +118,18 @@ def test_bad_modules_are_refused_before_training(iris, training_spy):
         ModuleClassifier(lambda n_features, n_outputs: "not a module").fit(X, y)
     with pytest.raises(TypeError, match="unexpected keyword argument 'width'"):
         ModuleClassifier(SmallNet, module_params={"width": 3}).fit(X, y)
+    with pytest.raises(InvalidParameterError, match="not an instance.*module=SmallNet"):
+        ModuleClassifier(SmallNet(n_features=4, n_outputs=3)).fit(X, y)
+    with pytest.raises(ValueError, match=r"shape \(2, 4\).*need \(2, 3\)"):
+        ModuleClassifier(lambda n_features, n_outputs: SmallNet(n_features, 4)).fit(X, y)
+    assert training_spy.calls == 0
+
+
+def test_a_regressor_module_with_extra_outputs_is_refused(training_spy):
+    X, y = make_regression(n_samples=40, n_features=3, random_state=0)
+    wide = ModuleRegressor(lambda n_features, n_outputs: SmallNet(n_features, 4))
+    with pytest.raises(ValueError, match=r"shape \(2, 4\).*need \(2, 1\)"):
+        wide.fit(X, y)
     assert training_spy.calls == 0
 
 
