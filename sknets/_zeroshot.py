@@ -161,13 +161,16 @@ class ZeroShotClassifier(NeuralClassifier):
     >>> X = np.vstack([rng.normal(table.loc[label], 0.1, (20, 3)) for label in "a b c".split()])
     >>> y = np.repeat(["a", "b", "c"], 20)
     >>> clf = ZeroShotClassifier(class_attributes=table, hidden_layer_sizes=(),
-    ...                          max_iter=200, random_state=0, device="cpu").fit(X, y)
+    ...                          learning_rate_init=0.01, max_iter=200, random_state=0,
+    ...                          device="cpu").fit(X, y)
     >>> clf.classes_.tolist()
     ['a', 'ab', 'b', 'c']
+    >>> clf.score(X, y)  # the seen classes, learnt
+    1.0
     >>> clf.predict_proba(X[:1]).shape
     (1, 4)
-    >>> clf.predict([[1.0, 1.0, 0.0]])  # never in y: recognised by its attributes
-    array(['ab'], dtype=object)
+    >>> clf.predict([[1.0, 1.0, 0.0], [1.0, 0.0, 0.0]])  # "ab" never in y: its attributes
+    array(['ab', 'a'], dtype=object)
     """
 
     _params = _ZERO_SHOT_PARAMS
