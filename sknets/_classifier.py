@@ -240,8 +240,8 @@ class NeuralClassifier(ClassifierMixin, NeuralEstimator):
             Log-probabilities in the order of ``classes_``; for
             multiclass-multioutput targets a list with one array per task.
         """
-        logits = primary_output(self._forward(X)).to(torch.float64)
-        return self._targets.log_proba(logits)
+        logits = self._finite_outputs(primary_output(self._forward(X)))
+        return self._targets.log_proba(logits.to(torch.float64))
 
     def predict(self, X):
         """Predicted class labels (a 0/1 matrix for multilabel targets).
@@ -257,7 +257,7 @@ class NeuralClassifier(ClassifierMixin, NeuralEstimator):
             Labels taken from ``classes_``; for multiclass-multioutput
             targets one column per task.
         """
-        logits = primary_output(self._forward(X))
+        logits = self._finite_outputs(primary_output(self._forward(X)))
         return self._targets.predict(logits)
 
     def score(self, X, y, sample_weight=None):

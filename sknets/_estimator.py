@@ -544,6 +544,24 @@ class NeuralEstimator(PeerSpellingsMixin, BaseEstimator, ABC):
         X, adapter = self._validated_input(X, **input_arguments)
         return self._forward_network(X, call, rows_independent=adapter.rows_independent)
 
+    def _finite_outputs(self, outputs):
+        """``outputs`` (predictions' logits or values), refused where not finite.
+
+        Finite inputs can still overflow float32 inside a network (one value
+        of 1e30 through attention's softmax gives NaN); a prediction made of
+        them would be a silent wrong answer.
+        """
+        bad = ~torch.isfinite(outputs).reshape(len(outputs), -1).all(dim=1)
+        if bad.any():
+            rows = torch.nonzero(bad).ravel()[:5].tolist()
+            dtype = np.dtype(self._fitted_dtype).name
+            raise ValueError(
+                f"{type(self).__name__} computed non-finite outputs for {int(bad.sum())} "
+                f"row(s) of X (rows {rows}...): values in them overflow the network's "
+                f"{dtype} arithmetic. Scale X (e.g. with StandardScaler)."
+            )
+        return outputs
+
     def _forward_network(self, X, call=None, *, rows_independent=True):
         """``_forward`` on X already in the network's layout (numpy, tensors or a nest)."""
         return forward_network(self, X, call, rows_independent=rows_independent)

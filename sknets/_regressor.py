@@ -118,7 +118,7 @@ class NeuralRegressor(RegressorMixin, NeuralEstimator):
         y : ndarray of shape (n_samples,) or (n_samples, n_targets)
             Predictions; 1-D when the model has a single target.
         """
-        prediction = primary_output(self._forward(X)).to(torch.float64)
+        prediction = self._finite_outputs(primary_output(self._forward(X))).to(torch.float64)
         if self._log_link:
             prediction = torch.exp(prediction)
         prediction = prediction.numpy()

@@ -13,7 +13,14 @@ import scipy.sparse as sp
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 
-from sknets import CNNClassifier, CNNRegressor, MLPClassifier, ResNetClassifier
+from sknets import (
+    CNNClassifier,
+    CNNRegressor,
+    MLPClassifier,
+    ResNetClassifier,
+    TransformerClassifier,
+    TransformerRegressor,
+)
 from sknets.exceptions import NonFiniteLossError
 from sknets.utils import all_estimators
 
@@ -171,6 +178,23 @@ def test_a_fit_that_does_not_learn_warns(estimator):
     y = np.arange(60) % 2
     with pytest.warns(ConvergenceWarning, match="did not learn"):
         estimator.set_params(max_iter=5).fit(X, y)
+
+
+@pytest.mark.parametrize("cls", [TransformerClassifier, TransformerRegressor])
+def test_an_input_that_overflows_the_network_is_refused_at_predict(cls):
+    # 1e30 is finite, but attention's softmax of it is NaN: no silent NaN predictions.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(30, 1, 12)).astype(np.float32)
+    small = {"d_model": 8, "n_heads": 2, "n_layers": 1, "dim_feedforward": 16}
+    estimator = cls(**small, max_iter=2, random_state=0, device="cpu").fit(X, np.arange(30) % 2)
+    huge = X.copy()
+    huge[3, 0, 4] = 1e30
+    methods = ["predict", "predict_proba"] if cls is TransformerClassifier else ["predict"]
+    refused = r"non-finite outputs for 1 row\(s\) of X \(rows \[3\]"
+    for method in methods:
+        with pytest.raises(ValueError, match=refused):
+            getattr(estimator, method)(huge)
+    assert np.isfinite(estimator.predict(X)).all()
 
 
 def test_a_fit_that_learns_does_not_warn_it_did_not(digits):
