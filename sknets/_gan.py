@@ -45,7 +45,16 @@ class _ScaledInput:
         raw_shape = X.shape if hasattr(X, "shape") else np.asarray(X, dtype=object).shape
         X, y = super().validate(X, y, reset=reset, dtype=dtype, y_numeric=y_numeric)
         if reset:
-            shift, scale = self.statistics(X)
+            # In float64: the squares of float32 values above ~1e19 overflow,
+            # and a scale of inf would turn every sample into inf or NaN.
+            with np.errstate(over="ignore"):  # refused just below, with a message
+                shift, scale = self.statistics(X.astype(np.float64))
+            if not (np.isfinite(shift).all() and np.isfinite(scale).all()):
+                raise ValueError(
+                    f"{self.name} standardises X, but its values are too large to standardise "
+                    f"(the largest magnitude is {float(np.abs(X).max()):.3g}). Scale X first."
+                )
+            shift, scale = np.asarray(shift, X.dtype), np.asarray(scale, X.dtype)
             self.estimator._data_scaling = (shift, scale, tuple(raw_shape[1:]))
         shift, scale, _ = self.estimator._data_scaling
         X = ((X - shift) / scale).astype(X.dtype, copy=False)
@@ -68,7 +77,7 @@ class _ScaledRows(_ScaledInput, TabularInput):
     def statistics(X):
         mean, std = X.mean(axis=0), X.std(axis=0)
         constant = std <= 1e-6 * np.maximum(1.0, np.abs(mean))
-        return mean, np.where(constant, 1.0, std).astype(X.dtype)
+        return mean, np.where(constant, 1.0, std)
 
 
 class _ScaledImages(_ScaledInput, ImageInput):
@@ -76,7 +85,7 @@ class _ScaledImages(_ScaledInput, ImageInput):
     def statistics(X):
         low, high = X.min(), X.max()
         half_range = (high - low) / 2
-        return (high + low) / 2, half_range if half_range > 0 else X.dtype.type(1.0)
+        return (high + low) / 2, half_range if half_range > 0 else 1.0
 
 
 def generator_input(estimator):

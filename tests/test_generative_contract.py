@@ -210,3 +210,17 @@ def test_hidden_layer_sizes_acts_where_the_network_uses_it(cls):
     else:
         with pytest.raises(ValueError, match="hidden_layer_sizes=.* applies to tabular only"):
             check_applicable_parameters(images, _spec(images, X))
+
+
+@pytest.mark.parametrize("cls", [GANGenerator, DiffusionGenerator])
+def test_one_huge_value_leaves_samples_finite_and_a_larger_one_is_refused(cls):
+    # Standardising in float32 squared 1e30 to inf: every sample came out inf.
+    X = np.random.default_rng(0).normal(size=(100, 2)).astype(np.float32)
+    X[5, 0] = 1e30
+    small = {"n_timesteps": 20} if cls is DiffusionGenerator else {}
+    fitted = cls(**small, max_iter=1, random_state=0, device="cpu").fit(X)
+    assert np.isfinite(fitted.sample(5, random_state=0)).all()
+    X = X.astype(np.float64)
+    X[5, 0] = 1e200
+    with pytest.raises(ValueError, match="too large to standardise.*1e\\+200"):
+        cls(**small, max_iter=1, dtype="float64", device="cpu").fit(X)
