@@ -90,7 +90,9 @@ _UNLABELLED_LABEL_PARAM = Param(
     "int, str or None",
     """
     The label of y that marks an unlabelled node (-1, as in
-    :mod:`sklearn.semi_supervised`); None makes every label a class.""",
+    :mod:`sklearn.semi_supervised`); None makes every label a class.
+    String labels mark theirs with a string (``"-1"``): a number's text
+    among them is refused rather than read as a class.""",
     [Integral, str, None],
 )
 
@@ -213,8 +215,9 @@ class _GNN:
         adjacency : array-like or sparse matrix of shape (n_samples, n_samples) \
 or int array of shape (n_edges, 2), default=None
             The graph: a (weighted) adjacency matrix, whose entry ``[i, j]``
-            carries node i's messages to node j, or a list of ``(i, j)``
-            edges; None builds the symmetric k-nearest-neighbour graph of X
+            carries node i's messages to node j, a list of ``(i, j)``
+            edges, or a networkx graph whose nodes are the rows of X (0 to
+            n - 1); None builds the symmetric k-nearest-neighbour graph of X
             (``n_neighbors``). Edge weights must be non-negative.
         sensitive_features : array-like of shape (n_samples,), default=None
             The group of each node, for GNNClassifier's ``fairness_penalty``
@@ -360,7 +363,17 @@ class GNNClassifier(_GNN, NeuralClassifier):
     _params = (*_GNN_PARAMS, _UNLABELLED_LABEL_PARAM)
 
     def _unlabelled(self, y):
-        return (np.asarray(y) == self.unlabelled_label).reshape(len(y), -1).all(axis=1)
+        y, marker = np.asarray(y), self.unlabelled_label
+        if marker is not None and not isinstance(marker, str) and y.dtype.kind in "OUS":
+            # "-1" among string labels is the marker written as text, not a class.
+            if (y == str(marker)).any():
+                raise ValueError(
+                    f"y holds string labels, among them {str(marker)!r}, but "
+                    f"unlabelled_label={marker!r} is a number, so {str(marker)!r} would be "
+                    f"a class: set unlabelled_label={str(marker)!r} to mark the unlabelled "
+                    "nodes (or None if it is a class)."
+                )
+        return (y == marker).reshape(len(y), -1).all(axis=1)
 
     @classmethod
     def _get_test_params(cls):

@@ -205,3 +205,28 @@ def test_n_heads_is_refused_without_attention(training_spy):
         GNNClassifier(conv="sage", n_heads=2).fit(X, y)
     assert training_spy.calls == 0
     GNNClassifier(**FAST, conv="gat", n_heads=2, device="cpu").fit(X, y)
+
+
+def test_a_networkx_graph_is_taken_as_adjacency(training_spy):
+    X, adjacency, clubs = _karate()
+    graph = nx.karate_club_graph()
+    partial = _one_label_per_club(clubs)
+    from_graph = GNNClassifier(**FAST, device="cpu").fit(X, partial, adjacency=graph)
+    weighted = nx.to_numpy_array(graph)  # the graph's "weight" attributes, as networkx reads them
+    from_matrix = GNNClassifier(**FAST, device="cpu").fit(X, partial, adjacency=weighted)
+    np.testing.assert_array_equal(from_graph.transduction_, from_matrix.transduction_)
+    calls = training_spy.calls
+    with pytest.raises(ValueError, match="among them 'zero'.*convert_node_labels_to_integers"):
+        GNNClassifier(**FAST).fit(X, partial, adjacency=nx.relabel_nodes(graph, {0: "zero"}))
+    assert training_spy.calls == calls
+
+
+def test_the_unlabelled_marker_written_as_a_string_is_not_a_class(training_spy):
+    X, adjacency, clubs = _karate()
+    partial = _one_label_per_club(clubs)
+    names = np.where(partial == -1, "-1", np.where(partial == 1, "officer", "instructor"))
+    with pytest.raises(ValueError, match="set unlabelled_label='-1'"):
+        GNNClassifier(**FAST).fit(X, names, adjacency=adjacency)
+    assert training_spy.calls == 0
+    fitted = GNNClassifier(**FAST, unlabelled_label="-1", device="cpu")
+    assert fitted.fit(X, names, adjacency=adjacency).classes_.tolist() == ["instructor", "officer"]

@@ -155,6 +155,7 @@ class GraphInput(TabularInput):
         return Graph(X, edge_index, edge_weight.astype(X.dtype))
 
     def _edges(self, adjacency, n_nodes):
+        adjacency = _from_networkx(adjacency, n_nodes)
         if not sp.issparse(adjacency):
             adjacency = check_array(adjacency, ensure_2d=True, dtype="numeric")
             if adjacency.shape[1] == 2 and adjacency.shape != (n_nodes, n_nodes):
@@ -195,3 +196,26 @@ class GraphInput(TabularInput):
 
     def dataset(self, X, y, sample_weight, device):
         return GraphBatches(X, y, sample_weight, device=device)
+
+
+def _from_networkx(graph, n_nodes):
+    """A networkx graph as its sparse adjacency matrix (anything else unchanged).
+
+    Its nodes must be the rows of X, 0 to n_nodes - 1 (as
+    ``nx.karate_club_graph()``'s); edge weights come from the ``"weight"``
+    attribute, 1 where it is missing.
+    """
+    if not (hasattr(graph, "adj") and hasattr(graph, "nodes") and hasattr(graph, "edges")):
+        return graph
+    import networkx as nx  # noqa: PLC0415 (a graph of it was given, so it is installed)
+
+    nodes = set(graph.nodes)
+    if nodes != set(range(n_nodes)):
+        unknown = sorted(map(repr, nodes - set(range(n_nodes))))[:3]
+        raise ValueError(
+            f"A networkx graph given as adjacency must have the rows of X as its nodes, "
+            f"0 to {n_nodes - 1}; it has {len(nodes)} nodes"
+            + (f", among them {', '.join(unknown)}." if unknown else ".")
+            + " Relabel them (nx.convert_node_labels_to_integers) in the order of X's rows."
+        )
+    return nx.to_scipy_sparse_array(graph, nodelist=range(n_nodes), format="csr")
