@@ -13,6 +13,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
 
 from sknets import (
+    CNNClassifier,
     GRUClassifier,
     GRURegressor,
     LSTMClassifier,
@@ -296,3 +297,18 @@ def test_char_level_text_into_a_transformer():
     )
     _fit_quietly(pipe, TEXTS, LABELS)
     assert set(pipe.predict(["what a fine film"])) <= {"good", "bad"}
+
+
+@pytest.mark.parametrize(
+    "cls, advice",
+    [
+        (LSTMClassifier, "pad each series at its end with NaN"),
+        (TransformerClassifier, "pad each series at its end with NaN"),
+        (CNNClassifier, "taken by the RNN, LSTM, GRU and transformer estimators"),
+    ],
+)
+def test_ragged_series_get_a_message_that_says_how_to_pass_them(cls, advice, training_spy):
+    ragged = [[[1.0, 2.0, 3.0]], [[1.0, 2.0]]]
+    with pytest.raises(ValueError, match=f"samples of different shapes.*{advice}"):
+        cls(max_iter=1).fit(ragged, [0, 1])
+    assert training_spy.calls == 0

@@ -16,6 +16,8 @@ Rules (the contract page, "Input shapes"):
 Sparse input is refused: a convolution needs the dense layout.
 """
 
+import contextlib
+
 import numpy as np
 from sklearn.utils._param_validation import InvalidParameterError
 from sklearn.utils.validation import validate_data
@@ -70,16 +72,17 @@ class ImageOrSeriesInput(InputAdapter):
     def validate(self, X, y=None, *, reset, dtype, y_numeric=False):
         if not reset:
             self._check_layout(X)
-        X, y = self._validate_data(
-            X,
-            y,
-            y_numeric=y_numeric,
-            reset=reset,
-            accept_sparse=False,
-            dtype=dtype,
-            allow_nd=True,
-            ensure_all_finite=self.ensure_all_finite,
-        )
+        with self._ragged_samples_explained():
+            X, y = self._validate_data(
+                X,
+                y,
+                y_numeric=y_numeric,
+                reset=reset,
+                accept_sparse=False,
+                dtype=dtype,
+                allow_nd=True,
+                ensure_all_finite=self.ensure_all_finite,
+            )
         X = self._network_layout(X)
         self._check_values(X)
         if reset:
@@ -90,15 +93,16 @@ class ImageOrSeriesInput(InputAdapter):
 
     def validate_predict(self, X, *, dtype):
         self._check_layout(X)
-        X = validate_data(
-            self.estimator,
-            X,
-            reset=False,
-            accept_sparse=False,
-            dtype=dtype,
-            allow_nd=True,
-            ensure_all_finite=self.ensure_all_finite,
-        )
+        with self._ragged_samples_explained():
+            X = validate_data(
+                self.estimator,
+                X,
+                reset=False,
+                accept_sparse=False,
+                dtype=dtype,
+                allow_nd=True,
+                ensure_all_finite=self.ensure_all_finite,
+            )
         X = self._network_layout(X)
         self._check_values(X)
         self._check_fitted_shape(X)
@@ -111,6 +115,25 @@ class ImageOrSeriesInput(InputAdapter):
             "in_channels": sample_shape[0],
             "spatial_dims": len(sample_shape) - 1,
         }
+
+    # How samples of different shapes reach this adapter, if at all.
+    ragged_advice = (
+        "every sample must have the same shape; series of different lengths are taken "
+        "by the RNN, LSTM, GRU and transformer estimators, padded at their end with NaN"
+    )
+
+    @contextlib.contextmanager
+    def _ragged_samples_explained(self):
+        """numpy's "inhomogeneous shape" error, said in terms of samples."""
+        try:
+            yield
+        except ValueError as error:
+            if "inhomogeneous" not in str(error):
+                raise
+            raise ValueError(
+                f"{self.name} got samples of different shapes (nested lists of unequal "
+                f"lengths): {self.ragged_advice}."
+            ) from None
 
     def _check_layout(self, X):
         """Refuse an array whose samples are not shaped as at fit, naming both shapes.

@@ -41,6 +41,11 @@ class PaddedSeriesInput(SeriesInput):
     """
 
     ensure_all_finite = "allow-nan"
+    ragged_advice = (
+        "pad each series at its end with NaN in every channel to the longest length "
+        "(np.full((n, channels, longest), np.nan), then copy each in); the padding "
+        "steps are masked"
+    )
 
     def _check_values(self, X):
         """Refuse NaN that are not trailing padding, and infinite values."""
