@@ -45,7 +45,14 @@ def quantized_module(module, layers):
     from torch.ao.quantization import default_dynamic_qconfig, quantize_dynamic
 
     with quantization_deprecation_silenced():
-        return quantize_dynamic(module, dict.fromkeys(layers, default_dynamic_qconfig))
+        quantized = quantize_dynamic(module, dict.fromkeys(layers, default_dynamic_qconfig))
+    for layer in quantized.modules():
+        if isinstance(layer, nn.TransformerEncoderLayer):
+            # Its fused inference path reads linear1's and linear2's weight
+            # tensors, which int8 layers do not have; the flag keeps it on
+            # the layer-by-layer path, whose result is the same.
+            layer.activation_relu_or_gelu = False
+    return quantized
 
 
 def _dynamic():

@@ -120,6 +120,8 @@ def quantize(estimator):
     quantised on the fly at prediction time.  Convolutions stay in float
     (static quantisation cannot trace sknets' sample-weighted batch norms);
     a warning names them, and so does ``compression_["float_layers"]``.
+    The output projections of attention layers (``nn.MultiheadAttention``,
+    which reads their weights itself) stay in float too.
 
     The returned estimator trains further (``warm_start=True`` and
     ``fit``, or ``partial_fit``) in float: each call de-quantises the
@@ -167,7 +169,14 @@ def quantize(estimator):
             f"was fitted on {estimator.device_}. Fit it with device='cpu' first."
         )
     module = estimator.module_
-    layers = list(named_layers(module, _QUANTIZABLE))
+    # nn.MultiheadAttention reads its output projection's weight tensor
+    # itself, which an int8 layer does not have: those stay float.
+    attention_outputs = {
+        f"{name}.out_proj" if name else "out_proj"
+        for name, layer in module.named_modules()
+        if isinstance(layer, nn.MultiheadAttention)
+    }
+    layers = [name for name in named_layers(module, _QUANTIZABLE) if name not in attention_outputs]
     if not layers:
         raise ValueError(
             f"{type(estimator).__name__}'s network has no Linear, LSTM or GRU layer to quantize."

@@ -12,7 +12,15 @@ import torch
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 
-from sknets import CNNClassifier, GANGenerator, LSTMClassifier, MLPClassifier, MLPRegressor
+from sknets import (
+    CNNClassifier,
+    GANGenerator,
+    LSTMClassifier,
+    MLPClassifier,
+    MLPRegressor,
+    TransformerClassifier,
+    TransformerRegressor,
+)
 from sknets._compression import compressed_state, rebuild_compressed
 from sknets.base import DataSpec
 from sknets.compress import prune, quantize
@@ -185,6 +193,25 @@ def test_lstm_quantized_and_pruned(digits, lstm):
     pruned = prune(lstm, amount=0.5)
     assert (pruned.module_.head.weight == 0).float().mean() >= 0.5
     assert pruned.predict(sequences).shape == y_test.shape
+
+
+@pytest.mark.parametrize("cls", [TransformerClassifier, TransformerRegressor])
+@pytest.mark.parametrize("tokens", [False, True], ids=["series", "token ids"])
+def test_transformers_quantize_all_but_the_attention_output(cls, tokens):
+    rng = np.random.default_rng(0)
+    X = rng.integers(1, 9, (40, 6)) if tokens else rng.normal(size=(40, 1, 6)).astype(np.float32)
+    small = {"d_model": 8, "n_heads": 2, "n_layers": 1, "dim_feedforward": 16}
+    estimator = cls(**small, vocab_size=9 if tokens else None, max_iter=3, random_state=0)
+    estimator.set_params(device="cpu").fit(X, np.arange(40) % 2)
+    compressed = quantize(estimator)
+    layers = compressed.compression_["layers"]
+    assert {"encoder.layers.0.linear1", "encoder.layers.0.linear2", "head"} <= set(layers)
+    # self_attn.out_proj stays float: nn.MultiheadAttention reads its weight itself
+    assert not [name for name in layers if "out_proj" in name]
+    predicted = compressed.predict(X)
+    assert predicted.shape == (40,) and np.isfinite(predicted.astype(float)).all()
+    restored = pickle.loads(pickle.dumps(compressed))
+    np.testing.assert_array_equal(restored.predict(X), predicted)
 
 
 @pytest.mark.parametrize("compress", [quantize, lambda est: prune(est, amount=0.7)])
