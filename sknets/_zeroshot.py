@@ -190,9 +190,10 @@ class ZeroShotClassifier(NeuralClassifier):
         seen = np.union1d(self.seen_classes_, y) if continuing else np.unique(y)
         self.classes_, self.class_attributes_, self.seen_classes_ = table_classes, attributes, seen
         self._target_type, self.n_outputs_ = "multiclass", len(table_classes)
-        self._seen_mask = torch.as_tensor(np.isin(table_classes, seen))
+        # A NumPy array, as everything a pickle of an estimator holds outside its net.
+        self._seen_mask = np.isin(table_classes, seen)
         if continuing:
-            self.module_.seen_classes.copy_(self._seen_mask)
+            self.module_.seen_classes.copy_(torch.as_tensor(self._seen_mask))
         return np.searchsorted(self.classes_, np.ravel(y)).astype(np.int64)
 
     def _build_module(self, spec):
@@ -208,7 +209,8 @@ class ZeroShotClassifier(NeuralClassifier):
         scores = super()._forward(X, call, **input_arguments)
         if call is not None or self._seen_mask is None or not self.seen_class_penalty:
             return scores
-        return scores - self.seen_class_penalty * self._seen_mask.to(scores.dtype)
+        penalty = torch.as_tensor(self._seen_mask, dtype=scores.dtype)
+        return scores - self.seen_class_penalty * penalty
 
     @classmethod
     def _get_test_params(cls):

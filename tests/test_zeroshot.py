@@ -185,6 +185,9 @@ def test_pickle_round_trip_keeps_predictions():
     restored = pickle.loads(pickle.dumps(clf))
     np.testing.assert_array_equal(restored.predict_proba(X), clf.predict_proba(X))
     np.testing.assert_array_equal(restored.classes_, CLASSES)
+    # the contract: outside its net, an estimator's state is numbers and arrays
+    tensors = [name for name, value in vars(clf).items() if isinstance(value, torch.Tensor)]
+    assert tensors == []
 
 
 def test_in_a_pipeline():
