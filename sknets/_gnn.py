@@ -194,6 +194,30 @@ class NodeGraphInput(GraphInput):
         return links.col.astype(np.int64), n_train + links.row.astype(np.int64), links.data
 
 
+def check_heads_need_attention(estimator):
+    """Refuse ``n_heads`` away from its default where the layer has no attention."""
+    if estimator.conv != "gat" and estimator.n_heads != _N_HEADS_DEFAULT:
+        raise ValueError(
+            f"{type(estimator).__name__}: n_heads={estimator.n_heads!r} applies to conv='gat' "
+            f"only (conv={estimator.conv!r} has no attention); leave it at {_N_HEADS_DEFAULT}."
+        )
+
+
+def unlabelled_nodes(y, marker):
+    """Which rows of y carry ``marker``, the label of an unlabelled node."""
+    y = np.asarray(y)
+    if marker is not None and not isinstance(marker, str) and y.dtype.kind in "OUS":
+        # "-1" among string labels is the marker written as text, not a class.
+        if (y == str(marker)).any():
+            raise ValueError(
+                f"y holds string labels, among them {str(marker)!r}, but "
+                f"unlabelled_label={marker!r} is a number, so {str(marker)!r} would be "
+                f"a class: set unlabelled_label={str(marker)!r} to mark the unlabelled "
+                "nodes (or None if it is a class)."
+            )
+    return (y == marker).reshape(len(y), -1).all(axis=1)
+
+
 class _GNN:
     """What both GNN estimators share: the network, the graph, unlabelled nodes."""
 
@@ -239,11 +263,7 @@ or int array of shape (n_edges, 2), default=None
 
     def _validate_params(self):
         super()._validate_params()
-        if self.conv != "gat" and self.n_heads != _N_HEADS_DEFAULT:
-            raise ValueError(
-                f"{type(self).__name__}: n_heads={self.n_heads!r} applies to conv='gat' only "
-                f"(conv={self.conv!r} has no attention); leave it at {_N_HEADS_DEFAULT}."
-            )
+        check_heads_need_attention(self)
 
     def _build_module(self, spec):
         return build_network(GraphNetwork, self, spec)
@@ -363,17 +383,7 @@ class GNNClassifier(_GNN, NeuralClassifier):
     _params = (*_GNN_PARAMS, _UNLABELLED_LABEL_PARAM)
 
     def _unlabelled(self, y):
-        y, marker = np.asarray(y), self.unlabelled_label
-        if marker is not None and not isinstance(marker, str) and y.dtype.kind in "OUS":
-            # "-1" among string labels is the marker written as text, not a class.
-            if (y == str(marker)).any():
-                raise ValueError(
-                    f"y holds string labels, among them {str(marker)!r}, but "
-                    f"unlabelled_label={marker!r} is a number, so {str(marker)!r} would be "
-                    f"a class: set unlabelled_label={str(marker)!r} to mark the unlabelled "
-                    "nodes (or None if it is a class)."
-                )
-        return (y == marker).reshape(len(y), -1).all(axis=1)
+        return unlabelled_nodes(y, self.unlabelled_label)
 
     @classmethod
     def _get_test_params(cls):
