@@ -27,7 +27,6 @@ __all__ = [
     "check_peer_values",
     "data_kind",
     "network_arguments",
-    "peer_spelling_message",
 ]
 
 
@@ -269,10 +268,8 @@ STRUCTURAL_ARGUMENTS = {
 }
 
 
-def peer_spelling_message(estimator_name, name):
-    """The pointed message for ``name``, a peer's spelling, or None when it is not one."""
-    if name not in PEER_SPELLINGS:
-        return None
+def _peer_spelling_message(estimator_name, name):
+    """The pointed message for ``name``, a peer's spelling of one of our names."""
     ours, whose = PEER_SPELLINGS[name]
     return (
         f"{estimator_name} has no parameter {name!r} (the name in {whose}): "
@@ -303,7 +300,7 @@ def _refuse_peer_spellings(cls, names, error):
         # Pointed only where this estimator has the concept: latent_dim on
         # an MLP is Python's plain error, not advice to set n_components.
         if name in PEER_SPELLINGS and known & set(PEER_SPELLINGS[name][0].split(" and ")):
-            raise error(peer_spelling_message(cls.__name__, name))
+            raise error(_peer_spelling_message(cls.__name__, name))
 
 
 def check_peer_values(estimator):
@@ -330,7 +327,7 @@ def data_kind(spec):
         return "tokens"
     if "n_nodes" in sizes:
         return "graph"
-    if "n_ids" in sizes or "n_users" in sizes:
+    if "n_ids" in sizes:
         return "ids"
     return {1: "series", 2: "images"}.get(sizes.get("spatial_dims"), "tabular")
 
