@@ -245,6 +245,7 @@ PEER_SPELLINGS = {
 #: vocabulary names, forwarded from the estimator's parameters.
 STRUCTURAL_ARGUMENTS = {
     "n_features": "features of one row",
+    "category_sizes": "codes of each categorical column of a table",
     "n_outputs": "output units",
     "in_channels": "channels of one sample",
     "spatial_dims": "1 for series, 2 for images",

@@ -3,6 +3,7 @@
 from torch import nn
 
 from ._layers import HeadedNetwork, glorot_uniform_, make_activation
+from ._tabular import TableInputLayer
 
 __all__ = ["MLP"]
 
@@ -18,6 +19,11 @@ class MLP(HeadedNetwork):
     ----------
     n_features : int
         Width of the input.
+    category_sizes : sequence of int, default=()
+        Number of codes of each categorical column, the last
+        ``len(category_sizes)`` columns of the input (see
+        :class:`~sknets.networks.TableInputLayer`); each is replaced by a
+        learned embedding before the first hidden layer.
     n_outputs : int
         Width of the output.
     hidden_layer_sizes : sequence of int, default=(100,)
@@ -35,14 +41,16 @@ class MLP(HeadedNetwork):
         *,
         n_features,
         n_outputs,
+        category_sizes=(),
         hidden_layer_sizes=(100,),
         activation="relu",
         dropout=0.0,
         batch_norm=False,
     ):
         super().__init__()
+        self.table = TableInputLayer(n_features=n_features, category_sizes=category_sizes)
         layers = []
-        width = n_features
+        width = self.table.out_features
         for size in hidden_layer_sizes:
             layers.append(glorot_uniform_(nn.Linear(width, size), activation))
             if batch_norm:
@@ -57,7 +65,7 @@ class MLP(HeadedNetwork):
 
     def forward_features(self, x):
         """Activations of the last hidden layer."""
-        return self.features(x)
+        return self.features(self.table(x))
 
     def linear_layers(self):
         """The Linear layers in order, head last (sklearn's ``coefs_`` order)."""
