@@ -20,7 +20,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import _BaseComposition
 from sklearn.utils.validation import validate_data
 
-from ._inputs import DataSpec, DictInput
+from ._inputs import DataSpec, DictInput, TableInput
 from ._mlp import _MLP_PARAMS, MLPClassifier, MLPRegressor
 from ._params import (
     CLASSIFIER_ATTRIBUTES,
@@ -182,8 +182,10 @@ class FusionInput(DictInput):
             self._resolve_columns(X)
         inputs = {}
         for name, estimator in self.estimator._fitted_branches:
-            block = np.asarray(_safe_indexing(X, self.estimator.branch_columns_[name], axis=1))
+            block = _safe_indexing(X, self.estimator.branch_columns_[name], axis=1)
             adapter = estimator._input(estimator)
+            if not isinstance(adapter, TableInput):
+                block = np.asarray(block)  # a table's columns keep their dtypes
             try:
                 if reset:
                     inputs[name] = adapter.validate(block, reset=True, dtype=dtype)[0]

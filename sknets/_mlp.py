@@ -6,9 +6,12 @@ import numpy as np
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ._inputs import TableInput
 from ._params import (
     CLASSIFIER_ATTRIBUTES,
     REGRESSOR_ATTRIBUTES,
+    TABLE_ATTRIBUTES,
+    TABLE_PARAMS,
     Param,
     PositiveInts,
     attributes_doc,
@@ -66,6 +69,7 @@ _MLP_ATTRIBUTES = {
         "str",
         'Output activation ("logistic", "softmax", "identity", or "exp" with loss="poisson").',
     ),
+    **TABLE_ATTRIBUTES,
     "module_": ("torch.nn.Module", "The trained :class:`sknets.networks.MLP`."),
 }
 
@@ -73,7 +77,8 @@ _MLP_ATTRIBUTES = {
 class _MLPMixin:
     """Network construction and sklearn-style weight access shared by both MLPs."""
 
-    _params = _MLP_PARAMS
+    _params = (*_MLP_PARAMS, *TABLE_PARAMS)
+    _input = TableInput
 
     def _build_module(self, spec):
         return build_network(MLP, self, spec)

@@ -37,6 +37,8 @@ __all__ = [
     "REGRESSION_LOSS_PARAM",
     "DEVICE_PARAMS",
     "INPUT_SHAPE_PARAM",
+    "TABLE_ATTRIBUTES",
+    "TABLE_PARAMS",
 ]
 
 
@@ -664,3 +666,70 @@ def attributes_doc(names, **entries):
         f"\n    {name} : {kind}\n{textwrap.indent(textwrap.fill(text, 68), ' ' * 8)}"
         for name, (kind, text) in documented.items()
     )
+
+
+#: Declared once for every estimator that reads tables (see sknets._inputs._table).
+TABLE_PARAMS = (
+    Param(
+        "categorical_features",
+        "from_dtype",
+        'array-like of {bool, int, str}, "from_dtype" or None',
+        """
+        Which columns of X are categorical, as in scikit-learn's
+        :class:`~sklearn.ensemble.HistGradientBoostingClassifier`:
+        ``"from_dtype"`` takes the DataFrame columns of ``category``,
+        ``object`` and ``string`` dtype (and the non-numeric columns of an
+        object array); a boolean mask, integer indices or column names
+        choose them; None: none (a string column is then an error).
+        Each categorical column becomes a learned embedding: one row per
+        category seen at least ``min_frequency`` times, one for a missing
+        value and one shared by the rare categories and those unseen in
+        training.""",
+        ["array-like", StrOptions({"from_dtype"}), None],
+    ),
+    Param(
+        "numeric_transform",
+        "auto",
+        '{"auto", "standard", "quantile"} or None',
+        """
+        What is done to the numeric columns inside the estimator, fitted on
+        the training rows: ``"standard"`` centres and scales each,
+        ``"quantile"`` maps each onto a normal distribution by its
+        quantiles (scikit-learn's
+        :class:`~sklearn.preprocessing.QuantileTransformer`, as the
+        tabular deep-learning literature does), None leaves them as they
+        are.  ``"auto"``: ``"standard"`` when X has categorical or
+        missing values (a table), None for numeric rows, which then reach
+        the network exactly as given (as scikit-learn's MLPs take them).
+        A missing numeric value is replaced by the column's mean (0 after
+        either transform) and, where the training rows had missing values
+        in that column, flagged in an added 0/1 column.""",
+        [StrOptions({"auto", "standard", "quantile"}), None],
+    ),
+    Param(
+        "min_frequency",
+        5,
+        "int or float",
+        """
+        Categories seen fewer times than this in training (an int) or in a
+        smaller fraction of the rows (a float in (0, 1)) share one
+        embedding with the categories unseen in training, as
+        :class:`~sklearn.preprocessing.OneHotEncoder`'s ``min_frequency``
+        groups infrequent categories.""",
+        [Interval(Integral, 1, None, closed="left"), Interval(Real, 0, 1, closed="neither")],
+    ),
+)
+
+#: The fitted attributes of the estimators that read tables.
+TABLE_ATTRIBUTES = {
+    "is_categorical_": (
+        "ndarray of bool or None",
+        "Which columns of X were taken as categorical; None where none was (as "
+        "HistGradientBoosting's).",
+    ),
+    "table_encoding_": (
+        "TableEncoding or None",
+        "What the fit learned of X's columns (categories kept, numeric transform, missing-value "
+        "columns); None for sparse X.",
+    ),
+}

@@ -134,6 +134,18 @@ TERMS = {
         "chooses the convolutional network where a family has a dense one too",
         "Keras' input_shape",
     ),
+    # ---- tables
+    "categorical_features": Term(
+        "which columns of a table are categorical", "scikit-learn's HistGradientBoosting"
+    ),
+    "numeric_transform": Term(
+        "transform of a table's numeric columns inside the estimator (standard, quantile)",
+        "Gorishniy et al. (2021)'s preprocessing",
+    ),
+    "min_frequency": Term(
+        "count below which categories share the unseen-category embedding",
+        "scikit-learn's OneHotEncoder",
+    ),
     # ---- sequences and text
     "n_heads": Term(
         "attention heads (default: the reference paper's)", "PyTorch's nn.MultiheadAttention"

@@ -13,6 +13,7 @@ from ._graph import Graph, GraphInput
 from ._ids import IdInput, IdPairInput, TokenInput
 from ._multi import DictInput
 from ._sequence import ForecastInput, PaddedSeriesInput, sequence_input
+from ._table import TableEncoding, TableInput
 
 __all__ = [
     "DataSpec",
@@ -27,6 +28,8 @@ __all__ = [
     "InputAdapter",
     "PaddedSeriesInput",
     "SeriesInput",
+    "TableEncoding",
+    "TableInput",
     "TabularInput",
     "TokenInput",
     "sequence_input",

@@ -17,7 +17,8 @@ def trusted_types():
     beyond these: the estimators themselves, the networks (a
     :class:`~sknets.ModuleClassifier` saves its ``module`` class), the
     :class:`~sknets.TextTokenizer`, the sizes a fit recorded
-    (``DataSpec``) and a graph estimator's training graph (``Graph``).
+    (``DataSpec``), a graph estimator's training graph (``Graph``) and a
+    table's fitted encoding (``TableEncoding``).
     Loading one of them only sets attributes: no constructor runs and no
     pickle is read.
 
@@ -45,7 +46,7 @@ def trusted_types():
         estimator = skops.io.load("model.skops", trusted=trusted_types())
     """
     from .. import networks, text
-    from .._inputs import DataSpec, Graph
+    from .._inputs import DataSpec, Graph, TableEncoding
     from .discovery import all_estimators
 
     classes = [cls for _, cls in all_estimators()]
@@ -54,5 +55,5 @@ def trusted_types():
         for _, obj in inspect.getmembers(networks, inspect.isclass)
         if obj.__module__.startswith("sknets.")
     ]
-    classes += [text.TextTokenizer, DataSpec, Graph]
+    classes += [text.TextTokenizer, DataSpec, Graph, TableEncoding]
     return sorted({_qualified_name(cls) for cls in classes})
