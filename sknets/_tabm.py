@@ -110,6 +110,9 @@ class _TabMMixin:
         return {
             "hidden_layer_sizes": (16,),
             "n_members": 4,
+            # Deterministic full batches (dropout draws a mask per repeated row).
+            "dropout": 0.0,
+            "batch_size": "auto",
             "early_stopping": False,
             "max_iter": 100,
             "random_state": 0,
