@@ -273,6 +273,8 @@ CASES = {
     "ResNetClassifier": Case(fashion, rows=HEAVY_FASHION_ROWS),
     "ResNetRegressor": Case(functools.partial(fashion, regression=True), rows=HEAVY_FASHION_ROWS),
     "Seq2SeqRegressor": Case(seasonal),
+    "TabMClassifier": Case(digits),
+    "TabMRegressor": Case(functools.partial(digits, regression=True)),
     "TransformerClassifier": Case(gunpoint),
     "TransformerRegressor": Case(seasonal),
     "VAEGenerator": Case(ring),

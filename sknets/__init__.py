@@ -32,6 +32,7 @@ from ._rnn import (
     RNNRegressor,
 )
 from ._seq2seq import Seq2SeqRegressor
+from ._tabm import TabMClassifier, TabMRegressor
 from ._transformer import TransformerClassifier, TransformerRegressor
 from ._zeroshot import ZeroShotClassifier
 from .text import TextTokenizer
@@ -74,6 +75,8 @@ __all__ = [
     "ResNetClassifier",
     "ResNetRegressor",
     "Seq2SeqRegressor",
+    "TabMClassifier",
+    "TabMRegressor",
     "TextTokenizer",
     "TransformerClassifier",
     "TransformerRegressor",

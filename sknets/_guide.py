@@ -22,6 +22,19 @@ GUIDE = {
         "MLPRegressor (squared error or Poisson deviance).",
         "As MLPClassifier.",
     ),
+    "TabMClassifier": (
+        "Tabular data where accuracy matters more than training time: an ensemble of MLPs "
+        "trained as one network, which its paper (TabM, ICLR 2025) finds ahead of single "
+        "MLPs and attention-based tabular models on its benchmarks.",
+        "The members share their weights but not their computation: an epoch costs about "
+        "n_members (32) times an MLP of the same width, and the periodic embeddings widen "
+        "the first layer; a GPU pays off early.",
+    ),
+    "TabMRegressor": (
+        "Tabular regression, one or several targets, where TabMClassifier's reasons hold; "
+        "standardise the target (TransformedTargetRegressor).",
+        "As TabMClassifier.",
+    ),
     "CNNClassifier": (
         "Small images or series when a configurable plain convolutional stack is enough "
         "(digits, sensor windows); the first convolutional model to try.",
@@ -221,6 +234,8 @@ KEY_PARAMETERS = {
     "ResNetClassifier": ("input_shape", "filters", "n_blocks", "small_input"),
     "ResNetRegressor": ("input_shape", "filters", "n_blocks", "small_input"),
     "Seq2SeqRegressor": ("cell", "hidden_size", "teacher_forcing_ratio"),
+    "TabMClassifier": ("hidden_layer_sizes", "n_members", "dropout", "numeric_embedding"),
+    "TabMRegressor": ("hidden_layer_sizes", "n_members", "dropout", "numeric_embedding"),
     "TransformerClassifier": ("d_model", "n_heads", "n_layers", "vocab_size"),
     "TransformerRegressor": ("d_model", "n_heads", "n_layers", "vocab_size"),
     "VAEGenerator": ("input_shape", "n_components", "likelihood", "beta"),

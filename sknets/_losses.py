@@ -141,3 +141,30 @@ def r2_from_outputs(prediction, target, sample_weight=None):
 def r2_from_log_outputs(log_mean, target, sample_weight=None):
     """:func:`r2_from_outputs` of the means ``exp(output)`` of a Poisson model."""
     return r2_from_outputs(torch.exp(primary_output(log_mean)), target, sample_weight)
+
+
+class MemberAveragedLoss(nn.Module):
+    """The mean over an ensemble's members of their per-sample losses (TabM's objective).
+
+    A network that holds an ensemble returns, in training, ``(ensemble
+    output, member outputs)`` with members ``(batch, n_members,
+    n_outputs)``; each member's output is scored by ``loss`` against the
+    same target and the member losses are averaged, so that every member
+    learns on its own (the loss of the average would let members lean on
+    each other).  A plain tensor (the ensemble output of a validation
+    pass) is scored by ``loss`` directly.
+    """
+
+    def __init__(self, loss):
+        super().__init__()
+        self.loss = loss
+
+    def forward(self, outputs, target):
+        if not isinstance(outputs, tuple | list):
+            return self.loss(outputs, target)
+        members = outputs[1]
+        n_rows, n_members = members.shape[:2]
+        per_member = self.loss(
+            members.reshape(n_rows * n_members, -1), target.repeat_interleave(n_members, dim=0)
+        )
+        return per_member.view(n_rows, n_members).mean(dim=1)

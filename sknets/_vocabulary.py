@@ -146,6 +146,14 @@ TERMS = {
         "count below which categories share the unseen-category embedding",
         "scikit-learn's OneHotEncoder",
     ),
+    "n_members": Term(
+        "members of an ensemble held in one network (TabM's k)",
+        "TabM (Gorishniy et al., 2025)",
+    ),
+    "numeric_embedding": Term(
+        "embedding of each numeric feature before the first layer (periodic or none)",
+        "Gorishniy et al. 2022, as TabM uses it",
+    ),
     # ---- sequences and text
     "n_heads": Term(
         "attention heads (default: the reference paper's)", "PyTorch's nn.MultiheadAttention"
@@ -250,6 +258,10 @@ PEER_SPELLINGS = {
     "max_length": ("max_len", "Hugging Face tokenizers"),
     "dense_layers": ("hidden_layer_sizes", "sknets before 0.1.0"),
     "hidden_units": ("hidden_layer_sizes", "TensorFlow's estimators"),
+    "k": ("n_members", "the tabm package"),
+    "n_estimators": ("n_members", "scikit-learn's ensembles"),
+    "d_block": ("hidden_layer_sizes", "the tabm package"),
+    "num_embeddings": ("numeric_embedding", "the tabm package"),
 }
 
 #: Network arguments that the training data determine (a DataSpec's sizes)
@@ -278,6 +290,8 @@ STRUCTURAL_ARGUMENTS = {
     "time_embedding_dim": "width of a denoiser's time-step embedding",
     "query_features": "width of an attention query",
     "attention_size": "width of an attention layer",
+    "output_link": "output activation on whose scale an ensemble's members are averaged",
+    "task_sizes": "outputs of each task's softmax",
 }
 
 

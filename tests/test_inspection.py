@@ -23,6 +23,8 @@ from sknets import (
     LSTMRegressor,
     MLPClassifier,
     MLPRegressor,
+    TabMClassifier,
+    TabMRegressor,
     TransformerClassifier,
 )
 
@@ -127,6 +129,8 @@ _TINY = {"max_iter": 2, "random_state": 0}
 _FAMILIES = [
     (MLPClassifier(hidden_layer_sizes=(8,), **_TINY), "tabular", GRADIENT_METHODS),
     (MLPRegressor(hidden_layer_sizes=(8,), **_TINY), "tabular", GRADIENT_METHODS),
+    (TabMClassifier(hidden_layer_sizes=(8,), n_members=4, **_TINY), "tabular", GRADIENT_METHODS),
+    (TabMRegressor(hidden_layer_sizes=(8,), n_members=4, **_TINY), "tabular", GRADIENT_METHODS),
     (CNNClassifier(filters=(4,), hidden_layer_sizes=(8,), **_TINY), "images", SALIENCY_METHODS),
     (FCNClassifier(filters=(4, 4), kernel_size=(3, 3), **_TINY), "series", SALIENCY_METHODS),
     (LSTMClassifier(hidden_size=8, **_TINY), "series", GRADIENT_METHODS),

@@ -57,6 +57,8 @@ def _labels(y, kind):
         (sknets.MLPClassifier, {}, "multiclass_str"),
         (sknets.MLPClassifier, {}, "binary_int"),
         (sknets.MLPClassifier, {}, "binary_str"),
+        (sknets.TabMClassifier, {}, "multiclass_str"),
+        (sknets.TabMClassifier, {}, "binary_int"),
         (sknets.CNNClassifier, IMAGE, "multiclass_int"),
         (sknets.LeNetClassifier, IMAGE, "binary_str"),
         (sknets.ResNetClassifier, IMAGE, "multiclass_str"),
@@ -114,6 +116,8 @@ def test_float64_input_and_older_opset(digits):
     [
         (sknets.MLPRegressor, {}),
         (sknets.MLPRegressor, {"loss": "poisson"}),
+        (sknets.TabMRegressor, {}),
+        (sknets.TabMRegressor, {"loss": "poisson"}),
         (sknets.CNNRegressor, IMAGE),
         (sknets.LSTMRegressor, {"hidden_size": 8}),
         (sknets.TransformerRegressor, {}),

@@ -25,11 +25,13 @@ from ._recommender import INTERACTIONS, CollaborativeFilteringNetwork
 from ._rnn import CELLS, POOLINGS, RecurrentNetwork
 from ._seq2seq import SEQ2SEQ_CELLS, AdditiveAttention, Seq2SeqNetwork
 from ._sequence import AttentionPooling, SequenceInput, masked_mean, sequence_mask
+from ._tabm import TabM
 from ._tabular import CategoryEmbedding, TableInputLayer, embedding_width, split_table
 from ._transformer import SinusoidalPositionalEncoding, TransformerEncoderNetwork
 from ._zeroshot import AttributeCompatibilityNetwork
 
 __all__ = [
+    "TabM",
     "CategoryEmbedding",
     "TableInputLayer",
     "embedding_width",
