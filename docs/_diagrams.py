@@ -596,6 +596,8 @@ def _draw_branches(ax, left, bottom, width, height):
 _TABULAR_ONLY = (
     "MLPClassifier",
     "MLPRegressor",
+    "FTTransformerClassifier",
+    "FTTransformerRegressor",
     "ModuleClassifier",
     "ModuleRegressor",
     "DBNClassifier",
