@@ -244,6 +244,8 @@ CASES = {
     "DBNTransformer": Case(binary_digits, note="top RBM's epochs; lower RBMs not counted"),
     "DiffusionGenerator": Case(ring),
     "FCNClassifier": Case(gunpoint),
+    "FTTransformerClassifier": Case(digits),
+    "FTTransformerRegressor": Case(functools.partial(digits, regression=True)),
     "FusionClassifier": Case(tokens_and_digits, params={"branches": _fusion_branches()}),
     "FusionRegressor": Case(
         functools.partial(tokens_and_digits, regression=True),

@@ -598,6 +598,8 @@ _TABULAR_ONLY = (
     "MLPRegressor",
     "TabMClassifier",
     "TabMRegressor",
+    "FTTransformerClassifier",
+    "FTTransformerRegressor",
     "ModuleClassifier",
     "ModuleRegressor",
     "DBNClassifier",

@@ -15,6 +15,7 @@ from ._cnn import (
 )
 from ._config import config_context, get_config, set_config
 from ._diffusion import DiffusionGenerator
+from ._ft_transformer import FTTransformerClassifier, FTTransformerRegressor
 from ._fusion import FusionClassifier, FusionRegressor
 from ._gan import GANGenerator
 from ._gnn import GNNClassifier, GNNRegressor
@@ -65,6 +66,8 @@ __all__ = [
     "CNNRegressor",
     "CollaborativeFilteringRegressor",
     "FCNClassifier",
+    "FTTransformerClassifier",
+    "FTTransformerRegressor",
     "GPTGenerator",
     "LeNetClassifier",
     "MLPClassifier",

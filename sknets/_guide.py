@@ -34,6 +34,17 @@ GUIDE = {
         "Tabular regression, one or several targets, where TabMClassifier's reasons hold; "
         "standardise the target (TransformedTargetRegressor).",
         "As TabMClassifier.",
+    "FTTransformerClassifier": (
+        "Tabular data where interactions between columns matter and there are thousands "
+        "of rows or more: the strong attention baseline of Gorishniy et al. (2021), "
+        "one token per column.",
+        "Attention over the columns: time grows with the square of the number of "
+        "features; often ten times an MLPClassifier's or more (a GPU model at its "
+        "defaults), and it needs more epochs at its small learning rate.",
+    ),
+    "FTTransformerRegressor": (
+        "Tabular regression with an FT-Transformer, one or several targets.",
+        "As FTTransformerClassifier.",
     ),
     "CNNClassifier": (
         "Small images or series when a configurable plain convolutional stack is enough "
@@ -212,6 +223,8 @@ KEY_PARAMETERS = {
     "DBNTransformer": ("hidden_layer_sizes", "n_gibbs_steps", "persistent"),
     "DiffusionGenerator": ("input_shape", "n_timesteps", "beta_schedule", "n_sampling_steps"),
     "FCNClassifier": ("filters", "kernel_size"),
+    "FTTransformerClassifier": ("d_model", "n_layers", "n_heads", "attention_dropout"),
+    "FTTransformerRegressor": ("d_model", "n_layers", "n_heads", "attention_dropout"),
     "FusionClassifier": ("branches", "combine", "hidden_layer_sizes"),
     "FusionRegressor": ("branches", "combine", "hidden_layer_sizes"),
     "GANGenerator": ("input_shape", "n_components", "hidden_layer_sizes", "filters"),

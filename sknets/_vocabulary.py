@@ -129,6 +129,13 @@ TERMS = {
     "dropout": Term(
         "dropout probability (default: the reference paper's, 0 where it has none)", "PyTorch"
     ),
+    "attention_dropout": Term(
+        "dropout probability on the attention weights", "Gorishniy et al. 2021 (FT-Transformer)"
+    ),
+    "residual_dropout": Term(
+        "dropout probability on a sublayer's output before it is added back",
+        "Gorishniy et al. 2021 (FT-Transformer)",
+    ),
     "input_shape": Term(
         "shape of one sample, channels first, into which 2-D rows are reshaped; "
         "chooses the convolutional network where a family has a dense one too",

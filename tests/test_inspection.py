@@ -16,6 +16,8 @@ from sknets import (
     AutoencoderTransformer,
     CNNClassifier,
     FCNClassifier,
+    FTTransformerClassifier,
+    FTTransformerRegressor,
     GNNClassifier,
     GNNRegressor,
     LeNetClassifier,
@@ -138,6 +140,20 @@ _FAMILIES = [
     (
         TransformerClassifier(d_model=8, n_heads=2, n_layers=1, dim_feedforward=16, **_TINY),
         "series",
+        GRADIENT_METHODS,
+    ),
+    (
+        FTTransformerClassifier(
+            d_model=8, n_heads=2, n_layers=2, dim_feedforward=16, batch_size=32, **_TINY
+        ),
+        "tabular",
+        GRADIENT_METHODS,
+    ),
+    (
+        FTTransformerRegressor(
+            d_model=8, n_heads=2, n_layers=1, dim_feedforward=16, batch_size=32, **_TINY
+        ),
+        "tabular",
         GRADIENT_METHODS,
     ),
 ]

@@ -69,6 +69,7 @@ def _labels(y, kind):
         (sknets.GRUClassifier, {"hidden_size": 8, "pooling": "mean"}, "binary_int"),
         (sknets.RNNClassifier, {"hidden_size": 8, "pooling": "attention"}, "multiclass_int"),
         (sknets.TransformerClassifier, {}, "binary_str"),
+        (sknets.FTTransformerClassifier, {"n_layers": 2}, "multiclass_str"),
         (sknets.DBNClassifier, {}, "multiclass_int"),
     ],
 )
@@ -121,6 +122,7 @@ def test_float64_input_and_older_opset(digits):
         (sknets.CNNRegressor, IMAGE),
         (sknets.LSTMRegressor, {"hidden_size": 8}),
         (sknets.TransformerRegressor, {}),
+        (sknets.FTTransformerRegressor, {"n_layers": 2}),
     ],
 )
 def test_regressor_pipeline_matches_onnxruntime(digits, estimator_class, params):

@@ -14,6 +14,7 @@ from ._diffusion import (
     UNetDenoiser,
     noise_schedule,
 )
+from ._ft_transformer import FeatureTokenizer, FTTransformer
 from ._fusion import COMBINATIONS, FusionNetwork
 from ._gan import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
 from ._gnn import GNN_LAYERS, GraphNetwork, import_graph_layers
@@ -32,6 +33,8 @@ from ._zeroshot import AttributeCompatibilityNetwork
 
 __all__ = [
     "TabM",
+    "FeatureTokenizer",
+    "FTTransformer",
     "CategoryEmbedding",
     "TableInputLayer",
     "embedding_width",
