@@ -4,7 +4,15 @@ from numbers import Integral, Real
 
 from sklearn.utils._param_validation import Interval
 
-from ._params import CLASSIFIER_ATTRIBUTES, REGRESSOR_ATTRIBUTES, Param, attributes_doc
+from ._inputs import TableInput
+from ._params import (
+    CLASSIFIER_ATTRIBUTES,
+    QUANTILE_TABLE_PARAMS,
+    REGRESSOR_ATTRIBUTES,
+    TABLE_ATTRIBUTES,
+    Param,
+    attributes_doc,
+)
 from ._vocabulary import build_network
 from .base import NeuralClassifier, NeuralRegressor
 from .networks import FTTransformer
@@ -124,7 +132,8 @@ def small_settings():
 
 
 class _FTTransformerMixin:
-    _params = _FT_PARAMS
+    _params = (*_FT_PARAMS, *QUANTILE_TABLE_PARAMS)
+    _input = TableInput
     _defaults = _FT_DEFAULTS
 
     def _validate_params(self):
@@ -144,7 +153,7 @@ class FTTransformerClassifier(_FTTransformerMixin, NeuralClassifier):
 {_ARCHITECTURE}
 
     Attributes
-    ----------{attributes_doc(CLASSIFIER_ATTRIBUTES, **_MODULE_ATTRIBUTE)}
+    ----------{attributes_doc(CLASSIFIER_ATTRIBUTES, **TABLE_ATTRIBUTES, **_MODULE_ATTRIBUTE)}
 
     See Also
     --------
@@ -175,7 +184,7 @@ class FTTransformerRegressor(_FTTransformerMixin, NeuralRegressor):
     deviance); a 2-D ``y`` fits several targets.
 
     Attributes
-    ----------{attributes_doc(REGRESSOR_ATTRIBUTES, **_MODULE_ATTRIBUTE)}
+    ----------{attributes_doc(REGRESSOR_ATTRIBUTES, **TABLE_ATTRIBUTES, **_MODULE_ATTRIBUTE)}
 
     See Also
     --------

@@ -34,6 +34,7 @@ GUIDE = {
         "Tabular regression, one or several targets, where TabMClassifier's reasons hold; "
         "standardise the target (TransformedTargetRegressor).",
         "As TabMClassifier.",
+    ),
     "FTTransformerClassifier": (
         "Tabular data where interactions between columns matter and there are thousands "
         "of rows or more: the strong attention baseline of Gorishniy et al. (2021), "

@@ -37,6 +37,7 @@ __all__ = [
     "REGRESSION_LOSS_PARAM",
     "DEVICE_PARAMS",
     "INPUT_SHAPE_PARAM",
+    "QUANTILE_TABLE_PARAMS",
     "TABLE_ATTRIBUTES",
     "TABLE_PARAMS",
 ]
@@ -733,3 +734,9 @@ TABLE_ATTRIBUTES = {
         "columns); None for sparse X.",
     ),
 }
+
+#: TABLE_PARAMS for the tabular networks whose papers quantile-transform the numeric columns.
+QUANTILE_TABLE_PARAMS = tuple(
+    param.with_default("quantile") if param.name == "numeric_transform" else param
+    for param in TABLE_PARAMS
+)

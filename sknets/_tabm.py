@@ -4,10 +4,13 @@ from numbers import Integral, Real
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
+from ._inputs import TableInput
 from ._losses import MemberAveragedLoss
 from ._params import (
     CLASSIFIER_ATTRIBUTES,
+    QUANTILE_TABLE_PARAMS,
     REGRESSOR_ATTRIBUTES,
+    TABLE_ATTRIBUTES,
     Param,
     PositiveInts,
     attributes_doc,
@@ -96,7 +99,8 @@ def ensemble_output(estimator):
 class _TabMMixin:
     """Network, per-member loss and test settings shared by both TabM estimators."""
 
-    _params = _TABM_PARAMS
+    _params = (*_TABM_PARAMS, *QUANTILE_TABLE_PARAMS)
+    _input = TableInput
     _defaults = _TABM_DEFAULTS
 
     def _build_module(self, spec):
@@ -144,7 +148,7 @@ class TabMClassifier(_TabMMixin, NeuralClassifier):
     standard-scaled features suit the periodic embeddings.
 
     Attributes
-    ----------{attributes_doc(CLASSIFIER_ATTRIBUTES, **_TABM_ATTRIBUTES)}
+    ----------{attributes_doc(CLASSIFIER_ATTRIBUTES, **TABLE_ATTRIBUTES, **_TABM_ATTRIBUTES)}
 
     See Also
     --------
@@ -182,7 +186,7 @@ class TabMRegressor(_TabMMixin, NeuralRegressor):
     :class:`~sklearn.compose.TransformedTargetRegressor` does.
 
     Attributes
-    ----------{attributes_doc(REGRESSOR_ATTRIBUTES, **_TABM_ATTRIBUTES)}
+    ----------{attributes_doc(REGRESSOR_ATTRIBUTES, **TABLE_ATTRIBUTES, **_TABM_ATTRIBUTES)}
 
     See Also
     --------
