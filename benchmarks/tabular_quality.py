@@ -110,7 +110,7 @@ from _report import DOCS_DIR, describe_machine, log, rst_table, start_timed_run,
 
 ANCHOR = "HGB"
 QUICK_ROWS = 5000
-QUICK_MAX_EPOCHS = 30  # the tabm reference's epoch cap in --quick runs
+QUICK_MAX_EPOCHS = 10  # the tabm reference's epoch cap in --quick runs
 TARGET_ACCURACY_GAP = 0.5  # % points below HGB, median classification set
 TARGET_RMSE_RATIO = 1.03  # times HGB's RMSE, median regression set
 WIDEDEEP_DATA = Path("datasets") / "data"
@@ -474,6 +474,9 @@ def run_dataset(name, args):
             shown = ", ".join(
                 f"{k} {v:.4f}" if k != "fit" else f"fit {v:.1f} s" for k, v in scores.items()
             )
+            epochs = getattr(model[-1] if hasattr(model, "steps") else model, "n_iter_", None)
+            if epochs is not None:
+                shown += f" ({epochs} epochs)"
             log(f"  {name} seed {seed} {contender}: {shown}")
     return task, results
 
