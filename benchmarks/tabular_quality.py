@@ -51,8 +51,9 @@ Contenders (one thread each unless ``--threads``):
     imputed with a constant and one-hot encoded (``handle_unknown="ignore"``).
 ``RealMLP-TD``
     pytabkit's ``RealMLP_TD_Classifier/Regressor`` (Holzmueller et al. 2024)
-    with its tuned defaults, given the raw DataFrame.  Skipped when pytabkit
-    is not installed.
+    with its tuned defaults, given the raw DataFrame except that missing
+    numeric values become the training medians (pytabkit refuses them; rf1
+    has some).  Skipped when pytabkit is not installed.
 ``tabm (reference)``
     The ``tabm`` package's ``TabM.make(k=32)`` (plain TabM: 3 blocks of 512,
     dropout 0.1, no numeric embeddings) in a short hand-written loop after
@@ -259,7 +260,34 @@ def make_realmlp(task, seed, args, n_outputs):
     from pytabkit import RealMLP_TD_Classifier, RealMLP_TD_Regressor
 
     cls = RealMLP_TD_Classifier if task == "classification" else RealMLP_TD_Regressor
-    return cls(random_state=seed, device="cpu", n_threads=args.threads, verbosity=0), None
+    model = cls(random_state=seed, device="cpu", n_threads=args.threads, verbosity=0)
+    return NumericMedianFill(model), None
+
+
+class NumericMedianFill:
+    """Missing numeric values -> the training medians, then ``model`` on the DataFrame.
+
+    pytabkit refuses missing values in numeric columns (rf1 has some); the
+    categorical columns pass through untouched.
+    """
+
+    def __init__(self, model):
+        self.model = model
+
+    def _fill(self, X):
+        return X.fillna(self.medians_) if len(self.medians_) else X
+
+    def fit(self, X, y):
+        numeric = [c for c in X.columns if pd.api.types.is_numeric_dtype(X[c])]
+        self.medians_ = X[numeric].median()
+        self.model.fit(self._fill(X), y)
+        return self
+
+    def predict(self, X):
+        return self.model.predict(self._fill(X))
+
+    def predict_proba(self, X):
+        return self.model.predict_proba(self._fill(X))
 
 
 def make_tabm_reference(task, seed, args, n_outputs):
