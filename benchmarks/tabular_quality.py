@@ -218,7 +218,7 @@ def make_sknets(names):
         cls = getattr(sknets, names[task], None)
         if cls is None:
             return None, f"sknets has no {names[task]} (yet)"
-        params = {"random_state": seed, "device": "cpu"}
+        params = {"random_state": seed, "device": args.device}
         if args.max_iter is not None:
             params["max_iter"] = args.max_iter
         return cls(**params), None
@@ -260,7 +260,7 @@ def make_realmlp(task, seed, args, n_outputs):
     from pytabkit import RealMLP_TD_Classifier, RealMLP_TD_Regressor
 
     cls = RealMLP_TD_Classifier if task == "classification" else RealMLP_TD_Regressor
-    model = cls(random_state=seed, device="cpu", n_threads=args.threads, verbosity=0)
+    model = cls(random_state=seed, device=args.device, n_threads=args.threads, verbosity=0)
     return NumericMedianFill(model), None
 
 
@@ -294,7 +294,7 @@ def make_tabm_reference(task, seed, args, n_outputs):
     if importlib.util.find_spec("tabm") is None:
         return None, "tabm is not installed (pip install tabm)"
     max_epochs = QUICK_MAX_EPOCHS if args.quick else args.max_epochs
-    return TabMReference(task, seed, max_epochs=max_epochs), None
+    return TabMReference(task, seed, max_epochs=max_epochs, device=args.device), None
 
 
 # name -> factory(task, seed, args, n_outputs) -> (estimator or None, note)
@@ -318,8 +318,8 @@ class TabMReference:
     batch_size = 256
     patience = 16
 
-    def __init__(self, task, seed, max_epochs):
-        self.task, self.seed, self.max_epochs = task, seed, max_epochs
+    def __init__(self, task, seed, max_epochs, device="cpu"):
+        self.task, self.seed, self.max_epochs, self.device = task, seed, max_epochs, device
 
     def _encode(self, X):
         numeric = self.numeric_.transform(X[self.num_columns_].to_numpy(np.float64))
@@ -333,7 +333,7 @@ class TabMReference:
         ]
         x_num = torch.as_tensor(numeric, dtype=torch.float32) if self.num_columns_ else None
         x_cat = torch.as_tensor(np.stack(codes, axis=1)) if codes else None
-        return x_num, x_cat
+        return tuple(None if x is None else x.to(self.device) for x in (x_num, x_cat))
 
     def _forward(self, x_num, x_cat, rows):
         return self.model_(
@@ -350,7 +350,7 @@ class TabMReference:
                 rows = slice(start, start + 4096)
                 y = self._forward(x_num, x_cat, rows)
                 out.append(y.softmax(-1).mean(1) if self.task == "classification" else y.mean(1))
-        return torch.cat(out).numpy()
+        return torch.cat(out).cpu().numpy()
 
     def fit(self, X, y):
         import tabm
@@ -383,13 +383,15 @@ class TabMReference:
             self.classes_, y_fit = np.unique(y_fit, return_inverse=True)
             y_val = np.searchsorted(self.classes_, y_val)
             d_out = len(self.classes_)
-            target = torch.as_tensor(y_fit, dtype=torch.long)
+            target = torch.as_tensor(y_fit, dtype=torch.long, device=self.device)
         else:
             y_fit = np.asarray(y_fit, np.float64).reshape(len(y_fit), -1)
             y_val = np.asarray(y_val, np.float64).reshape(len(y_val), -1)
             self.y_mean_, self.y_std_ = y_fit.mean(0), y_fit.std(0) + 1e-12
             d_out = y_fit.shape[1]
-            target = torch.as_tensor((y_fit - self.y_mean_) / self.y_std_, dtype=torch.float32)
+            target = torch.as_tensor(
+                (y_fit - self.y_mean_) / self.y_std_, dtype=torch.float32, device=self.device
+            )
         x_num, x_cat = self._encode(X_fit)
         val_num, val_cat = self._encode(X_val)
         self.model_ = tabm.TabM.make(
@@ -397,14 +399,14 @@ class TabMReference:
             cat_cardinalities=[len(c) + 1 for c in self.categories_] or None,
             d_out=d_out,
             k=self.k,
-        )
+        ).to(self.device)
         optimizer = torch.optim.AdamW(self.model_.parameters(), lr=2e-3, weight_decay=3e-4)
         best, best_state, waited = -np.inf, None, 0
         self.n_iter_ = 0
         while self.n_iter_ < self.max_epochs:
             self.n_iter_ += 1
             self.model_.train()
-            for rows in torch.randperm(len(target)).split(self.batch_size):
+            for rows in torch.randperm(len(target), device=self.device).split(self.batch_size):
                 out = self._forward(x_num, x_cat, rows)  # (batch, k, d_out)
                 if self.task == "classification":
                     loss = torch.nn.functional.cross_entropy(
@@ -504,7 +506,7 @@ def run_dataset(name, args):
             )
             epochs = getattr(model[-1] if hasattr(model, "steps") else model, "n_iter_", None)
             if epochs is not None:
-                shown += f" ({epochs} epochs)"
+                shown += f", n_iter_ {epochs}"
             log(f"  {name} seed {seed} {contender}: {shown}")
     return task, results
 
@@ -521,7 +523,7 @@ def table_rows(name, task, results):
     rows = []
     for contender, runs in results.items():
         if isinstance(runs, str):
-            rows.append([name, contender, runs, "", "", ""])
+            rows.append([name, contender, runs, "-", "-", "-"])
             continue
         fit = mean_sd([r["fit"] for r in runs], 1)
         if task == "classification":
@@ -642,6 +644,9 @@ def main(argv=None):
         "--max-epochs", type=int, default=1000, help="epoch cap of the tabm reference loop"
     )
     parser.add_argument("--threads", type=int, default=1, help="threads per fit (default 1)")
+    parser.add_argument(
+        "--device", default="cpu", help="device of the neural contenders (default cpu; cuda)"
+    )
     parser.add_argument(
         "--quick",
         action="store_true",
