@@ -51,6 +51,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/onnx_speed.py --write-docs
 	$(PY) benchmarks/compress_quality.py --write-docs
 	$(PY) benchmarks/fairness_quality.py --write-docs
+	$(PY) benchmarks/tabular_quality.py --write-docs
 	$(PY) benchmarks/ddp_speed.py --write-docs
 	$(PY) benchmarks/scaling_rows.py --write-docs
 	$(PY) benchmarks/estimator_costs.py --write-docs
