@@ -195,6 +195,16 @@ class FusionInput(DictInput):
                 raise _branch_error(name, error) from error
         return inputs, self._check_y(y, self.n_samples(inputs), y_numeric)
 
+    def update_tags(self, tags):
+        # Missing values and strings reach the branches, which take them or refuse them.
+        tags = super().update_tags(tags)
+        branches = [b[1] for b in self.estimator._branch_list() if _is_branch(b)]
+        branch_tags = [b._input(b).update_tags(b.__sklearn_tags__()).input_tags for b in branches]
+        for tag in ("allow_nan", "string"):
+            taken = bool(branch_tags) and all(getattr(t, tag) for t in branch_tags)
+            setattr(tags.input_tags, tag, taken)
+        return tags
+
     def sizes(self, X):
         specs = {
             name: DataSpec(**estimator._input(estimator).sizes(X[name]), n_outputs=1)

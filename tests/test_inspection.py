@@ -236,8 +236,8 @@ def test_bad_input_is_refused_before_any_work(block_tabular):
     with pytest.raises(ValueError, match="X has 3 features"):
         saliency(clf, X[:, :3])
     bad = X.copy()
-    bad[0, 0] = np.nan
-    with pytest.raises(ValueError, match="NaN"):
+    bad[0, 0] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
         saliency(clf, bad)
     with pytest.raises(NotFittedError):
         saliency(MLPClassifier(), X)

@@ -130,7 +130,8 @@ def _numeric_values(column, label, name, expected="number"):
         ) from None
     if np.isinf(values).any():
         raise ValueError(
-            f"Input X contains infinity ({label} of {name}); X must be finite or missing."
+            f"Input X contains infinity or a value too large ({label} of {name}); X must be "
+            "finite or missing."
         )
     return values
 
@@ -232,7 +233,8 @@ class TableEncoding:
         has_missing = np.array([np.isnan(values).any() for values in numeric], dtype=bool)
         table = bool(self.is_categorical.any() or has_missing.any())
         if numeric_transform == "auto":
-            numeric_transform = "standard" if table else None
+            # A DataFrame is a table; a numeric array is taken as given, as scikit-learn's MLPs.
+            numeric_transform = "standard" if table or _is_frame(X) else None
         self.numeric_transform = numeric_transform
         self.indicators = np.flatnonzero(has_missing)
         self._fit_numeric(numeric)
@@ -354,7 +356,7 @@ class TableInput(TabularInput):
     array) for the network's first layer.
     """
 
-    data_kinds = ("tabular", "tables")
+    data_kinds = ("tabular",)
 
     def _transform_choice(self):
         return self.estimator.numeric_transform

@@ -144,6 +144,10 @@ default="gradient"
         random_state=random_state,
     )
     attributions = np.where(np.isnan(inputs), 0.0, attributions)
+    encoding = getattr(est, "table_encoding_", None)
+    if encoding is not None and not encoding.passthrough:
+        # X's columns, not the missing-value flags the encoding appended.
+        attributions = attributions[:, : len(encoding.center)]
     return attributions.reshape(inputs.shape[0], *layout[1:])
 
 
@@ -167,6 +171,13 @@ def _check_estimator(est):
         raise ValueError(
             f"saliency takes estimators fitted on float inputs (tabular, images or "
             f"series); {type(est).__name__} was fitted on {what}."
+        )
+    encoding = getattr(est, "table_encoding_", None)
+    if encoding is not None and encoding.categories:
+        raise ValueError(
+            f"saliency differentiates the network with respect to X, and the categorical "
+            f"columns of {type(est).__name__}'s table are looked up, not differentiable; use "
+            "sklearn.inspection.permutation_importance, which takes the table as it is."
         )
     if isinstance(est, NeuralClassifier) and est._output_kind not in ("binary", "multiclass"):
         raise ValueError(
