@@ -9,7 +9,13 @@ import pytest
 import scipy.sparse as sp
 from sklearn.model_selection import cross_val_score
 
-from sknets import FusionClassifier, MLPClassifier, MLPRegressor
+from sknets import (
+    FTTransformerClassifier,
+    FusionClassifier,
+    MLPClassifier,
+    MLPRegressor,
+    TabMClassifier,
+)
 from sknets._inputs._table import MANY_CATEGORIES, _apply_quantiles, _quantiles
 
 
@@ -234,3 +240,19 @@ def test_fusion_branches_take_a_tables_columns():
     assert fusion.score(X, y) > 0.85
     table_branch = dict(fusion._fitted_branches)["table"]
     np.testing.assert_array_equal(table_branch.is_categorical_, [True, False, True])
+
+
+@pytest.mark.parametrize(
+    "estimator_class", [TabMClassifier, FTTransformerClassifier], ids=lambda c: c.__name__
+)
+def test_the_tabular_networks_take_a_table_with_quantile_transformed_numbers(estimator_class):
+    X, y = _table()
+    params = {**estimator_class._get_test_params(), "max_iter": 200, "device": "cpu"}
+    if estimator_class is FTTransformerClassifier:
+        params["learning_rate_init"] = 3e-3  # the paper's 1e-4 needs hundreds of epochs
+    clf = estimator_class(**params).fit(X, y)
+    assert clf.table_encoding_.numeric_transform == "quantile"
+    assert clf.table_encoding_.category_sizes == (5, 4, 5)
+    assert clf.score(X, y) > 0.85  # the label needs the colour's embedding
+    new = X.head(2).assign(colour=pd.Series(["purple", None], dtype="category"))
+    assert clf.predict_proba(new).shape == (2, 2)
