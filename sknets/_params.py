@@ -699,10 +699,10 @@ TABLE_PARAMS = (
         quantiles (scikit-learn's
         :class:`~sklearn.preprocessing.QuantileTransformer`, as the
         tabular deep-learning literature does), None leaves them as they
-        are.  ``"auto"``: ``"standard"`` for a DataFrame and for an array
-        with categorical or missing values (a table), None for a numeric
-        array, which then reaches the network exactly as given (as
-        scikit-learn's MLPs take it).
+        are.  ``"auto"``: ``"standard"`` when X has categorical or
+        missing values (a table), None for numeric rows (an array or a
+        DataFrame), which then reach the network exactly as given (as
+        scikit-learn's MLPs take them: scale them first).
         A missing numeric value is replaced by the column's mean (0 after
         either transform) and, where the training rows had missing values
         in that column, flagged in an added 0/1 column.""",

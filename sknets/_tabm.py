@@ -119,6 +119,9 @@ class _TabMMixin:
             "batch_size": "auto",
             "early_stopping": False,
             "max_iter": 100,
+            # The transform is fitted on rows, not on sample weights (as a
+            # QuantileTransformer in a pipeline): the weight checks need none.
+            "numeric_transform": None,
             "random_state": 0,
         }
 

@@ -156,6 +156,14 @@ def _input_problem(estimator):
         taken = "samples whose predictions depend on one another"
     if taken is None and isinstance(adapter, ForecastInput):
         return "it forecasts windows of a series, a layout the converter does not build"
+    encoding = getattr(estimator, "table_encoding_", None)
+    if taken is None and encoding is not None and not encoding.passthrough:
+        return (
+            "it was fitted on a table it encodes inside (categorical or missing values, or "
+            f"numeric_transform={encoding.numeric_transform!r}), which the ONNX graph does "
+            "not hold; fit it on numeric rows with numeric_transform=None, the encoding done "
+            "by scikit-learn steps of the pipeline (OneHotEncoder, QuantileTransformer...)"
+        )
     if taken is None and isinstance(adapter, TabularInput | ImageOrSeriesInput):
         return None
     return (

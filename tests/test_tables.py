@@ -248,6 +248,7 @@ def test_fusion_branches_take_a_tables_columns():
 def test_the_tabular_networks_take_a_table_with_quantile_transformed_numbers(estimator_class):
     X, y = _table()
     params = {**estimator_class._get_test_params(), "max_iter": 200, "device": "cpu"}
+    params.pop("numeric_transform")  # the default: the papers' quantile transform
     if estimator_class is FTTransformerClassifier:
         params["learning_rate_init"] = 3e-3  # the paper's 1e-4 needs hundreds of epochs
     clf = estimator_class(**params).fit(X, y)
@@ -256,3 +257,16 @@ def test_the_tabular_networks_take_a_table_with_quantile_transformed_numbers(est
     assert clf.score(X, y) > 0.85  # the label needs the colour's embedding
     new = X.head(2).assign(colour=pd.Series(["purple", None], dtype="category"))
     assert clf.predict_proba(new).shape == (2, 2)
+
+
+def test_onnx_export_refuses_a_table_encoded_inside():
+    skl2onnx = pytest.importorskip("skl2onnx")
+    from sknets.onnx import NotExportableError
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(int)
+    X[::4, 1] = np.nan
+    clf = _fast(max_iter=3).fit(X, y)
+    with pytest.raises(NotExportableError, match="table it encodes inside"):
+        skl2onnx.to_onnx(clf, X[:1])

@@ -55,7 +55,7 @@ def test_members_differ_and_prediction_is_their_mean_probability(iris, fitted):
     X, _ = iris
     module = fitted.module_.eval()
     with torch.no_grad():
-        members = module.forward_members(torch.as_tensor(X[:20]))
+        members = module.forward_members(torch.as_tensor(fitted._validated_input(X[:20])[0]))
     probabilities = members.softmax(dim=-1)
     # A real ensemble: no two members predict alike.
     spread = (probabilities - probabilities.mean(dim=1, keepdim=True)).abs().amax()
@@ -74,7 +74,9 @@ def test_binary_prediction_is_the_mean_of_member_probabilities(iris):
     X, y = iris
     clf = _fit(TabMClassifier(**_TINY, max_iter=5, early_stopping=False), X, y == 0)
     with torch.no_grad():
-        members = clf.module_.eval().forward_members(torch.as_tensor(X[:10]))
+        members = clf.module_.eval().forward_members(
+            torch.as_tensor(clf._validated_input(X[:10])[0])
+        )
     expected = torch.sigmoid(members[..., 0]).mean(dim=1).numpy()
     np.testing.assert_allclose(clf.predict_proba(X[:10])[:, 1], expected, rtol=1e-5, atol=1e-6)
 
@@ -180,7 +182,9 @@ def test_regressor_learns(seeded):
     reg = _fit(TabMRegressor(**_TINY, max_iter=40), X, y)
     assert reg.score(X, y) > 0.9
     with torch.no_grad():
-        members = reg.module_.eval().forward_members(torch.as_tensor(X[:10]))
+        members = reg.module_.eval().forward_members(
+            torch.as_tensor(reg._validated_input(X[:10])[0])
+        )
     np.testing.assert_allclose(reg.predict(X[:10]), members.mean(dim=1)[:, 0], rtol=1e-5, atol=1e-5)
 
 

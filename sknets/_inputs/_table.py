@@ -233,8 +233,9 @@ class TableEncoding:
         has_missing = np.array([np.isnan(values).any() for values in numeric], dtype=bool)
         table = bool(self.is_categorical.any() or has_missing.any())
         if numeric_transform == "auto":
-            # A DataFrame is a table; a numeric array is taken as given, as scikit-learn's MLPs.
-            numeric_transform = "standard" if table or _is_frame(X) else None
+            # Numeric rows (array or DataFrame alike: scikit-learn's checks compare
+            # them) are taken as given, as scikit-learn's MLPs take them.
+            numeric_transform = "standard" if table else None
         self.numeric_transform = numeric_transform
         self.indicators = np.flatnonzero(has_missing)
         self._fit_numeric(numeric)
@@ -372,8 +373,8 @@ class TableInput(TabularInput):
         if self._transform_choice() not in ("auto", None):
             raise TypeError(
                 f"{self.name} got sparse X, which numeric_transform="
-                f"{self._transform_choice()!r} cannot transform without densifying; pass "
-                "X.toarray() or set numeric_transform=None."
+                f"{self._transform_choice()!r} cannot transform without densifying: dense "
+                "data is required; pass X.toarray() or set numeric_transform=None."
             )
 
     def validate(self, X, y=None, *, reset, dtype, y_numeric=False):
