@@ -1,9 +1,5 @@
 """FT-Transformer estimators: a transformer over the columns of a table."""
 
-from numbers import Integral, Real
-
-from sklearn.utils._param_validation import Interval
-
 from ._inputs import TableInput
 from ._params import (
     CLASSIFIER_ATTRIBUTES,
@@ -13,14 +9,13 @@ from ._params import (
     Param,
     attributes_doc,
 )
+from ._rnn import POSITIVE_INT, PROBABILITY
 from ._vocabulary import build_network
 from .base import NeuralClassifier, NeuralRegressor
 from .networks import FTTransformer
 
 __all__ = ["FTTransformerClassifier", "FTTransformerRegressor"]
 
-_POSITIVE_INT = Interval(Integral, 1, None, closed="left")
-_PROBABILITY = Interval(Real, 0, 1, closed="left")
 
 # The "default FT-Transformer" of Gorishniy et al. (2021), Table 13, as the
 # reference code's output/*/ft_transformer/default/*.toml run it (3 blocks).
@@ -30,10 +25,10 @@ _FT_PARAMS = (
         192,
         "int",
         "Width of every column's token (the paper's d_token).",
-        [_POSITIVE_INT],
+        [POSITIVE_INT],
     ),
-    Param("n_heads", 8, "int", "Attention heads; must divide ``d_model``.", [_POSITIVE_INT]),
-    Param("n_layers", 3, "int", "Number of transformer blocks.", [_POSITIVE_INT]),
+    Param("n_heads", 8, "int", "Attention heads; must divide ``d_model``.", [POSITIVE_INT]),
+    Param("n_layers", 3, "int", "Number of transformer blocks.", [POSITIVE_INT]),
     Param(
         "dim_feedforward",
         256,
@@ -42,22 +37,22 @@ _FT_PARAMS = (
         Width of each block's ReGLU feed-forward sublayer (its first Linear
         layer has twice as many outputs, gated pairwise): 4/3 of
         ``d_model`` by default, as in the paper.""",
-        [_POSITIVE_INT],
+        [POSITIVE_INT],
     ),
     Param(
         "dropout",
         0.1,
         "float",
         "Dropout on the feed-forward sublayers' hidden units.",
-        [_PROBABILITY],
+        [PROBABILITY],
     ),
-    Param("attention_dropout", 0.2, "float", "Dropout on the attention weights.", [_PROBABILITY]),
+    Param("attention_dropout", 0.2, "float", "Dropout on the attention weights.", [PROBABILITY]),
     Param(
         "residual_dropout",
         0.0,
         "float",
         "Dropout on each sublayer's output before it is added back.",
-        [_PROBABILITY],
+        [PROBABILITY],
     ),
 )
 
@@ -167,13 +162,11 @@ class FTTransformerClassifier(_FTTransformerMixin, NeuralClassifier):
     Examples
     --------
     >>> from sklearn.datasets import load_breast_cancer
-    >>> from sklearn.pipeline import make_pipeline
-    >>> from sklearn.preprocessing import StandardScaler
     >>> from sknets import FTTransformerClassifier
     >>> X, y = load_breast_cancer(return_X_y=True)
-    >>> clf = make_pipeline(StandardScaler(), FTTransformerClassifier(
+    >>> clf = FTTransformerClassifier(
     ...     d_model=16, n_heads=2, n_layers=1, dim_feedforward=24, max_iter=20,
-    ...     learning_rate_init=1e-3, random_state=0, device="cpu")).fit(X, y)
+    ...     learning_rate_init=1e-3, random_state=0, device="cpu").fit(X, y)
     >>> clf.predict_proba(X[:2]).shape
     (2, 2)
     >>> clf.score(X, y) > 0.9
@@ -198,13 +191,11 @@ class FTTransformerRegressor(_FTTransformerMixin, NeuralRegressor):
     Examples
     --------
     >>> from sklearn.datasets import load_diabetes
-    >>> from sklearn.pipeline import make_pipeline
-    >>> from sklearn.preprocessing import StandardScaler
     >>> from sknets import FTTransformerRegressor
     >>> X, y = load_diabetes(return_X_y=True)
-    >>> reg = make_pipeline(StandardScaler(), FTTransformerRegressor(
+    >>> reg = FTTransformerRegressor(
     ...     d_model=16, n_heads=2, n_layers=1, dim_feedforward=24, max_iter=40,
-    ...     learning_rate_init=3e-3, random_state=0, device="cpu"))
+    ...     learning_rate_init=3e-3, random_state=0, device="cpu")
     >>> reg.fit(X, (y - y.mean()) / y.std()).predict(X[:2]).shape
     (2,)
     >>> reg.score(X, (y - y.mean()) / y.std()) > 0.4

@@ -15,6 +15,7 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import clone
+from sklearn.utils import get_tags
 from sklearn.utils._indexing import _get_column_indices, _safe_indexing
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.metaestimators import _BaseComposition
@@ -198,8 +199,9 @@ class FusionInput(DictInput):
     def update_tags(self, tags):
         # Missing values and strings reach the branches, which take them or refuse them.
         tags = super().update_tags(tags)
-        branches = [b[1] for b in self.estimator._branch_list() if _is_branch(b)]
-        branch_tags = [b._input(b).update_tags(b.__sklearn_tags__()).input_tags for b in branches]
+        branch_tags = [
+            get_tags(b[1]).input_tags for b in self.estimator._branch_list() if _is_branch(b)
+        ]
         for tag in ("allow_nan", "string"):
             taken = bool(branch_tags) and all(getattr(t, tag) for t in branch_tags)
             setattr(tags.input_tags, tag, taken)

@@ -147,8 +147,9 @@ class TabMClassifier(_TabMMixin, NeuralClassifier):
     {_HOW} class probabilities.
     Defaults are the reference's: lite periodic embeddings of the numeric
     features, two hidden layers of 512, 32 members, AdamW at 2e-3 with a
-    weight decay of 3e-4, batches of 256 and early stopping.  Quantile- or
-    standard-scaled features suit the periodic embeddings.
+    weight decay of 3e-4, batches of 256 and early stopping; the numeric
+    columns are quantile-transformed inside, as the reference does before
+    its periodic embeddings.
 
     Attributes
     ----------{attributes_doc(CLASSIFIER_ATTRIBUTES, **TABLE_ATTRIBUTES, **_TABM_ATTRIBUTES)}
@@ -165,14 +166,11 @@ class TabMClassifier(_TabMMixin, NeuralClassifier):
     --------
     >>> from sklearn.datasets import load_breast_cancer
     >>> from sklearn.model_selection import train_test_split
-    >>> from sklearn.pipeline import make_pipeline
-    >>> from sklearn.preprocessing import StandardScaler
     >>> from sknets import TabMClassifier
     >>> X, y = load_breast_cancer(return_X_y=True)
     >>> X_train, X_test, y_train, y_test = train_test_split(X, y, random_state=0)
-    >>> clf = make_pipeline(StandardScaler(), TabMClassifier(
-    ...     hidden_layer_sizes=(64, 64), n_members=8, max_iter=30, random_state=0,
-    ...     device="cpu")).fit(X_train, y_train)
+    >>> clf = TabMClassifier(hidden_layer_sizes=(64, 64), n_members=8, max_iter=30,
+    ...                      random_state=0, device="cpu").fit(X_train, y_train)
     >>> clf.predict_proba(X_test[:2]).shape
     (2, 2)
     >>> clf.score(X_test, y_test) > 0.9
@@ -203,13 +201,12 @@ class TabMRegressor(_TabMMixin, NeuralRegressor):
     --------
     >>> from sklearn.compose import TransformedTargetRegressor
     >>> from sklearn.datasets import load_diabetes
-    >>> from sklearn.pipeline import make_pipeline
     >>> from sklearn.preprocessing import StandardScaler
     >>> from sknets import TabMRegressor
     >>> X, y = load_diabetes(return_X_y=True)
-    >>> reg = TransformedTargetRegressor(make_pipeline(StandardScaler(), TabMRegressor(
+    >>> reg = TransformedTargetRegressor(TabMRegressor(
     ...     hidden_layer_sizes=(64, 64), n_members=8, max_iter=30, random_state=0,
-    ...     device="cpu")), transformer=StandardScaler()).fit(X, y)
+    ...     device="cpu"), transformer=StandardScaler()).fit(X, y)
     >>> reg.predict(X[:2]).shape
     (2,)
     >>> reg.score(X, y) > 0.4

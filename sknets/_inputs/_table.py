@@ -36,23 +36,23 @@ def _is_frame(X):
     return hasattr(X, "iloc") and hasattr(X, "dtypes")
 
 
+# What pandas' infer_dtype (one pass in C, missing values skipped) calls numbers.
+_NUMBER_KINDS = {"integer", "floating", "mixed-integer-float", "decimal"}
+
+
 def _column_type(values):
     """``"number"``, ``"boolean"`` or ``"string"``: what a column holds (checked at predict)."""
-    dtype = values.dtype
-    if isinstance(dtype, pd.CategoricalDtype):
-        return _column_type(pd.Series(dtype.categories))
-    if pd.api.types.is_bool_dtype(dtype):
-        return "boolean"
-    if pd.api.types.is_numeric_dtype(dtype):
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return _column_type(pd.Series(values.dtype.categories))
+    kind = pd.api.types.infer_dtype(values, skipna=True)
+    if kind in _NUMBER_KINDS:
         return "number"
-    present = values[~pd.isna(values)]
-    if len(present) and all(
-        isinstance(v, Integral | float | np.number) and not isinstance(v, bool) for v in present
-    ):
-        return "number"
-    if len(present) and all(isinstance(v, bool | np.bool_) for v in present):
-        return "boolean"
-    return "string"
+    return "boolean" if kind == "boolean" else "string"
+
+
+def _has_numeric_dtype(column):
+    """Numbers or booleans by dtype (numpy or pandas' nullable ones): no value to inspect."""
+    return pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_bool_dtype(column.dtype)
 
 
 def _columns(X):
@@ -67,7 +67,7 @@ def _columns(X):
     ]
 
 
-def _categorical_mask(selection, columns, names, frame_columns, name):
+def _categorical_mask(selection, columns, frame_columns, name):
     """The boolean mask of categorical columns that ``categorical_features`` selects."""
     n_columns = len(columns)
     if selection is None:
@@ -113,6 +113,14 @@ def _categorical_mask(selection, columns, names, frame_columns, name):
 
 def _numeric_values(column, label, name, expected="number"):
     """A column as float64 with NaN for missing values, or a clear error."""
+    if _has_numeric_dtype(column):
+        values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+        if np.isinf(values).any():
+            raise ValueError(
+                f"Input X contains infinity or a value too large ({label} of {name}); X must "
+                "be finite or missing."
+            )
+        return values
     try:
         values = pd.to_numeric(column.astype(object).where(column.notna(), np.nan))
         values = np.asarray(values, dtype=np.float64)
@@ -145,17 +153,26 @@ def _is_number(value):
 
 
 def _category_keys(column, numeric_levels):
-    """The column's values as the keys the fitted categories are stored by."""
+    """The keys the fitted categories are stored by, for each row, and which rows have one."""
     present = column.notna().to_numpy()
-    values = column.astype(object).to_numpy()
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        # The keys of the few categories, taken by each row's code.
+        category_keys, _ = _category_keys(pd.Series(column.dtype.categories), numeric_levels)
+        keys = np.full(len(column), np.nan if numeric_levels else "", dtype=category_keys.dtype)
+        keys[present] = category_keys[column.cat.codes.to_numpy()[present]]
+        return keys, present
+    if numeric_levels and _has_numeric_dtype(column):
+        return column.to_numpy(dtype=np.float64, na_value=np.nan), present
     if numeric_levels:
+        # An object column: a string is no number here, even "3".
+        values = column.to_numpy(dtype=object)
         keys = np.full(len(values), np.nan)
         for i in np.flatnonzero(present):
             if _is_number(values[i]) and not isinstance(values[i], str):
                 keys[i] = float(values[i])
         return keys, present
-    keys = np.full(len(values), "", dtype=object)
-    keys[present] = [str(v) for v in values[present]]
+    keys = np.full(len(column), "", dtype=object)
+    keys[present] = column[present].astype(str).to_numpy(dtype=object)
     return keys.astype(str), present
 
 
@@ -213,9 +230,7 @@ class TableEncoding:
                 f"{len(columns)} feature(s); at least one of each is required."
             )
         frame_columns = X.columns if _is_frame(X) else None
-        self.is_categorical = _categorical_mask(
-            categorical_features, columns, labels, frame_columns, name
-        )
+        self.is_categorical = _categorical_mask(categorical_features, columns, frame_columns, name)
         self.column_types = np.array([_column_type(col) for col in columns], dtype=str)
         numeric = [
             _numeric_values(col, label, name, expected=None)
@@ -260,11 +275,10 @@ class TableEncoding:
             self.quantiles = [_quantiles(values) for values in numeric]
 
     def _fit_categories(self, column, label, min_frequency, name):
-        present = column.notna().to_numpy()
-        if not present.any():
-            raise ValueError(f"{name}: {label} is missing in every training row; drop it from X.")
         numeric_levels = _column_type(column) == "number"
         keys, present = _category_keys(column, numeric_levels)
+        if not present.any():
+            raise ValueError(f"{name}: {label} is missing in every training row; drop it from X.")
         levels, counts = np.unique(keys[present], return_counts=True)
         threshold = (
             min_frequency if isinstance(min_frequency, Integral) else min_frequency * len(keys)
@@ -286,11 +300,6 @@ class TableEncoding:
     def category_sizes(self):
         """The codes of each categorical column: its kept categories, missing, and rare/unseen."""
         return tuple(len(levels) + 2 for levels in self.categories)
-
-    @property
-    def n_columns(self):
-        """Width of the encoded array."""
-        return len(self.center) + len(self.indicators) + len(self.categories)
 
     def encode(self, X, *, dtype, name):
         """X (checked against the fit) as the network's float array of ``dtype``."""
@@ -383,8 +392,8 @@ class TableInput(TabularInput):
             if reset:
                 self.estimator.table_encoding_ = None
                 self.estimator.is_categorical_ = None
-            elif self.estimator.table_encoding_ is not None:
-                self.validate_predict(X, dtype=dtype)  # refused unless plain numeric rows
+            else:
+                self._check_sparse_after_fit()
             return super().validate(X, y, reset=reset, dtype=dtype, y_numeric=y_numeric)
         if reset:
             X = self._checked_table(X)
@@ -403,16 +412,20 @@ class TableInput(TabularInput):
         return rows, self._check_y(y, len(rows), y_numeric)
 
     def validate_predict(self, X, *, dtype):
-        encoding = self.estimator.table_encoding_
-        if encoding is None or (sp.issparse(X) and encoding.passthrough):
+        if sp.issparse(X):
+            self._check_sparse_after_fit()
+        if self.estimator.table_encoding_ is None or sp.issparse(X):
             # Fitted on sparse X, or numeric rows given sparse: rows as TabularInput takes them.
             return super().validate_predict(X, dtype=dtype)
-        if sp.issparse(X):
+        return self._encoded(X, reset=False, dtype=dtype)
+
+    def _check_sparse_after_fit(self):
+        encoding = self.estimator.table_encoding_
+        if encoding is not None and not encoding.passthrough:
             raise TypeError(
                 f"{self.name} was fitted on a table it encodes (categorical or missing values, "
                 "or a numeric transform), which sparse X cannot be: pass X.toarray()."
             )
-        return self._encoded(X, reset=False, dtype=dtype)
 
     def _encoded(self, X, *, reset, dtype):
         encoding = self.estimator.table_encoding_
