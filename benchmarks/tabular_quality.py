@@ -78,11 +78,17 @@ Usage::
     python benchmarks/tabular_quality.py --datasets adult,california --models HGB,sknets-MLP
     python benchmarks/tabular_quality.py --max-rows 20000 --seeds 3
     python benchmarks/tabular_quality.py --write-docs  # and docs/_bench/tabular_quality.rst
+    # a long protocol split over two processes, resumable, then the table:
+    python benchmarks/tabular_quality.py --results runs.jsonl --models HGB,sknets-TabM &
+    python benchmarks/tabular_quality.py --results runs.jsonl --models sknets-FT-Transformer &
+    python benchmarks/tabular_quality.py --results runs.jsonl --write-docs
 """
 
 import argparse
 import copy
 import importlib.util
+import json
+import subprocess
 import sys
 import time
 import warnings
@@ -112,6 +118,7 @@ from _report import DOCS_DIR, describe_machine, log, rst_table, start_timed_run,
 ANCHOR = "HGB"
 QUICK_ROWS = 5000
 QUICK_MAX_EPOCHS = 10  # the tabm reference's epoch cap in --quick runs
+DEFAULT_MAX_EPOCHS = 1000
 TARGET_ACCURACY_GAP = 0.5  # % points below HGB, median classification set
 TARGET_RMSE_RATIO = 1.03  # times HGB's RMSE, median regression set
 WIDEDEEP_DATA = Path("datasets") / "data"
@@ -471,7 +478,74 @@ def first_line(error):
     return text if len(text) <= 90 else text[:87] + "..."
 
 
-def run_dataset(name, args):
+def protocol(args):
+    """What makes two runs comparable: a results file keeps runs of this protocol only."""
+    return {
+        "max_rows": args.max_rows,
+        "max_iter": args.max_iter,
+        "max_epochs": QUICK_MAX_EPOCHS if args.quick else args.max_epochs,
+        "threads": args.threads,
+        "device": args.device,
+    }
+
+
+class ResultsFile:
+    """Runs kept as JSON lines, so that a long protocol resumes and splits over processes.
+
+    Each line is one (data set, seed, contender) run with its scores or its
+    note and the protocol it ran under; runs of another protocol are
+    ignored.  Several processes (``--models`` or ``--datasets`` split
+    between them) may append to one file; a ``--write-docs`` run then finds
+    every run done and only writes the table.  Delete the file when sknets
+    changes: it keeps the commit of each run but does not compare it.
+    """
+
+    def __init__(self, path, args):
+        self.path, self.protocol, self.runs = path, protocol(args), {}
+        if path is None or not path.exists():
+            return
+        for line in path.read_text().splitlines():
+            record = json.loads(line)
+            if record["protocol"] == self.protocol:
+                key = (record["dataset"], record["seed"], record["contender"])
+                self.runs[key] = record["result"]
+
+    def get(self, dataset, seed, contender):
+        return self.runs.get((dataset, seed, contender))
+
+    def add(self, dataset, seed, contender, result):
+        self.runs[(dataset, seed, contender)] = result
+        if self.path is None:
+            return
+        record = {
+            "dataset": dataset,
+            "seed": seed,
+            "contender": contender,
+            "result": result,
+            "protocol": self.protocol,
+            "commit": COMMIT,
+        }
+        with self.path.open("a") as file:
+            file.write(json.dumps(record) + "\n")
+
+
+def _commit():
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).resolve().parent,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return None
+
+
+COMMIT = _commit()
+
+
+def run_dataset(name, args, stored):
     """Every contender on every seed of one data set: name -> list of runs, or a note."""
     task, loader = DATASETS[name]
     X, y = loader()
@@ -483,11 +557,18 @@ def run_dataset(name, args):
         for contender in args.models:
             if isinstance(results.get(contender), str):
                 continue  # skipped or refused on an earlier seed
+            kept = stored.get(name, seed, contender)
+            if kept is not None:
+                if isinstance(kept, str):
+                    results[contender] = kept
+                else:
+                    results.setdefault(contender, []).append(kept)
+                continue
             model, note = CONTENDERS[contender](task, seed, args, n_outputs)
             if model is None:
                 log(f"  {name} {contender}: skipped, {note}")
                 results[contender] = f"skipped: {note}"
-                continue
+                continue  # not stored: installing the package later runs it
             start = time.perf_counter()
             try:
                 with warnings.catch_warnings():
@@ -498,9 +579,11 @@ def run_dataset(name, args):
             except Exception as error:  # noqa: BLE001 -- a refusal is a result here
                 log(f"  {name} {contender}: refused, {first_line(error)}")
                 results[contender] = f"refused: {first_line(error)}"
+                stored.add(name, seed, contender, results[contender])
                 continue
             scores["fit"] = elapsed
             results.setdefault(contender, []).append(scores)
+            stored.add(name, seed, contender, scores)
             shown = ", ".join(
                 f"{k} {v:.4f}" if k != "fit" else f"fit {v:.1f} s" for k, v in scores.items()
             )
@@ -616,6 +699,12 @@ def page(env, args, rows, lines):
         "accuracy, or RMSE / HGB's RMSE.  rf1's RMSE is the mean over its 8 targets of the "
         "RMSE divided by the target's standard deviation on the training rows.  The sknets "
         "contenders get the raw DataFrame at their defaults."
+        + (
+            "  The runs were read from a results file: they may come from several processes "
+            "run side by side (one thread each), so fit times compare within a process best."
+            if args.results is not None
+            else ""
+        )
     )
     out = [
         ".. Generated by benchmarks/tabular_quality.py --write-docs; do not edit by hand.",
@@ -641,7 +730,10 @@ def main(argv=None):
         "--max-iter", type=int, default=None, help="max_iter of the sknets contenders"
     )
     parser.add_argument(
-        "--max-epochs", type=int, default=1000, help="epoch cap of the tabm reference loop"
+        "--max-epochs",
+        type=int,
+        default=DEFAULT_MAX_EPOCHS,
+        help="epoch cap of the tabm reference loop",
     )
     parser.add_argument("--threads", type=int, default=1, help="threads per fit (default 1)")
     parser.add_argument(
@@ -655,6 +747,12 @@ def main(argv=None):
     parser.add_argument(
         "--write-docs", action="store_true", help=f"write {DOCS_DIR}/tabular_quality.rst"
     )
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=None,
+        help="JSON-lines file of runs: done runs are read back, new ones appended",
+    )
     args = parser.parse_args(argv)
     for option, known in (("datasets", DATASETS), ("models", CONTENDERS)):
         chosen = [s.strip() for s in getattr(args, option).split(",") if s.strip()]
@@ -665,18 +763,27 @@ def main(argv=None):
     if args.quick:
         args.seeds = 1
         args.max_rows = min(args.max_rows or QUICK_ROWS, QUICK_ROWS)
-    if args.write_docs and (args.quick or args.seeds < 5 or args.max_rows is not None):
-        parser.error("--write-docs needs the full protocol (no --quick, --max-rows; --seeds >= 5)")
+    # The docs quote the contenders at their defaults; fewer seeds and rows
+    # are allowed there, and the page says how many.
+    if args.write_docs and (
+        args.quick or args.max_iter is not None or args.max_epochs != DEFAULT_MAX_EPOCHS
+    ):
+        parser.error(
+            "--write-docs needs the contenders' defaults (no --quick, --max-iter, --max-epochs)"
+        )
+    if args.write_docs and args.seeds < 3:
+        parser.error("--write-docs needs --seeds >= 3")
     if ANCHOR not in args.models:
         log("note: HGB is not among --models, so no ratios are given")
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     torch.set_num_threads(args.threads)
     env = start_timed_run(args.threads, args.seeds, args.quick, log)
     all_results = {}
+    stored = ResultsFile(args.results, args)
     with threadpool_limits(args.threads):
         for name in args.datasets:
             try:
-                all_results[name] = run_dataset(name, args)
+                all_results[name] = run_dataset(name, args, stored)
             except FileNotFoundError as error:
                 log(f"{name}: skipped, {error}")
     rows = [row for name, (task, res) in all_results.items() for row in table_rows(name, task, res)]

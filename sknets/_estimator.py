@@ -139,6 +139,9 @@ class NeuralEstimator(PeerSpellingsMixin, BaseEstimator, ABC):
         """Check y against the fitted targets and return it as the loss expects it."""
         return None
 
+    def _fit_target_scaling(self, y_encoded, sample_weight):
+        """Fit what the network's outputs are scaled by, before a network is built (regressors)."""
+
     def _make_criterion(self):
         raise NotImplementedError(
             f"{type(self).__name__} must define _make_criterion: the per-sample loss module."
@@ -323,6 +326,9 @@ class NeuralEstimator(PeerSpellingsMixin, BaseEstimator, ABC):
             )
 
         adapter = self._input_adapter()
+        if getattr(adapter, "weighted_fit", False):
+            # What the adapter fits on X (a table's encoding) counts the weights too.
+            input_arguments = {**input_arguments, "sample_weight": sample_weight}
         X, y = adapter.validate(
             X,
             y,
@@ -342,6 +348,8 @@ class NeuralEstimator(PeerSpellingsMixin, BaseEstimator, ABC):
         sample_weight, mean_weight = self._combined_sample_weight(sample_weight, n_samples, y)
         if sample_weight is not None:
             sample_weight = sample_weight.astype(np_dtype, copy=False)
+        if not continuing:
+            self._fit_target_scaling(y_encoded, sample_weight)
         fairness, groups = self._fairness_penalty(sensitive_features, n_samples)
         # Every rank of a data-parallel fit takes rank 0's seeds.
         agree = (lambda seed: seed) if parallel is None else parallel.agree

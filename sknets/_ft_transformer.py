@@ -122,9 +122,6 @@ def small_settings():
         "n_iter_no_change": 10,
         "learning_rate_init": 0.01,
         "max_iter": 100,
-        # The transform is fitted on rows, not on sample weights (as a
-        # QuantileTransformer in a pipeline): the weight checks need none.
-        "numeric_transform": None,
         "random_state": 0,
     }
 
@@ -132,6 +129,8 @@ def small_settings():
 class _FTTransformerMixin:
     _params = (*_FT_PARAMS, *QUANTILE_TABLE_PARAMS)
     _input = TableInput
+    # Both references train their regressors on the standardised target.
+    _standardizes_target = True
     _defaults = _FT_DEFAULTS
 
     def _validate_params(self):
@@ -177,7 +176,13 @@ class FTTransformerClassifier(_FTTransformerMixin, NeuralClassifier):
 class FTTransformerRegressor(_FTTransformerMixin, NeuralRegressor):
     __doc__ = f"""FT-Transformer regressor of tabular data on PyTorch.
 {_ARCHITECTURE} Trained on half the squared error (or the Poisson
-    deviance); a 2-D ``y`` fits several targets.
+    deviance); a 2-D ``y`` fits several targets.  As in the paper, the
+    squared error is taken on the standardised target (each target's
+    mean and standard deviation, weighted by ``sample_weight``, fitted
+    by a fit from scratch or the first ``partial_fit``): the network's
+    last layer (:class:`~sknets.networks.TargetScaling`) maps its
+    outputs back to the target's units, so ``predict`` needs no inverse
+    transform, and ``loss_curve_`` is on the standardised scale.
 
     Attributes
     ----------{attributes_doc(REGRESSOR_ATTRIBUTES, **TABLE_ATTRIBUTES, **_MODULE_ATTRIBUTE)}
@@ -196,8 +201,8 @@ class FTTransformerRegressor(_FTTransformerMixin, NeuralRegressor):
     >>> reg = FTTransformerRegressor(
     ...     d_model=16, n_heads=2, n_layers=1, dim_feedforward=24, max_iter=40,
     ...     learning_rate_init=3e-3, random_state=0, device="cpu")
-    >>> reg.fit(X, (y - y.mean()) / y.std()).predict(X[:2]).shape
+    >>> reg.fit(X, y).predict(X[:2]).shape
     (2,)
-    >>> reg.score(X, (y - y.mean()) / y.std()) > 0.4
+    >>> reg.score(X, y) > 0.4
     True
     """

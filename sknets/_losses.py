@@ -77,10 +77,23 @@ class MultiTaskCrossEntropyPerSample(nn.Module):
 
 
 class HalfSquaredErrorPerSample(nn.Module):
-    """Half the squared error, averaged over the output columns."""
+    """Half the squared error, averaged over the output columns.
+
+    With ``scale`` (one number per output column), each column's error is
+    divided by it first: the loss of a target standardised by ``scale``,
+    for a network whose outputs are in the target's units
+    (:class:`~sknets.networks.TargetScaling`).
+    """
+
+    def __init__(self, scale=None):
+        super().__init__()
+        self.scale = None if scale is None else tuple(float(value) for value in scale)
 
     def forward(self, prediction, target):
-        return 0.5 * (primary_output(prediction) - target).pow(2).mean(dim=1)
+        error = primary_output(prediction) - target
+        if self.scale is not None:
+            error = error / torch.as_tensor(self.scale, dtype=error.dtype, device=error.device)
+        return 0.5 * error.pow(2).mean(dim=1)
 
 
 class HalfPoissonDeviancePerSample(nn.Module):

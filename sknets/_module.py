@@ -1,10 +1,20 @@
 """Bring your own network: any ``torch.nn.Module`` as a scikit-learn estimator."""
 
+import inspect
+
 import torch
 from sklearn.utils._param_validation import InvalidParameterError
 from torch import nn
 
-from ._params import CLASSIFIER_ATTRIBUTES, REGRESSOR_ATTRIBUTES, Param, attributes_doc
+from ._inputs import TableInput
+from ._params import (
+    CLASSIFIER_ATTRIBUTES,
+    REGRESSOR_ATTRIBUTES,
+    TABLE_ATTRIBUTES,
+    TABLE_PARAMS,
+    Param,
+    attributes_doc,
+)
 from .base import NeuralClassifier, NeuralRegressor
 from .networks import MLP
 
@@ -24,7 +34,11 @@ _MODULE_PARAMS = (
         module instance (a fresh network is built for each fit, from the
         data's sizes). May be passed by position, as skorch's
         ``NeuralNet(module)``. Its output on a batch must be ``(batch,
-        n_outputs)``, checked on two rows before training.""",
+        n_outputs)``, checked on two rows before training. A table with
+        categorical columns reaches it encoded (numeric columns first,
+        category codes last) and needs a module that takes
+        ``category_sizes`` too, as the networks of :mod:`sknets.networks`
+        do (:class:`~sknets.networks.TableInputLayer` embeds the codes).""",
         [None, callable],
         positional=True,
     ),
@@ -43,10 +57,35 @@ _MODULE_PARAMS = (
 _MODULE_ATTRIBUTE = {"module_": ("torch.nn.Module", "The trained network.")}
 
 
+def check_takes_categories(estimator, category_sizes):
+    """Refuse, before training, a module that would read category codes as numbers."""
+    try:
+        parameters = inspect.signature(estimator.module).parameters.values()
+    except (TypeError, ValueError):
+        return  # no signature to read: the call itself will tell
+    if any(
+        p.name == "category_sizes" or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters
+    ):
+        return
+    encoding = estimator.table_encoding_
+    columns = encoding.labels[encoding.is_categorical]
+    raise ValueError(
+        f"{type(estimator).__name__}: X has {len(category_sizes)} categorical column(s) "
+        f"({', '.join(map(str, columns[:5]))}{', ...' if len(columns) > 5 else ''}), "
+        "which reach the module as category codes, but "
+        f"{getattr(estimator.module, '__name__', estimator.module)!r} takes no category_sizes "
+        "argument to embed them. Give the module a category_sizes argument (e.g. "
+        "sknets.networks.TableInputLayer as its first layer), encode the columns "
+        "before the estimator (OneHotEncoder), or use MLPClassifier/MLPRegressor, "
+        "which embed them."
+    )
+
+
 class _ModuleMixin:
     """Builds the user's module from the data's sizes."""
 
-    _params = _MODULE_PARAMS
+    _params = (*_MODULE_PARAMS, *TABLE_PARAMS)
+    _input = TableInput
 
     def _validate_params(self):
         super()._validate_params()
@@ -66,7 +105,7 @@ class _ModuleMixin:
                 f"**module_params). Pass module={type(self.module).__name__} and its other "
                 "arguments in module_params."
             )
-        reserved = {"n_features", "n_outputs"} & set(self.module_params or {})
+        reserved = {"n_features", "n_outputs", "category_sizes"} & set(self.module_params or {})
         if reserved:
             raise InvalidParameterError(
                 f"The 'module_params' parameter of {name} must not set {sorted(reserved)}: "
@@ -74,9 +113,12 @@ class _ModuleMixin:
             )
 
     def _build_module(self, spec):
-        network = self.module(
-            n_features=spec.n_features, n_outputs=spec.n_outputs, **(self.module_params or {})
-        )
+        sizes = {"n_features": spec.n_features, "n_outputs": spec.n_outputs}
+        category_sizes = getattr(spec, "category_sizes", None)
+        if category_sizes:
+            check_takes_categories(self, category_sizes)
+            sizes["category_sizes"] = category_sizes
+        network = self.module(**sizes, **(self.module_params or {}))
         if not isinstance(network, nn.Module):
             raise TypeError(
                 f"module returned {type(network).__name__}, not a torch.nn.Module; "
@@ -134,7 +176,7 @@ class ModuleClassifier(_ModuleMixin, NeuralClassifier):
     is the logits. See "Writing your own estimator" in the user guide.
 
     Attributes
-    ----------{attributes_doc(CLASSIFIER_ATTRIBUTES, **_MODULE_ATTRIBUTE)}
+    ----------{attributes_doc(CLASSIFIER_ATTRIBUTES, **TABLE_ATTRIBUTES, **_MODULE_ATTRIBUTE)}
 
     See Also
     --------
@@ -182,7 +224,7 @@ class ModuleRegressor(_ModuleMixin, NeuralRegressor):
     (or dict) whose first entry is the predictions.
 
     Attributes
-    ----------{attributes_doc(REGRESSOR_ATTRIBUTES, **_MODULE_ATTRIBUTE)}
+    ----------{attributes_doc(REGRESSOR_ATTRIBUTES, **TABLE_ATTRIBUTES, **_MODULE_ATTRIBUTE)}
 
     See Also
     --------

@@ -694,7 +694,8 @@ TABLE_PARAMS = (
         '{"auto", "standard", "quantile"} or None',
         """
         What is done to the numeric columns inside the estimator, fitted on
-        the training rows: ``"standard"`` centres and scales each,
+        the training rows (weighted by ``sample_weight``, as the loss is):
+        ``"standard"`` centres and scales each,
         ``"quantile"`` maps each onto a normal distribution by its
         quantiles (scikit-learn's
         :class:`~sklearn.preprocessing.QuantileTransformer`, as the

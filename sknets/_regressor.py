@@ -31,6 +31,10 @@ class NeuralRegressor(RegressorMixin, NeuralEstimator):
     _shared_params = SHARED_TRAINING_PARAMS + (REGRESSION_LOSS_PARAM,) + DEVICE_PARAMS
     _y_numeric = True
     _score_outputs = staticmethod(r2_from_outputs)
+    # Whether the network trains on the standardised target: its
+    # TargetScaling layer maps the outputs back to the target's units
+    # (with loss="squared_error").
+    _standardizes_target = False
 
     @property
     def _log_link(self):
@@ -96,10 +100,32 @@ class NeuralRegressor(RegressorMixin, NeuralEstimator):
             )
         return y
 
+    def _fit_target_scaling(self, y_encoded, sample_weight):
+        # The (weighted) mean and standard deviation of each target, as
+        # StandardScaler computes them; a constant target keeps a scale of 1.
+        self._target_shift = self._target_scale = None
+        if not self._standardizes_target or self.loss != "squared_error":
+            return
+        y = np.asarray(y_encoded, dtype=np.float64)
+        weights = None if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+        mean = np.average(y, axis=0, weights=weights)
+        scale = np.sqrt(np.average((y - mean) ** 2, axis=0, weights=weights))
+        scale[scale < 10 * np.finfo(np.float64).eps * np.maximum(np.abs(mean), 1.0)] = 1.0
+        self._target_shift, self._target_scale = mean, scale
+
+    def _make_net(self, spec, device, dtype, batch_size, mean_weight):
+        net = super()._make_net(spec, device, dtype, batch_size, mean_weight)
+        if getattr(self, "_target_scale", None) is not None:
+            scaling = net.module_.target_scaling
+            with torch.no_grad():
+                scaling.shift.copy_(torch.as_tensor(self._target_shift))
+                scaling.scale.copy_(torch.as_tensor(self._target_scale))
+        return net
+
     def _make_criterion(self):
         if self.loss == "poisson":
             return HalfPoissonDeviancePerSample()
-        return HalfSquaredErrorPerSample()
+        return HalfSquaredErrorPerSample(getattr(self, "_target_scale", None))
 
     def _validation_score_fn(self):
         # R² of the predicted means, exp(output), not of the log-means.

@@ -101,6 +101,8 @@ class _TabMMixin:
 
     _params = (*_TABM_PARAMS, *QUANTILE_TABLE_PARAMS)
     _input = TableInput
+    # Both references train their regressors on the standardised target.
+    _standardizes_target = True
     _defaults = _TABM_DEFAULTS
 
     def _build_module(self, spec):
@@ -119,9 +121,6 @@ class _TabMMixin:
             "batch_size": "auto",
             "early_stopping": False,
             "max_iter": 100,
-            # The transform is fitted on rows, not on sample weights (as a
-            # QuantileTransformer in a pipeline): the weight checks need none.
-            "numeric_transform": None,
             "random_state": 0,
         }
 
@@ -182,9 +181,14 @@ class TabMRegressor(_TabMMixin, NeuralRegressor):
     __doc__ = f"""TabM regressor: a parameter-efficient ensemble of MLPs, for tabular data.
 
     {_HOW} means.
-    Defaults are the reference's (see :class:`TabMClassifier`); the
-    reference also standardises the target, which
-    :class:`~sklearn.compose.TransformedTargetRegressor` does.
+    Defaults are the reference's (see :class:`TabMClassifier`).  As in
+    the reference, the squared error is taken on the standardised target
+    (each target's mean and standard deviation, weighted by
+    ``sample_weight``, fitted by a fit from scratch or the first
+    ``partial_fit``): the network's last layer
+    (:class:`~sknets.networks.TargetScaling`) maps the members' outputs
+    back to the target's units, so ``predict`` needs no inverse
+    transform, and ``loss_curve_`` is on the standardised scale.
 
     Attributes
     ----------{attributes_doc(REGRESSOR_ATTRIBUTES, **TABLE_ATTRIBUTES, **_TABM_ATTRIBUTES)}
@@ -199,14 +203,11 @@ class TabMRegressor(_TabMMixin, NeuralRegressor):
 
     Examples
     --------
-    >>> from sklearn.compose import TransformedTargetRegressor
     >>> from sklearn.datasets import load_diabetes
-    >>> from sklearn.preprocessing import StandardScaler
     >>> from sknets import TabMRegressor
     >>> X, y = load_diabetes(return_X_y=True)
-    >>> reg = TransformedTargetRegressor(TabMRegressor(
-    ...     hidden_layer_sizes=(64, 64), n_members=8, max_iter=30, random_state=0,
-    ...     device="cpu"), transformer=StandardScaler()).fit(X, y)
+    >>> reg = TabMRegressor(hidden_layer_sizes=(64, 64), n_members=8, max_iter=30,
+    ...                     random_state=0, device="cpu").fit(X, y)
     >>> reg.predict(X[:2]).shape
     (2,)
     >>> reg.score(X, y) > 0.4

@@ -214,8 +214,9 @@ class NeuralNetCore(NeuralNet):
                     if p.requires_grad
                 ]
             weight_decay = kwargs.pop("weight_decay", 0.0)
-            decayed = [p for _, p in named_parameters if p.ndim > 1]
-            not_decayed = [p for _, p in named_parameters if p.ndim <= 1]
+            exempt = self._no_weight_decay_ids()
+            decayed = [p for _, p in named_parameters if p.ndim > 1 and id(p) not in exempt]
+            not_decayed = [p for _, p in named_parameters if p.ndim <= 1 or id(p) in exempt]
             if isinstance(optimizer, type) and issubclass(optimizer, LBFGS):
                 # L-BFGS takes one group; it adds the penalty to its objective itself.
                 groups = [{"params": decayed + not_decayed, "weight_decay": weight_decay}]
@@ -233,6 +234,20 @@ class NeuralNetCore(NeuralNet):
                 group["initial_lr"] = kwargs["lr"]
             setattr(self, name + "_", self._fused_or_plain(optimizer, groups, kwargs))
         return self
+
+    def _no_weight_decay_ids(self):
+        """Ids of the parameters a network's ``no_weight_decay()`` names (timm's hook).
+
+        Biases and norms (one-dimensional) are never decayed; a network
+        names the matrices its reference leaves undecayed too (embeddings,
+        a [CLS] token).
+        """
+        exempt = set()
+        for name in self.module_names:
+            for module in getattr(self, name + "_").modules():
+                if callable(getattr(module, "no_weight_decay", None)):
+                    exempt.update(id(module.get_parameter(p)) for p in module.no_weight_decay())
+        return exempt
 
     @property
     def optimizers(self):

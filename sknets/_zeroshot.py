@@ -8,8 +8,9 @@ from sklearn.utils import check_array
 from sklearn.utils._param_validation import Interval
 from sklearn.utils.multiclass import type_of_target
 
+from ._inputs import TableInput
 from ._mlp import _MLP_PARAMS
-from ._params import CLASSIFIER_ATTRIBUTES, Param, attributes_doc
+from ._params import CLASSIFIER_ATTRIBUTES, TABLE_ATTRIBUTES, TABLE_PARAMS, Param, attributes_doc
 from ._targets import _as_class_array, _check_label_values
 from ._vocabulary import build_network
 from .base import NeuralClassifier
@@ -45,6 +46,7 @@ _ZERO_SHOT_PARAMS = (
         a positive value, tuned on held-out data.  Needs no refit.""",
         [Interval(Real, None, None, closed="neither")],
     ),
+    *TABLE_PARAMS,
 )
 
 
@@ -127,6 +129,7 @@ class ZeroShotClassifier(NeuralClassifier):
                 "torch.nn.Module",
                 "The trained :class:`sknets.networks.AttributeCompatibilityNetwork`.",
             ),
+            **TABLE_ATTRIBUTES,
         )
     }
 
@@ -174,6 +177,7 @@ class ZeroShotClassifier(NeuralClassifier):
     """
 
     _params = _ZERO_SHOT_PARAMS
+    _input = TableInput
 
     def _encode_targets(self, y, *, continuing, incremental, classes=None):
         if self.class_attributes is None:

@@ -10,11 +10,19 @@ import scipy.sparse as sp
 from sklearn.model_selection import cross_val_score
 
 from sknets import (
+    AutoencoderTransformer,
+    DBNClassifier,
     FTTransformerClassifier,
+    FTTransformerRegressor,
     FusionClassifier,
     MLPClassifier,
     MLPRegressor,
+    ModuleClassifier,
+    ModuleRegressor,
+    RBMTransformer,
     TabMClassifier,
+    TabMRegressor,
+    ZeroShotClassifier,
 )
 from sknets._inputs._table import MANY_CATEGORIES, _apply_quantiles, _quantiles
 
@@ -248,7 +256,6 @@ def test_fusion_branches_take_a_tables_columns():
 def test_the_tabular_networks_take_a_table_with_quantile_transformed_numbers(estimator_class):
     X, y = _table()
     params = {**estimator_class._get_test_params(), "max_iter": 200, "device": "cpu"}
-    params.pop("numeric_transform")  # the default: the papers' quantile transform
     if estimator_class is FTTransformerClassifier:
         params["learning_rate_init"] = 3e-3  # the paper's 1e-4 needs hundreds of epochs
     clf = estimator_class(**params).fit(X, y)
@@ -270,3 +277,148 @@ def test_onnx_export_refuses_a_table_encoded_inside():
     clf = _fast(max_iter=3).fit(X, y)
     with pytest.raises(NotExportableError, match="table it encodes inside"):
         skl2onnx.to_onnx(clf, X[:1])
+
+
+_SMALL_REGRESSORS = [
+    (TabMRegressor, {"hidden_layer_sizes": (16,), "n_members": 4, "dropout": 0.0}),
+    (
+        FTTransformerRegressor,
+        {
+            "d_model": 8,
+            "n_heads": 2,
+            "n_layers": 1,
+            "dim_feedforward": 8,
+            "dropout": 0.0,
+            "attention_dropout": 0.0,
+            "learning_rate_init": 3e-3,
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("estimator_class", "params"), _SMALL_REGRESSORS)
+def test_tabular_regressors_train_on_the_standardised_target(estimator_class, params):
+    # The network learns (y - mean) / std: a target in other units (a * y + b)
+    # trains the same network, and predictions come back in its own units.
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 4))
+    y = X @ [1.0, -2.0, 0.5, 0.0] + 0.1 * rng.normal(size=120)
+    settings = {
+        **params,
+        "max_iter": 15,
+        "batch_size": 32,
+        "early_stopping": False,
+        "numeric_transform": None,
+        "random_state": 0,
+        "device": "cpu",
+        "dtype": "float64",
+    }
+    small = estimator_class(**settings).fit(X, y)
+    large = estimator_class(**settings).fit(X, 1e4 * y + 3e5)
+    np.testing.assert_allclose(large.predict(X), 1e4 * small.predict(X) + 3e5, rtol=1e-7)
+    np.testing.assert_allclose(large.loss_curve_, small.loss_curve_, rtol=1e-6)
+    assert large.score(X, 1e4 * y + 3e5) > 0.8
+    scaling = large.module_.target_scaling
+    np.testing.assert_allclose(scaling.shift.numpy(), [np.mean(1e4 * y + 3e5)])
+    np.testing.assert_allclose(scaling.scale.numpy(), [np.std(1e4 * y)])
+
+
+@pytest.mark.parametrize(("estimator_class", "params"), _SMALL_REGRESSORS)
+def test_target_scaling_is_weighted_per_target_and_absent_for_poisson(estimator_class, params):
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(60, 3))
+    Y = np.column_stack([rng.normal(5.0, 2.0, 60), np.full(60, 7.0)])
+    weights = rng.integers(1, 4, size=60).astype(float)
+    reg = estimator_class(**params, max_iter=2, early_stopping=False, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reg.fit(X, Y, sample_weight=weights)
+    scaling = reg.module_.target_scaling
+    mean = np.average(Y, axis=0, weights=weights)
+    np.testing.assert_allclose(scaling.shift.numpy(), mean, rtol=1e-6)
+    # A constant target keeps a scale of 1 (StandardScaler's rule).
+    expected = [np.sqrt(np.average((Y[:, 0] - mean[0]) ** 2, weights=weights)), 1.0]
+    np.testing.assert_allclose(scaling.scale.numpy(), expected, rtol=1e-6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        poisson = reg.set_params(loss="poisson").fit(X, np.abs(Y))
+    np.testing.assert_array_equal(poisson.module_.target_scaling.scale.numpy(), [1.0, 1.0])
+    np.testing.assert_array_equal(poisson.module_.target_scaling.shift.numpy(), [0.0, 0.0])
+
+
+def test_the_references_parameter_groups_leave_embeddings_and_biases_undecayed():
+    X, y = _table(n=60)
+    for estimator, undecayed in [
+        (
+            TabMClassifier(hidden_layer_sizes=(8,), n_members=2, max_iter=1),
+            lambda name: name.endswith("bias") or name == "numeric.frequencies",
+        ),
+        (
+            FTTransformerClassifier(
+                d_model=8, n_heads=2, n_layers=1, dim_feedforward=8, max_iter=1
+            ),
+            lambda name: name.startswith("tokenizer.") or name.endswith("bias") or "norm" in name,
+        ),
+    ]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            estimator.fit(X, y)
+        groups = estimator.net_.optimizer_.param_groups
+        decay_of = {id(p): group["weight_decay"] for group in groups for p in group["params"]}
+        names = dict(estimator.module_.named_parameters())
+        assert len(decay_of) == len(names)
+        for name, parameter in names.items():
+            expected = 0.0 if undecayed(name) else estimator.alpha
+            assert decay_of[id(parameter)] == expected, name
+
+
+def test_a_module_estimator_takes_a_table_when_its_module_takes_category_sizes():
+    from sknets.networks import MLP
+
+    X, y = _table()
+    clf = ModuleClassifier(
+        MLP, module_params={"hidden_layer_sizes": (16,)}, max_iter=200, random_state=0
+    ).fit(X, y)
+    assert clf.score(X, y) > 0.8
+    embeddings = clf.module_.table.categories.embeddings
+    assert [e.num_embeddings for e in embeddings] == list(clf.table_encoding_.category_sizes)
+    assert list(clf.feature_names_in_) == list(X.columns)
+
+
+def test_a_module_without_category_sizes_is_refused_a_categorical_table_before_training():
+    from torch import nn
+
+    def linear(n_features, n_outputs):
+        return nn.Linear(n_features, n_outputs)
+
+    X, y = _table()
+    with pytest.raises(ValueError, match=r"categorical column.*'linear' takes no category_sizes"):
+        ModuleRegressor(linear).fit(X, y.astype(float))
+    # Missing numeric values alone reach it imputed, with their indicator column.
+    numeric = X[["size"]]
+    reg = ModuleRegressor(linear, max_iter=5).fit(numeric, y.astype(float))
+    assert reg.module_.in_features == 2
+    assert np.isfinite(reg.predict(numeric)).all()
+
+
+@pytest.mark.parametrize(
+    "estimator", [AutoencoderTransformer(), RBMTransformer(), DBNClassifier()], ids=type
+)
+def test_estimators_of_numeric_rows_name_those_that_take_tables(estimator):
+    X, y = _table(n=40)
+    with pytest.raises(ValueError, match="takes numeric rows.*TabMClassifier.*OneHotEncoder"):
+        estimator.fit(X, y)
+    gaps = np.abs(np.random.default_rng(0).normal(size=(40, 3)))
+    gaps[3, 1] = np.nan
+    with pytest.raises(ValueError, match="takes complete rows.*NaN.*SimpleImputer"):
+        estimator.fit(gaps, y)
+    assert np.isnan(gaps[3, 1])
+
+
+def test_zero_shot_classifier_takes_a_table():
+    X, y = _table()
+    attributes = pd.DataFrame([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], index=[0, 1, 2])
+    clf = ZeroShotClassifier(attributes, max_iter=150, random_state=0).fit(X, y)
+    assert clf.score(X, y) > 0.8
+    assert list(clf.feature_names_in_[clf.is_categorical_]) == ["colour", "city", "shop"]
+    assert clf.predict_proba(X.iloc[:3]).shape == (3, 3)

@@ -1,5 +1,8 @@
 """The adapter interface, DataSpec and the tabular adapter."""
 
+import contextlib
+
+from pandas.api import types as pd_api
 from sklearn.utils.validation import _check_y, check_consistent_length, validate_data
 
 from .._batches import TensorBatches
@@ -130,18 +133,78 @@ class InputAdapter:
             self.estimator.__dict__.pop(attribute, None)
 
 
+#: The estimators that take a table with categorical and missing values (TableInput).
+TABLE_ESTIMATORS = (
+    "MLPClassifier/MLPRegressor, TabMClassifier/TabMRegressor, "
+    "FTTransformerClassifier/FTTransformerRegressor and ModuleClassifier/ModuleRegressor"
+)
+
+
+def _holds_text(dtype):
+    if isinstance(dtype, pd_api.CategoricalDtype):
+        return not pd_api.is_numeric_dtype(dtype.categories.dtype)
+    # An object column may hold numbers, which scikit-learn converts.
+    return pd_api.is_string_dtype(dtype) and dtype.kind != "O"
+
+
+def _non_numeric_columns(X):
+    """The columns of a DataFrame X of text or text categories (pandas converts none)."""
+    dtypes = getattr(X, "dtypes", None)
+    if dtypes is None or not hasattr(X, "columns"):
+        return []
+    return [column for column, dtype in zip(X.columns, dtypes, strict=True) if _holds_text(dtype)]
+
+
+def _numeric_rows_message(error, name):
+    """scikit-learn's error on strings or NaN in X, said for an estimator of numeric rows."""
+    text = str(error)
+    if "could not convert" in text or "Unable to convert" in text or "Cannot cast" in text:
+        return (
+            f"{name} takes numeric rows, but X holds values that are not numbers ({text}). "
+            f"{TABLE_ESTIMATORS} take a table with categorical columns and encode them "
+            f"inside; for {name}, encode them first (e.g. a OneHotEncoder in a "
+            "ColumnTransformer before it)."
+        )
+    if "contains NaN" in text:
+        return (
+            f"{name} takes complete rows, but X contains NaN (missing values). "
+            f"{TABLE_ESTIMATORS} take missing values and impute them inside; for {name}, "
+            f"impute them first (e.g. make_pipeline(SimpleImputer(), {name}(...)))."
+        )
+    return None
+
+
 class TabularInput(InputAdapter):
     """Rows of features ``(n_samples, n_features)``: numpy, pandas, scipy CSR."""
 
     sparse = True
 
     def validate(self, X, y=None, *, reset, dtype, y_numeric=False):
-        return self._validate_data(
-            X, y, y_numeric=y_numeric, reset=reset, accept_sparse="csr", dtype=dtype
-        )
+        with self._numeric_rows(X):
+            return self._validate_data(
+                X, y, y_numeric=y_numeric, reset=reset, accept_sparse="csr", dtype=dtype
+            )
 
     def validate_predict(self, X, *, dtype):
-        return validate_data(self.estimator, X, reset=False, accept_sparse="csr", dtype=dtype)
+        with self._numeric_rows(X):
+            return validate_data(self.estimator, X, reset=False, accept_sparse="csr", dtype=dtype)
+
+    @contextlib.contextmanager
+    def _numeric_rows(self, X):
+        """Say which estimators take strings or NaN, where scikit-learn refuses them."""
+        columns = _non_numeric_columns(X)
+        if columns:
+            shown = ", ".join(repr(column) for column in columns[:5])
+            raise ValueError(
+                _numeric_rows_message(ValueError(f"could not convert column(s) {shown}"), self.name)
+            )
+        try:
+            yield
+        except ValueError as error:
+            message = _numeric_rows_message(error, self.name)
+            if message is None:
+                raise
+            raise ValueError(message) from error
 
     def sizes(self, X):
         return {**super().sizes(X), "n_features": int(X.shape[1])}

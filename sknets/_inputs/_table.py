@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from scipy.special import ndtri
-from sklearn.utils.validation import check_array, validate_data
+from sklearn.utils.validation import _check_sample_weight, check_array, validate_data
 
 from ._base import TabularInput
 
@@ -176,12 +176,42 @@ def _category_keys(column, numeric_levels):
     return keys.astype(str), present
 
 
-def _quantiles(values):
-    """The reference quantiles of a column, as scikit-learn's QuantileTransformer fits them."""
-    present = values[~np.isnan(values)]
+def _quantiles(values, weights=None):
+    """The reference quantiles of a column, as scikit-learn's QuantileTransformer fits them.
+
+    With ``weights``, those of the rows repeated as many times as their
+    (integer) weight says: numpy's linear interpolation on the repeated
+    column, which non-integer weights extend.
+    """
+    present = ~np.isnan(values)
+    if weights is None:
+        values, weights = values[present], np.ones(int(present.sum()))
+    else:
+        present &= weights > 0
+        values, weights = values[present], weights[present]
     # Gorishniy et al.'s choice: n_quantiles = max(min(n // 30, 1000), 10).
-    n_quantiles = max(min(len(present) // 30, 1000), 10)
-    return np.quantile(present, np.linspace(0, 1, n_quantiles))
+    total = weights.sum()
+    n_quantiles = max(min(int(round(total)) // 30, 1000), 10)
+    order = np.argsort(values, kind="stable")
+    values, ends = values[order], np.cumsum(weights[order])
+    # Position h of each quantile among the repeated rows, as numpy's "linear" method.
+    positions = np.linspace(0, 1, n_quantiles) * max(total - 1, 0)
+    below = np.floor(positions)
+    last = len(values) - 1
+    lower = values[np.minimum(np.searchsorted(ends, below, side="right"), last)]
+    upper = values[np.minimum(np.searchsorted(ends, below + 1, side="right"), last)]
+    return lower + (positions - below) * (upper - lower)
+
+
+def _weighted_nanmean(values, weights):
+    """Column means over the present values, weighted (plain where those weigh nothing)."""
+    present = ~np.isnan(values)
+    if weights is not None:
+        w = np.where(present, weights[:, None], 0.0)
+        total = w.sum(axis=0)
+        if (total > 0).all():
+            return np.where(present, values, 0.0).T @ weights / total
+    return np.nanmean(values, axis=0)
 
 
 def _apply_quantiles(values, quantiles):
@@ -222,13 +252,24 @@ class TableEncoding:
         Numeric rows with nothing to encode: X reaches the network as given.
     """
 
-    def fit(self, X, *, categorical_features, numeric_transform, min_frequency, name):
+    def fit(
+        self, X, *, categorical_features, numeric_transform, min_frequency, name, sample_weight=None
+    ):
         columns, labels = _columns(X)
         if not len(columns) or not len(columns[0]):
             raise ValueError(
                 f"{name}: X has {len(columns[0]) if columns else 0} sample(s) and "
                 f"{len(columns)} feature(s); at least one of each is required."
             )
+        # Weights count as repeated rows (a weight of 0 as a row left out),
+        # as the estimators' losses take them.
+        weights = (
+            None
+            if sample_weight is None
+            else _check_sample_weight(
+                sample_weight, range(len(columns[0])), dtype=np.float64, ensure_non_negative=True
+            )
+        )
         frame_columns = X.columns if _is_frame(X) else None
         self.is_categorical = _categorical_mask(categorical_features, columns, frame_columns, name)
         self.column_types = np.array([_column_type(col) for col in columns], dtype=str)
@@ -245,7 +286,8 @@ class TableEncoding:
                 raise ValueError(
                     f"{name}: {label} is missing in every training row; drop it from X."
                 )
-        has_missing = np.array([np.isnan(values).any() for values in numeric], dtype=bool)
+        counted = slice(None) if weights is None else weights > 0
+        has_missing = np.array([np.isnan(values[counted]).any() for values in numeric], dtype=bool)
         table = bool(self.is_categorical.any() or has_missing.any())
         if numeric_transform == "auto":
             # Numeric rows (array or DataFrame alike: scikit-learn's checks compare
@@ -253,9 +295,9 @@ class TableEncoding:
             numeric_transform = "standard" if table else None
         self.numeric_transform = numeric_transform
         self.indicators = np.flatnonzero(has_missing)
-        self._fit_numeric(numeric)
+        self._fit_numeric(numeric, weights)
         self.categories = [
-            self._fit_categories(col, label, min_frequency, name)
+            self._fit_categories(col, label, min_frequency, name, weights)
             for col, label, categorical in zip(columns, labels, self.is_categorical, strict=True)
             if categorical
         ]
@@ -263,26 +305,27 @@ class TableEncoding:
         self.labels = np.array(labels, dtype=str)
         return self
 
-    def _fit_numeric(self, numeric):
+    def _fit_numeric(self, numeric, weights):
         stacked = np.column_stack(numeric) if numeric else np.empty((0, 0))
-        self.center = np.nanmean(stacked, axis=0) if numeric else np.empty(0)
+        self.center = _weighted_nanmean(stacked, weights) if numeric else np.empty(0)
         self.scale = np.ones_like(self.center)
         self.quantiles = []
         if self.numeric_transform == "standard":
-            scale = np.nanstd(stacked, axis=0)
+            scale = np.sqrt(_weighted_nanmean((stacked - self.center) ** 2, weights))
             self.scale = np.where(scale > 0, scale, 1.0)
         elif self.numeric_transform == "quantile":
-            self.quantiles = [_quantiles(values) for values in numeric]
+            self.quantiles = [_quantiles(values, weights) for values in numeric]
 
-    def _fit_categories(self, column, label, min_frequency, name):
+    def _fit_categories(self, column, label, min_frequency, name, weights):
         numeric_levels = _column_type(column) == "number"
         keys, present = _category_keys(column, numeric_levels)
         if not present.any():
             raise ValueError(f"{name}: {label} is missing in every training row; drop it from X.")
-        levels, counts = np.unique(keys[present], return_counts=True)
-        threshold = (
-            min_frequency if isinstance(min_frequency, Integral) else min_frequency * len(keys)
-        )
+        levels, inverse = np.unique(keys[present], return_inverse=True)
+        row_weights = np.ones(len(keys)) if weights is None else weights
+        counts = np.bincount(inverse, weights=row_weights[present], minlength=len(levels))
+        total = row_weights.sum()
+        threshold = min_frequency if isinstance(min_frequency, Integral) else min_frequency * total
         kept = levels[counts >= threshold]
         if len(levels) > MANY_CATEGORIES:
             warnings.warn(
@@ -367,6 +410,8 @@ class TableInput(TabularInput):
     """
 
     data_kinds = ("tabular",)
+    # The encoding is fitted with the fit's sample_weight (validate takes it).
+    weighted_fit = True
 
     def _transform_choice(self):
         return self.estimator.numeric_transform
@@ -386,7 +431,7 @@ class TableInput(TabularInput):
                 "data is required; pass X.toarray() or set numeric_transform=None."
             )
 
-    def validate(self, X, y=None, *, reset, dtype, y_numeric=False):
+    def validate(self, X, y=None, *, reset, dtype, y_numeric=False, sample_weight=None):
         if sp.issparse(X):
             self._check_sparse(X)
             if reset:
@@ -403,6 +448,7 @@ class TableInput(TabularInput):
                 numeric_transform=self._transform_choice(),
                 min_frequency=self.estimator.min_frequency,
                 name=self.name,
+                sample_weight=sample_weight,
             )
             self.estimator.table_encoding_ = encoding
             self.estimator.is_categorical_ = (

@@ -19,7 +19,7 @@ from ._fusion import COMBINATIONS, FusionNetwork
 from ._gan import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
 from ._gnn import GNN_LAYERS, GraphNetwork, import_graph_layers
 from ._gpt import CausalSelfAttention, GPTBlock, GPTNetwork
-from ._layers import ACTIVATIONS, HeadedNetwork, make_activation
+from ._layers import ACTIVATIONS, HeadedNetwork, TargetScaling, make_activation
 from ._mlp import MLP
 from ._rbm import BernoulliRBM, DeepBeliefNetwork
 from ._recommender import INTERACTIONS, CollaborativeFilteringNetwork
@@ -78,6 +78,7 @@ __all__ = [
     "sequence_mask",
     "FCN",
     "HeadedNetwork",
+    "TargetScaling",
     "MLP",
     "VGG",
     "ConvNet",

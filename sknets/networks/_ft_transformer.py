@@ -6,7 +6,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from ._layers import HeadedNetwork
+from ._layers import HeadedNetwork, TargetScaling
 from ._tabular import CategoryEmbedding, split_table
 
 __all__ = ["FTTransformer", "FeatureTokenizer"]
@@ -218,6 +218,14 @@ class FTTransformer(HeadedNetwork):
         self.norm = nn.LayerNorm(d_model)
         self.num_features = d_model
         self.head = nn.Linear(d_model, n_outputs)
+        self.target_scaling = TargetScaling(n_outputs=n_outputs)
+
+    def no_weight_decay(self):
+        """Parameters not decayed (timm's hook): the whole tokenizer, as in the paper."""
+        return {f"tokenizer.{name}" for name, _ in self.tokenizer.named_parameters()}
+
+    def forward_head(self, features):
+        return self.target_scaling(self.head(features))
 
     def forward_tokens(self, x):
         """Every token after the last block, ``(batch, 1 + n_features, d_model)``, [CLS] first."""

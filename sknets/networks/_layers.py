@@ -2,9 +2,10 @@
 
 import math
 
+import torch
 from torch import nn
 
-__all__ = ["ACTIVATIONS", "HeadedNetwork", "make_activation", "glorot_uniform_"]
+__all__ = ["ACTIVATIONS", "HeadedNetwork", "TargetScaling", "make_activation", "glorot_uniform_"]
 
 #: Activation names accepted by every network's ``activation`` argument.
 #: The first four are scikit-learn's MLP names.
@@ -43,6 +44,27 @@ def glorot_uniform_(linear, activation):
     if linear.bias is not None:
         nn.init.uniform_(linear.bias, -bound, bound)
     return linear
+
+
+class TargetScaling(nn.Module):
+    """The outputs mapped back to the target's units: ``output * scale + shift``, per output.
+
+    A regressor that standardises its target (TabM, FT-Transformer) trains
+    the layers before this one on the standardised scale, while the
+    network's outputs stay in the target's units: ``predict``, an ONNX
+    export and saliency need no inverse transform.  The buffers are the
+    target's mean and standard deviation, filled by the estimator before
+    training, saved with the weights and never trained; until then the
+    map is the identity.
+    """
+
+    def __init__(self, *, n_outputs):
+        super().__init__()
+        self.register_buffer("shift", torch.zeros(n_outputs))
+        self.register_buffer("scale", torch.ones(n_outputs))
+
+    def forward(self, x):
+        return x * self.scale + self.shift
 
 
 class HeadedNetwork(nn.Module):

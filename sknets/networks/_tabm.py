@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ._layers import make_activation
+from ._layers import TargetScaling, make_activation
 from ._tabular import split_table
 
 __all__ = ["OUTPUT_LINKS", "NUMERIC_EMBEDDINGS", "TabM", "average_members"]
@@ -241,6 +241,7 @@ class TabM(nn.Module):
             width = size
         self.blocks = nn.Sequential(*layers)
         self.head = MemberHeads(width, n_outputs, n_members=n_members)
+        self.target_scaling = TargetScaling(n_outputs=n_outputs)
         self.n_members = n_members
         self.output_link = output_link
         self.task_sizes = None if task_sizes is None else tuple(int(s) for s in task_sizes)
@@ -258,10 +259,24 @@ class TabM(nn.Module):
             ]
         return torch.cat(parts, dim=1)
 
+    def no_weight_decay(self):
+        """Parameters the optimizer does not decay (timm's hook).
+
+        As the reference's parameter groups: every bias (the members'
+        biases are matrices, one row per member) and the periodic
+        frequencies; the adapters' scalings and the embedding's Linear
+        weight are decayed.
+        """
+        return {
+            name
+            for name, _ in self.named_parameters()
+            if name.endswith("bias") or name == "numeric.frequencies"
+        }
+
     def forward_members(self, x):
         """Every member's output: ``(batch, n_members, n_outputs)``."""
         hidden = self._encode(x).unsqueeze(1).expand(-1, self.n_members, -1)
-        return self.head(self.blocks(hidden))
+        return self.target_scaling(self.head(self.blocks(hidden)))
 
     def forward(self, x):
         members = self.forward_members(x)

@@ -28,6 +28,9 @@ class AttributeCompatibilityNetwork(HeadedNetwork):
         Width of the input.
     class_attributes : array-like of shape (n_classes, n_attributes)
         One attribute vector per class; the output has one score per row.
+    category_sizes : sequence of int, default=()
+        Number of codes of each categorical column (the last columns of
+        the input), embedded by the MLP's :class:`TableInputLayer`.
     seen_classes : array-like of bool of shape (n_classes,), default=None
         The classes the training data contains (None: all of them).
     hidden_layer_sizes : sequence of int, default=(100,)
@@ -43,6 +46,7 @@ class AttributeCompatibilityNetwork(HeadedNetwork):
         *,
         n_features,
         class_attributes,
+        category_sizes=(),
         seen_classes=None,
         hidden_layer_sizes=(100,),
         activation="relu",
@@ -61,6 +65,7 @@ class AttributeCompatibilityNetwork(HeadedNetwork):
         self.embedding = MLP(
             n_features=n_features,
             n_outputs=attributes.shape[1],
+            category_sizes=category_sizes,
             hidden_layer_sizes=hidden_layer_sizes,
             activation=activation,
             dropout=dropout,
