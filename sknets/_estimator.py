@@ -36,7 +36,7 @@ from ._monitor import not_learned_message
 from ._net_setup import continue_net, make_net
 from ._optim import OPTIMIZERS, solver_settings
 from ._params import DEVICE_PARAMS, SHARED_TRAINING_PARAMS, install_parameters
-from ._persistence import net_state, rebuild_net
+from ._persistence import loaded_parameters, net_state, rebuild_net, saved_parameters
 from ._prediction import forward_cost, forward_network, training_threads
 from ._resources import intra_op_threads, predict_batch_rows
 from ._rollback import keep_completed_epochs, roll_back, training_snapshot
@@ -209,7 +209,7 @@ class NeuralEstimator(PeerSpellingsMixin, BaseEstimator, ABC):
     def __getstate__(self):
         # Plain numbers and arrays only (see sknets._persistence): what
         # skops.io can save, and a pickle that needs no torch to read.
-        state = dict(super().__getstate__())
+        state = saved_parameters(dict(super().__getstate__()), self._get_param_names())
         # Measured again on first use: the pickle may be loaded on another device.
         state.pop("_forward_costs", None)
         if "net_" in state:
@@ -218,7 +218,7 @@ class NeuralEstimator(PeerSpellingsMixin, BaseEstimator, ABC):
         return state
 
     def __setstate__(self, state):
-        state = dict(state)
+        state = loaded_parameters(state)
         saved_net = state.pop("net_", None)
         super().__setstate__(state)
         if saved_net is not None:

@@ -23,6 +23,49 @@ from ._compression import compressed_state, rebuild_compressed
 from ._inputs import DataSpec
 
 
+class SavedFrame:
+    """A pandas DataFrame parameter as skops can save it: an array and two lists.
+
+    skops.io saves no DataFrame; an estimator whose parameter is one (the
+    class attribute table of :class:`~sknets.ZeroShotClassifier`) saves
+    this instead and gets an equal DataFrame back on loading (the values,
+    index, columns and their names; one dtype for all the values).
+    """
+
+    def __init__(self, frame):
+        values = frame.to_numpy()
+        self.values = values.tolist() if values.dtype == object else values
+        self.index, self.columns = frame.index.tolist(), frame.columns.tolist()
+        self.index_name, self.columns_name = frame.index.name, frame.columns.name
+
+    def to_frame(self):
+        import pandas as pd
+
+        return pd.DataFrame(
+            self.values,
+            index=pd.Index(self.index, name=self.index_name),
+            columns=pd.Index(self.columns, name=self.columns_name),
+        )
+
+
+def saved_parameters(state, names):
+    """``state`` with its DataFrame parameters (of ``names``) as :class:`SavedFrame`."""
+    frames = {
+        name: SavedFrame(state[name])
+        for name in names
+        if hasattr(state.get(name), "columns") and hasattr(state.get(name), "to_numpy")
+    }
+    return {**state, **frames}
+
+
+def loaded_parameters(state):
+    """``state`` with every :class:`SavedFrame` back as a DataFrame."""
+    return {
+        name: value.to_frame() if isinstance(value, SavedFrame) else value
+        for name, value in state.items()
+    }
+
+
 def _as_array(value):
     if isinstance(value, torch.Tensor):
         return value.detach().cpu().numpy().copy()

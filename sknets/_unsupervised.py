@@ -234,20 +234,93 @@ class NeuralGenerator(_UnsupervisedEstimator):
         scores = primary_output(self._forward(X, self._score_tensor))
         return _to_numpy(scores).astype(np.float64)
 
-    @available_if(lambda self: self._has_likelihood)
     def score(self, X, y=None):
-        """Mean log-likelihood of the samples, as GaussianMixture.score.
+        """Mean log-likelihood of X, or minus the squared MMD of the model's samples to X.
+
+        A generator with a likelihood (or the bound it trains on: a VAE,
+        GPT) returns the mean of :meth:`score_samples`, as
+        GaussianMixture.score.  A generator with no likelihood (a GAN, a
+        diffusion model) is scored by how far its samples lie from ``X``
+        as distributions: the
+        unbiased squared maximum mean discrepancy (MMD, Gretton et al.,
+        2012) with the mean of Gaussian kernels whose widths are 1/8 to 2
+        times the median distance between the rows of X, in the space the
+        network reads (the estimator's scaling of X), negated so that
+        higher is better: 0 for samples from X's distribution, below 0 as
+        they differ, down to minus the kernels' mean over pairs of rows of
+        X and over pairs of samples for samples far from every row.  The
+        model draws as many samples as
+        ``X`` has rows, at most ``MMD_ROWS`` (1,000), with a fixed seed;
+        a larger ``X`` is subsampled with a fixed seed, so the same model
+        and X always get the same score.  This is the default scoring of
+        :class:`~sklearn.model_selection.GridSearchCV` and
+        ``cross_val_score``.
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_features)
-            Samples.
-        y : None
-            Ignored.
+        X : array-like of shape (n_samples, ...)
+            Held-out samples, in the layout of the training data.
+        y : array-like of shape (n_samples,), default=None
+            For a generator without a likelihood fitted with labels: the
+            class of each row of X, drawn for the model's samples too
+            (None: the training frequencies).  Otherwise ignored.
 
         Returns
         -------
         score : float
-            Mean of :meth:`score_samples`.
+            The mean log-likelihood, or minus the squared MMD.
+
+        References
+        ----------
+        Gretton, Borgwardt, Rasch, Schoelkopf & Smola (2012), A kernel
+        two-sample test. JMLR 13.
         """
-        return float(self.score_samples(X).mean())
+        if self._has_likelihood:
+            return float(self.score_samples(X).mean())
+        reference, _ = self._validated_input(X)
+        rows = np.arange(n_rows(reference))
+        if len(rows) > MMD_ROWS:
+            rows = np.sort(np.random.default_rng(0).choice(len(rows), MMD_ROWS, replace=False))
+        # Labels condition the draw of a model fitted with them only.
+        conditional = y is not None and hasattr(self, "classes_")
+        extra = {"y": np.asarray(y)[rows]} if conditional else {}
+        samples = self.sample(len(rows), random_state=0, **extra)
+        drawn, _ = self._validated_input(samples)
+        return -squared_mmd(_flat(reference)[rows], _flat(drawn))
+
+
+#: The most rows :meth:`NeuralGenerator.score` compares (its cost grows as their square).
+MMD_ROWS = 1000
+#: The kernel widths of :func:`squared_mmd`, in median distances of the reference.
+MMD_SCALES = (0.125, 0.25, 0.5, 1.0, 2.0)
+
+
+def _flat(X):
+    values = X.detach().cpu().numpy() if isinstance(X, torch.Tensor) else np.asarray(X)
+    return values.reshape(len(values), -1).astype(np.float64)
+
+
+def squared_mmd(reference, samples):
+    """Unbiased squared MMD of two samples, a mean of Gaussian kernels of several widths.
+
+    The widths are the median distance between the rows of ``reference``
+    times 1/8, 1/4, 1/2, 1 and 2 (the median heuristic, spread over
+    scales as in Li, Swersky & Zemel's generative moment matching
+    networks, 2015): they depend on the reference alone, so that models
+    scored on one X are scored with one kernel.
+    """
+    pooled = np.vstack([reference, samples])
+    norms = (pooled**2).sum(1)
+    squared = np.maximum(norms[:, None] + norms[None, :] - 2 * pooled @ pooled.T, 0.0)
+    n = len(reference)
+    within_reference = squared[:n, :n][~np.eye(n, dtype=bool)]
+    median = np.median(within_reference) if within_reference.size else 1.0
+    median = max(median, np.finfo(np.float64).tiny)
+    kernel = np.mean([np.exp(-squared / (2 * median * scale**2)) for scale in MMD_SCALES], axis=0)
+    k_reference, k_samples, k_cross = kernel[:n, :n], kernel[n:, n:], kernel[:n, n:]
+
+    def within(block):
+        size = len(block)
+        return (block.sum() - np.trace(block)) / max(size * (size - 1), 1)
+
+    return float(within(k_reference) + within(k_samples) - 2 * k_cross.mean())

@@ -224,3 +224,53 @@ def test_one_huge_value_leaves_samples_finite_and_a_larger_one_is_refused(cls):
     X[5, 0] = 1e200
     with pytest.raises(ValueError, match="too large to standardise.*1e\\+200"):
         cls(**small, max_iter=1, dtype="float64", device="cpu").fit(X)
+
+
+# ------------------------------------------------- score: GridSearchCV on any generator
+def _ring(n, seed=0):
+    rng = np.random.default_rng(seed)
+    angles = rng.integers(0, 8, n) * np.pi / 4
+    return np.c_[np.cos(angles), np.sin(angles)] * 2 + rng.normal(0, 0.05, (n, 2))
+
+
+def test_squared_mmd_tells_distributions_apart():
+    from sknets._unsupervised import squared_mmd
+
+    rng = np.random.default_rng(0)
+    assert abs(squared_mmd(_ring(400), _ring(400, seed=1))) < 0.005
+    # A Gaussian of the ring's spread, then points far from every row.
+    assert squared_mmd(_ring(400), 1.4 * rng.normal(size=(400, 2))) > 0.02
+    assert squared_mmd(_ring(50), _ring(50, seed=1) + 1e3) > 0.5
+
+
+@pytest.mark.parametrize("cls", [GANGenerator, DiffusionGenerator], ids=lambda c: c.__name__)
+def test_generators_without_likelihood_score_by_mmd_and_grid_search_needs_no_scoring(cls):
+    from sklearn.model_selection import GridSearchCV
+
+    X = _ring(400)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        model = cls(max_iter=5, random_state=0).fit(X)
+        search = GridSearchCV(cls(random_state=0), {"max_iter": [1, 2]}, cv=2).fit(X)
+    state = torch.random.get_rng_state()
+    held_out = _ring(300, seed=1)
+    assert model.score(held_out) == model.score(held_out)  # seeded: the same score
+    assert torch.equal(state, torch.random.get_rng_state())
+    assert -1.0 < model.score(held_out) <= 0.01
+    # Points far from anything the model draws score lower than its own data.
+    assert model.score(held_out + 50.0) < model.score(held_out) - 0.2
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    with pytest.raises(ValueError, match="features"):
+        model.score(np.zeros((10, 3)))
+
+
+def test_a_conditional_gan_scores_samples_drawn_for_the_rows_classes():
+    X = _ring(200)
+    labels = (X[:, 0] > 0).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        gan = GANGenerator(max_iter=2, random_state=0).fit(X, labels)
+    # Drawn for the rows' classes (all of class 1 here), or with the fit's frequencies.
+    right_half = X[labels == 1]
+    assert np.isfinite(gan.score(right_half, np.ones(len(right_half), dtype=int)))
+    assert np.isfinite(gan.score(right_half))

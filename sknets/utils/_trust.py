@@ -17,8 +17,9 @@ def trusted_types():
     beyond these: the estimators themselves, the networks (a
     :class:`~sknets.ModuleClassifier` saves its ``module`` class), the
     :class:`~sknets.TextTokenizer`, the sizes a fit recorded
-    (``DataSpec``), a graph estimator's training graph (``Graph``) and a
-    table's fitted encoding (``TableEncoding``).
+    (``DataSpec``), a graph estimator's training graph (``Graph``), a
+    table's fitted encoding (``TableEncoding``) and a DataFrame parameter
+    (``SavedFrame``).
     Loading one of them only sets attributes: no constructor runs and no
     pickle is read.
 
@@ -47,6 +48,7 @@ def trusted_types():
     """
     from .. import networks, text
     from .._inputs import DataSpec, Graph, TableEncoding
+    from .._persistence import SavedFrame
     from .discovery import all_estimators
 
     classes = [cls for _, cls in all_estimators()]
@@ -55,5 +57,5 @@ def trusted_types():
         for _, obj in inspect.getmembers(networks, inspect.isclass)
         if obj.__module__.startswith("sknets.")
     ]
-    classes += [text.TextTokenizer, DataSpec, Graph, TableEncoding]
+    classes += [text.TextTokenizer, DataSpec, Graph, TableEncoding, SavedFrame]
     return sorted({_qualified_name(cls) for cls in classes})
