@@ -159,11 +159,35 @@ def test_nan_that_is_not_trailing_padding_is_refused(where, message):
     np.testing.assert_array_equal(X, before)  # nothing the caller passed is changed
 
 
-def test_all_nan_series_and_infinity_are_refused():
+def test_an_all_nan_series_is_read_as_an_all_padding_token_row():
+    # Both are empty: one step of zeros (the padding embedding, or a zero
+    # step), the prediction the model makes from no data, finite.
+    X = np.random.RandomState(0).normal(size=(10, 8))
+    X[3] = np.nan
+    clf = _fit_quietly(
+        GRUClassifier(max_iter=2, random_state=0, device="cpu"), X, np.arange(10) % 2
+    )
+    zero_step = np.full((1, 8), np.nan)
+    zero_step[0, 0] = 0.0
+    np.testing.assert_allclose(clf.predict_proba(X[3:4]), clf.predict_proba(zero_step))
+    tokens = np.random.RandomState(0).randint(1, 20, size=(10, 6))
+    tokens[3] = 0
+    text = _fit_quietly(
+        GRUClassifier(vocab_size=20, max_iter=2, random_state=0, device="cpu"),
+        tokens,
+        np.arange(10) % 2,
+    )
+    assert np.isfinite(text.predict_proba(tokens[3:4])).all()
+    assert np.isfinite(clf.predict_proba(X[3:4])).all()
+
+
+def test_a_forecast_window_without_an_observed_step_and_infinity_are_refused():
+    from sknets import Seq2SeqRegressor
+
     X = np.random.RandomState(0).normal(size=(10, 8))
     X[3] = np.nan
     with pytest.raises(ValueError, match="every time step of sample 3"):
-        GRUClassifier(max_iter=1, device="cpu").fit(X, np.arange(10) % 2)
+        Seq2SeqRegressor(max_iter=1, device="cpu").fit(X, np.zeros(10))
     X[3] = np.inf
     with pytest.raises(ValueError, match="infinity"):
         GRUClassifier(max_iter=1, device="cpu").fit(X, np.arange(10) % 2)

@@ -41,6 +41,9 @@ class PaddedSeriesInput(SeriesInput):
     """
 
     ensure_all_finite = "allow-nan"
+    # A series of NaN only is an empty one, read as a row of token ids
+    # that is all padding is: one step of zeros (see SequenceInput).
+    allows_empty = True
     ragged_advice = (
         "pad each series at its end with NaN in every channel to the longest length "
         "(np.full((n, channels, longest), np.nan), then copy each in); the padding "
@@ -74,10 +77,11 @@ class PaddedSeriesInput(SeriesInput):
                 "sklearn.impute.SimpleImputer on 2-D rows)."
             )
         empty = padded[:, 0]
-        if empty.any():
+        if empty.any() and not self.allows_empty:
             raise ValueError(
                 f"Input X contains NaN in every time step of sample {np.flatnonzero(empty)[0]}"
-                f": {self.name} needs at least one observed step per series."
+                f": {self.name} forecasts from the observed steps, and needs at least one "
+                "per series."
             )
 
 
@@ -111,6 +115,9 @@ class ForecastInput(PaddedSeriesInput):
     ``partial_fit``) refuses targets of another horizon or number of
     channels.
     """
+
+    # A forecast continues the observed steps: a window needs one.
+    allows_empty = False
 
     def validate(self, X, y=None, *, reset, dtype, y_numeric=False):
         shape = None

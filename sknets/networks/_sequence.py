@@ -55,8 +55,10 @@ class SequenceInput(nn.Module):
 
     ``forward`` returns the features and the mask of real steps, or None
     for the mask when no step of the batch is padding (the networks then
-    take their faster unpadded path).  A row of padding only keeps its
-    first step as a real one, so that every row has something to pool.
+    take their faster unpadded path).  A row of padding only (token ids
+    all 0, a series all NaN) keeps its first step as a real one (the
+    padding embedding, or zeros), so that every row has something to pool:
+    it is predicted as an empty text or series.
     """
 
     def __init__(self, *, in_channels=None, vocab_size=None, embedding_dim=128):
@@ -81,7 +83,9 @@ class SequenceInput(nn.Module):
         steps = x.transpose(1, 2)
         if bool(mask.all()):
             return steps, None
-        # Validated input holds NaN only as trailing steps (PaddedSeriesInput).
+        # Validated input holds NaN only as trailing steps (PaddedSeriesInput);
+        # an empty series keeps one step of zeros, as a row of padding tokens.
+        mask[:, 0] = True
         return torch.nan_to_num(steps, nan=0.0), mask
 
 
