@@ -32,7 +32,7 @@ def main(max_iter=30):
         frame["text"], frame["label"], test_size=0.2, stratify=frame["label"], random_state=0
     )
     print(f"rotten_tomatoes: {len(X_train)} training and {len(X_test)} test snippets")
-    # The embedding needs the vocabulary size before the pipeline runs.
+    # Each pipeline's tokenizer tells its network the vocabulary size.
     vocab_size = TextTokenizer(min_df=2).fit(X_train).vocab_size_
     print(f"vocabulary: {vocab_size} ids (0 padding, 1 unknown, words seen twice or more)")
     # The settings of the benchmark (benchmarks/sequence_quality.py): dropout
@@ -50,13 +50,11 @@ def main(max_iter=30):
         ),
         "LSTMClassifier": make_pipeline(
             TextTokenizer(min_df=2),
-            LSTMClassifier(
-                vocab_size=vocab_size, bidirectional=True, max_iter=max_iter, **settings
-            ),
+            LSTMClassifier(bidirectional=True, max_iter=max_iter, **settings),
         ),
         "TransformerClassifier": make_pipeline(
             TextTokenizer(min_df=2),
-            TransformerClassifier(vocab_size=vocab_size, max_iter=2 * max_iter, **settings),
+            TransformerClassifier(max_iter=2 * max_iter, **settings),
         ),
     }
     for name, model in models.items():

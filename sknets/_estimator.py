@@ -139,6 +139,9 @@ class NeuralEstimator(PeerSpellingsMixin, BaseEstimator, ABC):
         """Check y against the fitted targets and return it as the loss expects it."""
         return None
 
+    def _resolve_input_kind(self, X):
+        """Record, before X is validated, what X says of its own kind (token ids or series)."""
+
     def _fit_target_scaling(self, y_encoded, sample_weight):
         """Fit what the network's outputs are scaled by, before a network is built (regressors)."""
 
@@ -325,6 +328,8 @@ class NeuralEstimator(PeerSpellingsMixin, BaseEstimator, ABC):
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
 
+        if not continuing:
+            self._resolve_input_kind(X)
         adapter = self._input_adapter()
         if getattr(adapter, "weighted_fit", False):
             # What the adapter fits on X (a table's encoding) counts the weights too.

@@ -10,7 +10,7 @@ from numbers import Integral, Real
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
-from ._inputs import sequence_input
+from ._inputs import resolve_vocab_size, sequence_input
 from ._params import (
     CLASSIFIER_ATTRIBUTES,
     INPUT_SHAPE_PARAM,
@@ -39,10 +39,13 @@ VOCAB_SIZE_PARAM = Param(
     None,
     "int or None",
     """
-    None: X holds series. An int: X holds token ids, a 2-D integer array
-    padded with 0 (as :class:`sknets.TextTokenizer` makes it, whose
-    ``vocab_size_`` is the number to give), every id in ``[0,
-    vocab_size)``; an embedding layer turns them into vectors.""",
+    None: X holds series, unless X is the :class:`~sknets.text.TokenIds`
+    a :class:`sknets.TextTokenizer` returns, which carry their vocabulary
+    size (so a Pipeline of the two needs nothing set). An int: X holds
+    token ids, a 2-D integer array padded with 0, every id in ``[0,
+    vocab_size)``; an embedding layer turns them into vectors. An integer
+    X read as series gets a warning: token ids read as magnitudes teach
+    the network nothing.""",
     [Interval(Integral, 2, None, closed="left"), None],
 )
 
@@ -76,6 +79,11 @@ SEQUENCE_ATTRIBUTES = {
         "tuple of int",
         "Series only: ``(n_channels, n_timepoints)`` as the network takes one sample; "
         "predict refuses series of another shape (pad shorter ones with NaN).",
+    ),
+    "vocab_size_": (
+        "int or None",
+        "The number of token ids the network embeds: ``vocab_size``, else that of the "
+        ":class:`~sknets.text.TokenIds` X was (a TextTokenizer's output); None for series.",
     ),
 }
 
@@ -153,14 +161,22 @@ _TEST_PARAMS = {
 SEQUENCE_DEFAULTS = {"batch_size": 16}
 
 
-class _RecurrentMixin:
+class SequenceInputMixin:
+    """Series or token ids, as ``vocab_size`` says, or X (a TextTokenizer's TokenIds)."""
+
+    _input = staticmethod(sequence_input)
+
+    def _resolve_input_kind(self, X):
+        self.vocab_size_ = resolve_vocab_size(self, X)
+
+
+class _RecurrentMixin(SequenceInputMixin):
     _params = (_CELL_PARAM, *_RECURRENT_PARAMS)
     _defaults = SEQUENCE_DEFAULTS
-    _input = staticmethod(sequence_input)
     _cell = None  # fixed by the LSTM and GRU estimators
 
     def _build_module(self, spec):
-        tokens = self.vocab_size is not None
+        tokens = getattr(spec, "vocab_size", None) is not None
         return build_network(
             RecurrentNetwork,
             self,

@@ -2,7 +2,6 @@
 
 from sklearn.utils._param_validation import StrOptions
 
-from ._inputs import sequence_input
 from ._params import (
     CLASSIFIER_ATTRIBUTES,
     INPUT_SHAPE_PARAM,
@@ -17,6 +16,7 @@ from ._rnn import (
     SEQUENCE_DEFAULTS,
     SEQUENCE_INPUT_DOC,
     VOCAB_SIZE_PARAM,
+    SequenceInputMixin,
 )
 from ._vocabulary import build_network
 from .base import NeuralClassifier, NeuralRegressor
@@ -78,10 +78,9 @@ _ARCHITECTURE = """
     taken at predict time."""
 
 
-class _TransformerMixin:
+class _TransformerMixin(SequenceInputMixin):
     _params = _TRANSFORMER_PARAMS
     _defaults = SEQUENCE_DEFAULTS
-    _input = staticmethod(sequence_input)
 
     def _validate_params(self):
         super()._validate_params()
@@ -92,7 +91,7 @@ class _TransformerMixin:
             )
 
     def _build_module(self, spec):
-        tokens = self.vocab_size is not None
+        tokens = getattr(spec, "vocab_size", None) is not None
         return build_network(
             TransformerEncoderNetwork,
             self,

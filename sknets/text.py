@@ -12,10 +12,49 @@ from sklearn.utils.validation import check_is_fitted
 from ._config import API_PAGE_TEMPLATE
 from ._vocabulary import PeerSpellingsMixin
 
-__all__ = ["TextTokenizer", "check_texts"]
+__all__ = ["TextTokenizer", "TokenIds", "check_texts"]
 
 PAD_ID = 0
 UNKNOWN_ID = 1
+
+
+class TokenIds(np.ndarray):
+    """Token ids that know their vocabulary's size: what :class:`TextTokenizer` returns.
+
+    An int64 array (0 padding, 1 unknown, 2 and up the vocabulary) with
+    one more attribute, ``vocab_size``.  A sequence estimator left at
+    ``vocab_size=None`` reads an array of this type as token ids of that
+    many ids, so ``make_pipeline(TextTokenizer(), LSTMClassifier())``
+    needs no ``vocab_size``, and each fold of a cross-validation embeds
+    the vocabulary its own tokenizer learned.  Row selections (the folds)
+    keep the attribute; ``np.asarray`` gives the plain array.
+
+    Parameters
+    ----------
+    ids : array-like of int
+        The token ids.
+    vocab_size : int
+        The number of ids: every id lies in ``[0, vocab_size)``.
+
+    Examples
+    --------
+    >>> from sknets.text import TokenIds
+    >>> ids = TokenIds([[2, 3, 0], [4, 0, 0]], vocab_size=5)
+    >>> ids[1:].vocab_size
+    5
+    """
+
+    def __new__(cls, ids, vocab_size):
+        array = np.asarray(ids, dtype=np.int64).view(cls)
+        array.vocab_size = int(vocab_size)
+        return array
+
+    def __array_finalize__(self, source):
+        self.vocab_size = getattr(source, "vocab_size", None)
+
+    def __reduce__(self):
+        # A pickle (joblib's workers) keeps the vocabulary size.
+        return TokenIds, (np.asarray(self), self.vocab_size)
 
 
 class TextTokenizer(
@@ -29,9 +68,10 @@ class TextTokenizer(
     padding (trailing), id 1 an unknown token (one not in the vocabulary),
     and the vocabulary's tokens have ids from 2 up, the most frequent
     first.  Texts longer than ``max_len_`` tokens keep their first
-    ``max_len_``.  The output is what a sequence estimator with
-    ``vocab_size=tokenizer.vocab_size_`` takes, so the two chain in a
-    :class:`~sklearn.pipeline.Pipeline`.
+    ``max_len_``.  The output is a :class:`TokenIds` array, which carries
+    ``vocab_size_``: a sequence estimator left at ``vocab_size=None``
+    reads it as token ids of that vocabulary, so the two chain in a
+    :class:`~sklearn.pipeline.Pipeline` with nothing else to set.
 
     Parameters
     ----------
@@ -75,11 +115,12 @@ class TextTokenizer(
     >>> from sknets.text import TextTokenizer
     >>> texts = ["A good film!", "a bad, bad film", "good"]
     >>> tokenizer = TextTokenizer().fit(texts)
-    >>> tokenizer.transform(["a good film", "an unseen word"])
-    array([[2, 5, 4, 0, 0],
-           [1, 1, 1, 0, 0]])
-    >>> tokenizer.vocab_size_
-    8
+    >>> ids = tokenizer.transform(["a good film", "an unseen word"])
+    >>> ids
+    TokenIds([[2, 5, 4, 0, 0],
+              [1, 1, 1, 0, 0]])
+    >>> tokenizer.vocab_size_, ids.vocab_size
+    (8, 8)
     >>> tokenizer.inverse_transform([[2, 5, 4, 0, 0]])
     array(['a good film'], dtype=object)
     """
@@ -168,8 +209,9 @@ class TextTokenizer(
 
         Returns
         -------
-        ids : ndarray of shape (n_samples, `max_len_`), dtype int64
-            Token ids: 0 padding, 1 unknown, 2 and up the vocabulary.
+        ids : TokenIds of shape (n_samples, `max_len_`), dtype int64
+            Token ids: 0 padding, 1 unknown, 2 and up the vocabulary; the
+            array's ``vocab_size`` is ``vocab_size_``.
         """
         check_is_fitted(self)
         texts = self._texts(X)
@@ -178,7 +220,7 @@ class TextTokenizer(
         for row, text in enumerate(texts):
             tokens = self._tokens(text)[: self.max_len_]
             ids[row, : len(tokens)] = [lookup(token, UNKNOWN_ID) for token in tokens]
-        return ids
+        return TokenIds(ids, self.vocab_size_)
 
     def inverse_transform(self, X):
         """Texts back from token ids (unknown tokens as ``"<unk>"``, padding dropped).

@@ -1,15 +1,17 @@
 """TextTokenizer: strings to padded int64 token ids."""
 
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone
-from sklearn.exceptions import NotFittedError
+from sklearn.exceptions import ConvergenceWarning, NotFittedError
+from sklearn.pipeline import make_pipeline
 from sklearn.utils._param_validation import InvalidParameterError
 
-from sknets import TextTokenizer
+from sknets import LSTMClassifier, TextTokenizer, TransformerClassifier
 
 TEXTS = ["A good film!", "a bad, bad film", "good"]
 
@@ -161,3 +163,56 @@ def test_a_token_pattern_that_cannot_find_tokens_is_refused(pattern, message):
         TextTokenizer(token_pattern=pattern).fit(texts)
     # a character tokenizer has no pattern to check
     assert TextTokenizer(level="char", token_pattern=pattern).fit(texts).vocabulary_
+
+
+# ----------------------------------------- the tokenizer tells the network its vocabulary
+def _reviews():
+    good = ["a good film", "great acting and a good plot", "wonderful, good fun", "loved it"]
+    bad = ["a bad film", "terrible acting and a bad plot", "awful, boring", "hated it"]
+    return (good + bad) * 6, np.array(([1] * 4 + [0] * 4) * 6)
+
+
+@pytest.mark.parametrize("estimator_class", [LSTMClassifier, TransformerClassifier])
+def test_a_pipeline_needs_no_vocab_size_and_each_fold_embeds_its_own_vocabulary(
+    estimator_class,
+):
+    from sklearn.model_selection import cross_validate
+
+    texts, labels = _reviews()
+    pipeline = make_pipeline(TextTokenizer(), estimator_class(max_iter=15, random_state=0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.filterwarnings("error", message=".*holds integers")
+        folds = cross_validate(pipeline, texts, labels, cv=2, return_estimator=True)
+    assert folds["test_score"].mean() > 0.9
+    for fitted in folds["estimator"]:
+        tokenizer, network = fitted[0], fitted[-1]
+        assert network.vocab_size_ == tokenizer.vocab_size_
+        assert network.module_.inputs.embedding.num_embeddings == tokenizer.vocab_size_
+
+
+def test_token_ids_keep_their_vocabulary_size_through_rows_and_pickles():
+    from sknets.text import TokenIds
+
+    texts, _ = _reviews()
+    ids = TextTokenizer().fit_transform(texts)
+    assert isinstance(ids, TokenIds)
+    assert ids[3:7].vocab_size == ids[np.array([0, 5])].vocab_size == ids.vocab_size
+    restored = pickle.loads(pickle.dumps(ids))
+    assert restored.vocab_size == ids.vocab_size
+    np.testing.assert_array_equal(restored, ids)
+    assert type(np.asarray(ids)) is np.ndarray
+
+
+def test_plain_integers_are_read_as_series_with_a_warning_and_vocab_size_wins():
+    texts, labels = _reviews()
+    ids = TextTokenizer().fit_transform(texts)
+    with pytest.warns(UserWarning, match="holds integers and vocab_size=None"):
+        as_series = LSTMClassifier(max_iter=1).fit(np.asarray(ids), labels)
+    assert as_series.vocab_size_ is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        LSTMClassifier(max_iter=1).fit(np.asarray(ids, dtype=float), labels)
+        explicit = LSTMClassifier(vocab_size=50, max_iter=1).fit(ids, labels)
+    assert explicit.vocab_size_ == 50

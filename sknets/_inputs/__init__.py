@@ -12,7 +12,7 @@ from ._conv import ImageInput, ImageOrSeriesInput, SeriesInput
 from ._graph import Graph, GraphInput
 from ._ids import IdInput, IdPairInput, TokenInput
 from ._multi import DictInput
-from ._sequence import ForecastInput, PaddedSeriesInput, sequence_input
+from ._sequence import ForecastInput, PaddedSeriesInput, resolve_vocab_size, sequence_input
 from ._table import TableEncoding, TableInput
 
 __all__ = [
@@ -32,5 +32,6 @@ __all__ = [
     "TableInput",
     "TabularInput",
     "TokenInput",
+    "resolve_vocab_size",
     "sequence_input",
 ]

@@ -27,6 +27,17 @@ def _as_int64(X, what, name):
     )
 
 
+def token_vocab_size(estimator):
+    """The number of token ids a sequence estimator embeds, None for series.
+
+    Once fitted, the fitted ``vocab_size_``; before, the ``vocab_size``
+    parameter.
+    """
+    if "vocab_size_" in vars(estimator):
+        return estimator.vocab_size_
+    return getattr(estimator, "vocab_size", None)
+
+
 class TokenInput(InputAdapter):
     """Token ids: a 2-D integer array ``(n_samples, max_len)`` padded with 0.
 
@@ -39,7 +50,7 @@ class TokenInput(InputAdapter):
 
     def _check(self, X):
         X = _as_int64(X, "token ids", self.name)
-        vocab_size = self.estimator.vocab_size
+        vocab_size = token_vocab_size(self.estimator)
         if X.size and (X.min() < 0 or X.max() >= vocab_size):
             raise ValueError(
                 f"{self.name} got token ids in [{X.min()}, {X.max()}], but vocab_size="
@@ -59,7 +70,7 @@ class TokenInput(InputAdapter):
     def sizes(self, X):
         return {
             "sample_shape": (int(X.shape[1]),),
-            "vocab_size": int(self.estimator.vocab_size),
+            "vocab_size": int(token_vocab_size(self.estimator)),
             "max_len": int(X.shape[1]),
         }
 

@@ -1,6 +1,8 @@
 """Sequences for the recurrent and transformer families: series or token ids.
 
-The estimator's ``vocab_size`` chooses: ``None`` takes series (3-D float
+The estimator's ``vocab_size`` chooses (or, left at None, X: the
+:class:`~sknets.text.TokenIds` a TextTokenizer returns are token ids):
+``None`` takes series (3-D float
 arrays ``(n_samples, n_channels, n_timepoints)``, or 2-D rows as univariate
 series, as the convolutional family does); an int takes a 2-D integer array
 of token ids padded with 0 (:class:`TokenInput`).
@@ -14,18 +16,45 @@ Forecasters take the same series with targets that may be 3-D (the next
 ``horizon`` steps of several channels): :class:`ForecastInput`.
 """
 
+import warnings
+
 import numpy as np
 from sklearn.utils.validation import check_array
 
 from ._conv import SeriesInput
-from ._ids import TokenInput
+from ._ids import TokenInput, token_vocab_size
 
-__all__ = ["ForecastInput", "PaddedSeriesInput", "sequence_input"]
+__all__ = ["ForecastInput", "PaddedSeriesInput", "resolve_vocab_size", "sequence_input"]
+
+
+def resolve_vocab_size(estimator, X):
+    """``vocab_size_`` for a fit on X: the parameter, else the size a TokenIds X carries.
+
+    Integers read as the values of series are said in a warning: token
+    ids read as magnitudes would train a model that learns nothing.
+    """
+    from ..text import TokenIds  # noqa: PLC0415 (text imports the inputs)
+
+    if estimator.vocab_size is not None:
+        return estimator.vocab_size
+    if isinstance(X, TokenIds) and X.vocab_size is not None:
+        return X.vocab_size
+    dtype = getattr(X, "dtype", None)
+    if dtype is not None and np.issubdtype(dtype, np.integer):
+        warnings.warn(
+            f"{type(estimator).__name__}: X holds integers and vocab_size=None, so they are "
+            "read as the values of series. If they are token ids, set vocab_size (a "
+            "TextTokenizer's vocab_size_), or pass the TextTokenizer's output, which carries "
+            "it; if they are series, pass them as floats to silence this warning.",
+            UserWarning,
+            stacklevel=5,
+        )
+    return None
 
 
 def sequence_input(estimator):
-    """The adapter of a sequence estimator: token ids when ``vocab_size`` is set, else series."""
-    if getattr(estimator, "vocab_size", None) is not None:
+    """A sequence estimator's adapter: token ids (see ``token_vocab_size``), else series."""
+    if token_vocab_size(estimator) is not None:
         return TokenInput(estimator)
     return PaddedSeriesInput(estimator)
 
