@@ -404,10 +404,11 @@ class NeuralEstimator(PeerSpellingsMixin, BaseEstimator, ABC):
                     self._run_epochs(
                         train, valid, epochs, incremental=incremental, continuing=continuing
                     )
-
-        self.device_ = device
-        self._set_fitted_attributes()
-        self._after_fit(X)
+                # Still held: a prediction sees the new weights with the new
+                # fitted attributes (a graph's training nodes), never a mix.
+                self.device_ = device
+                self._set_fitted_attributes()
+                self._after_fit(X)
         if not continuing and not self._fixed_epochs:
             message = not_learned_message(type(self).__name__, self._modules(), self.loss_curve_)
             if message is not None:

@@ -6,7 +6,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.neighbors import NearestNeighbors
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_array, validate_data
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._inputs import Graph, GraphInput
 from ._params import (
@@ -306,9 +306,14 @@ or int array of shape (n_edges, 2), default=None
         return {"hidden_layer_sizes": (8,), "max_iter": 100, "random_state": 0}
 
     def _forward(self, X, call=None):
-        outputs = super()._forward(X, call)
+        check_is_fitted(self)
+        # The training graph and the weights of one state: a partial_fit in
+        # another thread replaces both under the model's lock.
+        with self.net_.model_lock.reading():
+            outputs = super()._forward(X, call)
+            n_training_nodes = self._training_graph.n_nodes
         # Outputs of the new nodes, which follow the training graph's.
-        return outputs if X is _TRAINING_NODES else outputs[self._training_graph.n_nodes :]
+        return outputs if X is _TRAINING_NODES else outputs[n_training_nodes:]
 
 
 class GNNClassifier(_GNN, NeuralClassifier):

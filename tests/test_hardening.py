@@ -284,3 +284,38 @@ def test_sparse_input_is_taken_or_refused_as_the_contract_says(name, cls):
     else:
         with pytest.raises(TypeError, match="dense data is required"):
             estimator.fit(X, y)
+
+
+def test_graph_predictions_during_partial_fit_match_a_sequential_state():
+    from sknets import GNNRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 4)).astype(np.float32)
+    y = X @ [1.0, -1.0, 0.5, 0.0]
+    X_new = rng.normal(size=(10, 4)).astype(np.float32)
+    est = GNNRegressor(hidden_layer_sizes=(16,), random_state=0, device="cpu")
+    est.partial_fit(X, y)
+    states = [est.predict(X_new)]
+    stop = threading.Event()
+
+    def train():
+        for step in range(60):
+            if stop.is_set():
+                break
+            # Training graphs of other sizes: the new nodes' outputs move in the output.
+            rows = 60 + 10 * (step % 3)
+            est.partial_fit(X[:rows], y[:rows])
+            states.append(est.predict(X_new))  # this thread's own, sequential state
+
+    trainer = threading.Thread(target=train)
+    seen = []
+    trainer.start()
+    try:
+        while trainer.is_alive() and len(seen) < 200:
+            seen.append(est.predict(X_new))
+    finally:
+        stop.set()
+        trainer.join()
+    assert seen
+    for prediction in seen:
+        assert any(np.allclose(prediction, state, rtol=0, atol=1e-6) for state in states)
