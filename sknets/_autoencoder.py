@@ -498,5 +498,5 @@ class VAEGenerator(_CodecEstimator, NeuralTransformer, NeuralGenerator):
         negative_log_likelihood, kl = self.net_.module_(X)
         return -(negative_log_likelihood + kl)
 
-    def _sample_tensor(self, n_samples):
-        return self._in_input_layout(self.net_.module_.generate(n_samples))
+    def _sample_tensor(self, n_samples, *, generator):
+        return self._in_input_layout(self.net_.module_.generate(n_samples, generator=generator))

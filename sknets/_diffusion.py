@@ -213,8 +213,10 @@ class DiffusionGenerator(_GenerativeMixin, NeuralGenerator):
             clip_range=self._data_bound,
         )
 
-    def _sample_tensor(self, n_samples):
-        return self._in_data_layout(self.module_.generate(n_samples, self.n_sampling_steps))
+    def _sample_tensor(self, n_samples, *, generator):
+        return self._in_data_layout(
+            self.module_.generate(n_samples, self.n_sampling_steps, generator=generator)
+        )
 
     @classmethod
     def _get_test_params(cls):

@@ -373,13 +373,15 @@ class GANGenerator(_GenerativeMixin, NeuralGenerator):
         check_is_fitted(self)
         return self._draw(n_samples, random_state, labels=_requested_labels(self, n_samples, y))
 
-    def _sample_tensor(self, n_samples, labels=None):
-        generator = self.module_
+    def _sample_tensor(self, n_samples, labels=None, *, generator):
+        network = self.module_
         if labels is None and hasattr(self, "classes_"):
-            labels = generator.random_labels(n_samples, torch.as_tensor(self._class_frequencies))
+            frequencies = torch.as_tensor(self._class_frequencies)
+            labels = network.random_labels(n_samples, frequencies, generator=generator)
         elif labels is not None:
             labels = torch.as_tensor(labels, device=self.device_)
-        return self._in_data_layout(generator(generator.noise(n_samples), labels))
+        noise = network.noise(n_samples, generator=generator)
+        return self._in_data_layout(network(noise, labels))
 
     @classmethod
     def _get_test_params(cls):

@@ -27,7 +27,7 @@ from ._vocabulary import build_network
 from .base import NeuralGenerator, Param
 from .networks import GPTNetwork
 from .text import PAD_ID, UNKNOWN_ID, check_texts
-from .utils import seed_from_random_state, torch_random_scope
+from .utils import local_generator
 
 __all__ = ["GPTGenerator"]
 
@@ -131,14 +131,14 @@ class NextTokenNet(NeuralNetCore):
         ``random_state``, and leave the caller's random state unchanged.
         """
         device = torch.device(self.device)
-        with (
-            torch_random_scope(seed_from_random_state(random_state), device),
-            self.model_lock.reading(),
-            torch.inference_mode(),
-        ):
+        # The call's own generator: reproducible while other threads draw.
+        generator = local_generator(random_state, device)
+        with self.model_lock.reading(), torch.inference_mode():
             self._set_training(False)
             ids = torch.as_tensor(ids, device=device)
-            generated = self.module_.generate(ids, max_new_tokens, stop_id=BOUNDARY_ID, **options)
+            generated = self.module_.generate(
+                ids, max_new_tokens, stop_id=BOUNDARY_ID, generator=generator, **options
+            )
         return generated[:, 1:].cpu().numpy()
 
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
@@ -444,9 +444,12 @@ class GPTGenerator(NeuralGenerator):
             raise ValueError(_NO_SAMPLE_WEIGHT)
         return None, 1.0
 
-    def _sample_tensor(self, n_samples):
+    def _sample_tensor(self, n_samples, *, generator):
         start = torch.full((n_samples, 1), BOUNDARY_ID, device=self.device_)
-        return self.module_.generate(start, self.max_len_, stop_id=BOUNDARY_ID)[:, 1:]
+        generated = self.module_.generate(
+            start, self.max_len_, stop_id=BOUNDARY_ID, generator=generator
+        )
+        return generated[:, 1:]
 
     def sample(self, n_samples=1, random_state=None):
         """Draw new texts (or rows of token ids) from the start token.

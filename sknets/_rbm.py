@@ -23,7 +23,7 @@ from ._training import NeuralNetCore
 from ._vocabulary import build_network
 from .base import NeuralClassifier, NeuralTransformer
 from .networks import BernoulliRBM, DeepBeliefNetwork
-from .utils._random import seed_from_random_state, torch_random_scope
+from .utils._random import local_generator, seed_from_random_state
 
 __all__ = ["DBNClassifier", "DBNTransformer", "RBMTransformer"]
 
@@ -379,8 +379,15 @@ class RBMTransformer(_ContrastiveDivergenceMixin, NeuralTransformer):
             Binary visible values after one step.
         """
         X, _ = self._validated_input(X)
-        with torch_random_scope(seed_from_random_state(random_state), self.device_):
-            return _to_numpy(self._forward_network(X, self.module_.gibbs))
+        generator = local_generator(random_state, self.device_)
+
+        def gibbs(rows):
+            return self.module_.gibbs(rows, generator=generator)
+
+        # The batch cost is measured (once) on the unseeded step, so that
+        # no probe draws from the call's generator; both share the name.
+        self._forward_cost(X, self.module_.gibbs)
+        return _to_numpy(self._forward_network(X, gibbs))
 
     def score_samples(self, X):
         """Pseudo-log-likelihood of each row, as scikit-learn's BernoulliRBM computes it.

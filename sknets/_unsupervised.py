@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 from ._batches import StructuredRows, _to_numpy, n_rows, primary_output, tree_map
 from ._estimator import NeuralEstimator, _stochastic_solver
 from .utils._device import DTYPES, numpy_dtype
-from .utils._random import seed_from_random_state, torch_random_scope
+from .utils._random import local_generator
 
 
 class _UnsupervisedEstimator(NeuralEstimator):
@@ -172,9 +172,13 @@ class NeuralGenerator(_UnsupervisedEstimator):
     __module__ = "sknets.base"
     _has_likelihood = False
 
-    def _sample_tensor(self, n_samples):
-        """``n_samples`` new samples on the device (the network's ``generate``)."""
-        return self.net_.module_.generate(n_samples)
+    def _sample_tensor(self, n_samples, *, generator):
+        """``n_samples`` new samples on the device (the network's ``generate``).
+
+        Every draw comes from ``generator``, the call's own seeded
+        ``torch.Generator``.
+        """
+        return self.net_.module_.generate(n_samples, generator=generator)
 
     @validate_params(
         {
@@ -203,14 +207,17 @@ class NeuralGenerator(_UnsupervisedEstimator):
         return self._draw(n_samples, random_state)
 
     def _draw(self, n_samples, random_state, **conditions):
-        """``sample``'s work: ``_sample_tensor(n_samples, **conditions)`` under the seed."""
+        """``sample``'s work: ``_sample_tensor(n_samples, **conditions)`` with its own generator.
+
+        A generator of the call's own (not torch's global one, which other
+        threads draw from) makes a seeded call reproducible under threads.
+        """
         check_is_fitted(self)
-        with (
-            torch_random_scope(seed_from_random_state(random_state), self.device_),
-            self._evaluation(),
-            torch.inference_mode(),
-        ):
-            samples = primary_output(self._sample_tensor(n_samples, **conditions))
+        generator = local_generator(random_state, self.device_)
+        with self._evaluation(), torch.inference_mode():
+            samples = primary_output(
+                self._sample_tensor(n_samples, generator=generator, **conditions)
+            )
         return _to_numpy(samples)
 
     def _score_tensor(self, X):

@@ -5,11 +5,13 @@ import re
 import subprocess
 import sys
 import threading
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 import scipy.sparse as sp
+import torch
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 
@@ -319,3 +321,65 @@ def test_graph_predictions_during_partial_fit_match_a_sequential_state():
     assert seen
     for prediction in seen:
         assert any(np.allclose(prediction, state, rtol=0, atol=1e-6) for state in states)
+
+
+def _seeded_draws():
+    """Fitted small generators and a seeded call of each that draws."""
+    from sknets import DiffusionGenerator, GANGenerator, GPTGenerator, RBMTransformer, VAEGenerator
+
+    rng = np.random.default_rng(0)
+    rows = rng.normal(size=(40, 3)).astype(np.float32)
+    binary = (rows > 0).astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = {
+            cls: cls(**cls._get_test_params(), device="cpu").fit(data)
+            for cls, data in [
+                (GANGenerator, rows),
+                (DiffusionGenerator, rows),
+                (VAEGenerator, rows),
+                (RBMTransformer, binary),
+                (GPTGenerator, ["to be or not to be", "that is the question"]),
+            ]
+        }
+    return {
+        "GAN sample": lambda: fitted[GANGenerator].sample(6, random_state=0),
+        "diffusion sample": lambda: fitted[DiffusionGenerator].sample(6, random_state=0),
+        "VAE sample": lambda: fitted[VAEGenerator].sample(6, random_state=0),
+        "RBM gibbs": lambda: fitted[RBMTransformer].gibbs(binary[:6], random_state=0),
+        "GPT generate": lambda: fitted[GPTGenerator].generate("to", 12, random_state=0),
+    }
+
+
+def test_seeded_draws_are_reproducible_while_other_threads_draw():
+    draws = _seeded_draws()
+    reference = {name: np.asarray(draw()) for name, draw in draws.items()}
+    global_state = torch.random.get_rng_state()
+    stop = threading.Event()
+
+    def draw_from_the_global_generator():
+        while not stop.is_set():
+            torch.randn(64)
+
+    results, errors = [], []
+
+    def draw_seeded():
+        try:
+            for _ in range(3):
+                results.extend((name, np.asarray(draw())) for name, draw in draws.items())
+        except Exception as error:  # noqa: BLE001 -- reported below
+            errors.append(error)
+
+    noisy = threading.Thread(target=draw_from_the_global_generator)
+    workers = [threading.Thread(target=draw_seeded) for _ in range(3)]
+    noisy.start()
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    stop.set()
+    noisy.join()
+    assert not errors
+    for name, result in results:
+        np.testing.assert_array_equal(result, reference[name], err_msg=name)
+    torch.random.set_rng_state(global_state)

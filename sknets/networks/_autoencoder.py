@@ -281,16 +281,20 @@ class VariationalAutoencoder(Codec):
         kl = 0.5 * (mean.pow(2) + std.pow(2) - 1.0 - log_var).sum(dim=1)
         return -log_likelihood, kl
 
-    def generate(self, n_samples):
+    def generate(self, n_samples, *, generator=None):
         """New samples: ``z`` from the prior, then ``x`` from ``p(x | z)``.
 
         The Gaussian decoder adds its noise; the Bernoulli decoder returns
         the probabilities (the mean image), as is usual for pictures.
+        Draws come from ``generator`` (a ``torch.Generator``; None: torch's
+        global one).
         """
         draws = self.eval_draws
-        mean = self.decode(
-            torch.randn(n_samples, self.n_components, device=draws.device, dtype=draws.dtype)
-        )
+        codes = torch.randn(
+            n_samples, self.n_components, generator=generator, device=draws.device
+        ).to(draws.dtype)
+        mean = self.decode(codes)
         if self.likelihood == "bernoulli":
             return mean
-        return mean + torch.exp(0.5 * self._log_var()) * torch.randn_like(mean)
+        noise = torch.randn(mean.shape, generator=generator, device=mean.device).to(mean.dtype)
+        return mean + torch.exp(0.5 * self._log_var()) * noise

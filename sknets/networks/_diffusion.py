@@ -259,16 +259,20 @@ class GaussianDiffusion(nn.Module):
             noise = (X - alpha_bar.sqrt() * clean) / (1 - alpha_bar).sqrt()
         return noise, clean
 
-    def generate(self, n_samples, n_sampling_steps=None):
-        """``n_samples`` samples: ancestral DDPM over all steps, or DDIM over fewer steps."""
+    def generate(self, n_samples, n_sampling_steps=None, *, generator=None):
+        """``n_samples`` samples: ancestral DDPM over all steps, or DDIM over fewer steps.
+
+        Draws come from ``generator`` (a ``torch.Generator``; None: torch's
+        global one).
+        """
         reference = self.betas
-        X = torch.randn(n_samples, *self.input_shape, device=reference.device)
+        X = torch.randn(n_samples, *self.input_shape, generator=generator, device=reference.device)
         X = X.to(next(self.parameters()).dtype)
         if n_sampling_steps is None:
-            return self._ancestral(X)
+            return self._ancestral(X, generator)
         return self._ddim(X, n_sampling_steps)
 
-    def _ancestral(self, X):
+    def _ancestral(self, X, generator=None):
         for step in range(self.n_timesteps - 1, -1, -1):
             timesteps = torch.full((X.shape[0],), step, device=X.device, dtype=torch.long)
             _, clean = self._clean_estimate(X, timesteps)
@@ -280,7 +284,8 @@ class GaussianDiffusion(nn.Module):
             ) * X
             X = mean
             if step:
-                X = mean + self.posterior_variance[step].sqrt() * torch.randn_like(X)
+                noise = torch.randn(X.shape, generator=generator, device=X.device).to(X.dtype)
+                X = mean + self.posterior_variance[step].sqrt() * noise
         return X
 
     def _ddim(self, X, n_sampling_steps):

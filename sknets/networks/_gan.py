@@ -47,27 +47,33 @@ class _LabelEmbedding(nn.Module):
 class _GeneratorBase(nn.Module):
     """What every generator shares: its noise and ``generate``."""
 
-    def noise(self, n_samples):
-        """Standard normal noise for ``n_samples`` samples, on the network's device."""
-        reference = next(self.parameters())
-        return torch.randn(
-            n_samples, self.n_components, device=reference.device, dtype=reference.dtype
-        )
+    def noise(self, n_samples, *, generator=None):
+        """Standard normal noise for ``n_samples`` samples, on the network's device.
 
-    def random_labels(self, n_samples, class_weights=None):
+        Drawn from ``generator`` (a ``torch.Generator``; None: torch's global one).
+        """
+        reference = next(self.parameters())
+        noise = torch.randn(
+            n_samples, self.n_components, generator=generator, device=reference.device
+        )
+        return noise.to(reference.dtype)
+
+    def random_labels(self, n_samples, class_weights=None, *, generator=None):
         """Class indices drawn by ``class_weights`` (uniform without), or None unconditioned."""
         if not self.condition.n_classes:
             return None
         device = next(self.parameters()).device
         if class_weights is None:
             class_weights = torch.ones(self.condition.n_classes, device=device)
-        return torch.multinomial(class_weights.to(device), n_samples, replacement=True)
+        return torch.multinomial(
+            class_weights.to(device), n_samples, replacement=True, generator=generator
+        )
 
-    def generate(self, n_samples, labels=None):
+    def generate(self, n_samples, labels=None, *, generator=None):
         """``n_samples`` new samples (of the classes ``labels`` for a conditional network)."""
         if labels is None:
-            labels = self.random_labels(n_samples)
-        return self(self.noise(n_samples), labels)
+            labels = self.random_labels(n_samples, generator=generator)
+        return self(self.noise(n_samples, generator=generator), labels)
 
 
 class MLPGenerator(_GeneratorBase):

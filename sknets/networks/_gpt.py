@@ -152,7 +152,9 @@ class GPTNetwork(nn.Module):
         return self.head(self.ln_final(x))
 
     @torch.no_grad()
-    def generate(self, ids, max_new_tokens, *, temperature=1.0, top_k=None, stop_id=None):
+    def generate(
+        self, ids, max_new_tokens, *, temperature=1.0, top_k=None, stop_id=None, generator=None
+    ):
         """Continue each row of ``ids`` by ``max_new_tokens`` sampled tokens.
 
         The context is the last ``block_size`` tokens.  Each token is drawn
@@ -160,7 +162,8 @@ class GPTNetwork(nn.Module):
         always the most likely one), restricted to the ``top_k`` most
         likely tokens when given.  With ``stop_id``, generation ends early
         once every row has produced it (what follows it in a row is
-        meaningless).  Draws use PyTorch's global generator.
+        meaningless).  Draws come from ``generator`` (a ``torch.Generator``;
+        None: PyTorch's global one).
 
         Returns
         -------
@@ -176,7 +179,7 @@ class GPTNetwork(nn.Module):
                 if top_k is not None:
                     kth = torch.topk(logits, min(top_k, logits.shape[-1])).values[:, [-1]]
                     logits = logits.masked_fill(logits < kth, -math.inf)
-                following = torch.multinomial(torch.softmax(logits, dim=-1), 1)
+                following = torch.multinomial(torch.softmax(logits, dim=-1), 1, generator=generator)
             ids = torch.cat((ids, following), dim=1)
             if stop_id is not None:
                 stopped |= following[:, 0] == stop_id

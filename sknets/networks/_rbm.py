@@ -73,9 +73,14 @@ class BernoulliRBM(nn.Module):
         )
         return -v @ visible_bias - F.softplus(F.linear(v, weight, hidden_bias)).sum(dim=1)
 
-    def gibbs(self, v):
-        """One Gibbs step: sample ``h ~ P(h | v)``, then ``v ~ P(v | h)``."""
-        return torch.bernoulli(self.decode(torch.bernoulli(self.encode(v))))
+    def gibbs(self, v, *, generator=None):
+        """One Gibbs step: sample ``h ~ P(h | v)``, then ``v ~ P(v | h)``.
+
+        Draws come from ``generator`` (a ``torch.Generator``; None: torch's
+        global one).
+        """
+        hidden = torch.bernoulli(self.encode(v), generator=generator)
+        return torch.bernoulli(self.decode(hidden), generator=generator)
 
     def pseudo_likelihood(self, v, flip_index):
         """Pseudo-log-likelihood of each row, as scikit-learn's ``score_samples``.

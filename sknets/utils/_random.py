@@ -6,7 +6,7 @@ import numpy as np
 import torch
 from sklearn.utils import check_random_state
 
-__all__ = ["seed_from_random_state", "torch_random_scope"]
+__all__ = ["local_generator", "seed_from_random_state", "torch_random_scope"]
 
 _MAX_SEED = np.iinfo(np.int32).max
 
@@ -37,6 +37,36 @@ def seed_from_random_state(random_state):
     if random_state is None:
         return int(np.random.SeedSequence().generate_state(1)[0] % _MAX_SEED)
     return int(check_random_state(random_state).randint(_MAX_SEED))
+
+
+def local_generator(random_state, device):
+    """A torch.Generator of its own on ``device``, seeded from ``random_state``.
+
+    Draws made with it (``torch.randn(..., generator=g)``) depend on the
+    seed alone: another thread drawing from torch's global generator at
+    the same time cannot move them, and they never move the global one.
+
+    Parameters
+    ----------
+    random_state : None, int or numpy.random.RandomState
+        A scikit-learn ``random_state`` value (None: fresh entropy).
+    device : torch.device
+        Where the draws are made.
+
+    Returns
+    -------
+    generator : torch.Generator
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sknets.utils import local_generator
+    >>> first = torch.rand(2, generator=local_generator(0, torch.device("cpu")))
+    >>> second = torch.rand(2, generator=local_generator(0, torch.device("cpu")))
+    >>> bool(torch.equal(first, second))
+    True
+    """
+    return torch.Generator(device=device).manual_seed(seed_from_random_state(random_state))
 
 
 @contextlib.contextmanager
