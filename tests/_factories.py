@@ -1,8 +1,14 @@
 """Small estimator factories shared by the test modules."""
 
+import numpy as np
+import scipy.sparse as sp
 from sklearn.base import clone
 
-from sknets import MLPClassifier, MLPRegressor
+from sknets import CNNClassifier, LSTMClassifier, MLPClassifier, MLPRegressor
+from sknets._params import collect_parameters
+
+#: Rows of each small example of a kind of data.
+N_ROWS = 24
 
 
 def small_classifier(device, **params):
@@ -37,3 +43,40 @@ def run_sklearn_check(estimator, check):
         # The instance is shared by every check of the class: change a copy.
         estimator = clone(estimator).set_params(**PER_CHECK_PARAMS[name])
     check(estimator)
+
+
+def example_of_kind(kind, rng):
+    """``(X, params, fit_params)``: a sample of ``kind`` and what an estimator needs for it."""
+    if kind == "tabular":
+        return rng.uniform(size=(N_ROWS, 5)), {}, {}
+    if kind == "images":
+        return rng.uniform(size=(N_ROWS, 1, 16, 16)), {"input_shape": (1, 16, 16)}, {}
+    if kind == "series":
+        return rng.normal(size=(N_ROWS, 2, 12)), {}, {}
+    if kind == "tokens":
+        return rng.integers(1, 10, size=(N_ROWS, 7)), {"vocab_size": 10}, {}
+    if kind == "texts":
+        return ["to be or not to be", "that is the question"] * (N_ROWS // 2), {}, {}
+    if kind == "graph":
+        adjacency = sp.random(N_ROWS, N_ROWS, density=0.2, random_state=0)
+        return rng.normal(size=(N_ROWS, 3)), {}, {"adjacency": adjacency + adjacency.T}
+    if kind == "id pairs":
+        return np.column_stack([rng.integers(0, 5, N_ROWS), rng.integers(0, 7, N_ROWS)]), {}, {}
+    if kind == "column groups":
+        X = np.hstack([rng.uniform(size=(N_ROWS, 16)), rng.integers(1, 6, (N_ROWS, 3))])
+        branches = [
+            ("image", CNNClassifier(input_shape=(1, 4, 4), filters=(2,)), slice(0, 16)),
+            ("tokens", LSTMClassifier(vocab_size=6, hidden_size=4), [16, 17, 18]),
+        ]
+        return X, {"branches": branches}, {}
+    raise AssertionError(f"no example for the input kind {kind!r}")
+
+
+def small_for_kind(cls, params, kind):
+    """The class's test settings for ``kind`` with ``params``: 2 epochs on the CPU."""
+    # The test settings without those for another kind of data, which fit refuses.
+    elsewhere = {
+        p.name for p in collect_parameters(cls) if p.applies_to and kind not in p.applies_to
+    }
+    settings = {k: v for k, v in cls._get_test_params().items() if k not in elsewhere}
+    return cls(**settings).set_params(max_iter=2, device="cpu", **params)
