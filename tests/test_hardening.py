@@ -348,6 +348,7 @@ def _seeded_draws():
         "VAE sample": lambda: fitted[VAEGenerator].sample(6, random_state=0),
         "RBM gibbs": lambda: fitted[RBMTransformer].gibbs(binary[:6], random_state=0),
         "GPT generate": lambda: fitted[GPTGenerator].generate("to", 12, random_state=0),
+        "GPT sample": lambda: fitted[GPTGenerator].sample(3, random_state=0),
     }
 
 
