@@ -564,6 +564,8 @@ def run_dataset(name, args, stored):
                 else:
                     results.setdefault(contender, []).append(kept)
                 continue
+            if args.report_only:
+                continue  # not run yet: the table says how many seeds each row has
             model, note = CONTENDERS[contender](task, seed, args, n_outputs)
             if model is None:
                 log(f"  {name} {contender}: skipped, {note}")
@@ -600,13 +602,14 @@ def mean_sd(values, digits):
     return f"{np.mean(values):.{digits}f} ± {np.std(values):.{digits}f}"
 
 
-def table_rows(name, task, results):
+def table_rows(name, task, results, contenders):
     """One row per contender: the metrics, the fit time and the ratio to HGB."""
     anchor = results.get(ANCHOR)
     rows = []
-    for contender, runs in results.items():
+    for contender in contenders:
+        runs = results.get(contender, "not run yet")
         if isinstance(runs, str):
-            rows.append([name, contender, runs, "-", "-", "-"])
+            rows.append([name, contender, runs, "-", "-", "-", "-"])
             continue
         fit = mean_sd([r["fit"] for r in runs], 1)
         if task == "classification":
@@ -628,7 +631,7 @@ def table_rows(name, task, results):
                 if isinstance(anchor, list)
                 else "-"
             )
-        rows.append([name, contender, metric, second, fit, ratio])
+        rows.append([name, contender, metric, second, fit, ratio, str(len(runs))])
     return rows
 
 
@@ -688,7 +691,15 @@ def verdicts(all_results, subject="sknets-TabM"):
     return lines
 
 
-HEADER = ["data set", "contender", "accuracy % / RMSE", "ROC-AUC", "fit (s)", "ratio to HGB"]
+HEADER = [
+    "data set",
+    "contender",
+    "accuracy % / RMSE",
+    "ROC-AUC",
+    "fit (s)",
+    "ratio to HGB",
+    "seeds",
+]
 
 
 def page(env, args, rows, lines):
@@ -703,6 +714,13 @@ def page(env, args, rows, lines):
             "  The runs were read from a results file: they may come from several processes "
             "run side by side (one thread each), so fit times compare within a process best."
             if args.results is not None
+            else ""
+        )
+        + (
+            "  The seeds column counts the runs a row averages: a row with fewer than "
+            f"{args.seeds} (or 'not run yet') waits for a longer run, and its ratio is taken "
+            "to HGB's mean over all its seeds."
+            if args.report_only
             else ""
         )
     )
@@ -748,6 +766,11 @@ def main(argv=None):
         "--write-docs", action="store_true", help=f"write {DOCS_DIR}/tabular_quality.rst"
     )
     parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="run nothing: the table from the runs in --results (missing ones say so)",
+    )
+    parser.add_argument(
         "--results",
         type=Path,
         default=None,
@@ -773,6 +796,8 @@ def main(argv=None):
         )
     if args.write_docs and args.seeds < 3:
         parser.error("--write-docs needs --seeds >= 3")
+    if args.report_only and args.results is None:
+        parser.error("--report-only reads the runs of --results FILE")
     if ANCHOR not in args.models:
         log("note: HGB is not among --models, so no ratios are given")
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
@@ -786,7 +811,11 @@ def main(argv=None):
                 all_results[name] = run_dataset(name, args, stored)
             except FileNotFoundError as error:
                 log(f"{name}: skipped, {error}")
-    rows = [row for name, (task, res) in all_results.items() for row in table_rows(name, task, res)]
+    rows = [
+        row
+        for name, (task, res) in all_results.items()
+        for row in table_rows(name, task, res, args.models)
+    ]
     lines = verdicts(all_results)
     print(f"\nTabular quality ({args.seeds} seed(s))\n")
     print(text_table(HEADER, rows))

@@ -3,6 +3,7 @@
 Documented, imported and pickled as :mod:`sknets.base`.
 """
 
+import inspect
 from numbers import Integral
 
 import numpy as np
@@ -15,7 +16,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 from ._batches import StructuredRows, _to_numpy, n_rows, primary_output, tree_map
 from ._estimator import NeuralEstimator, _stochastic_solver
 from .utils._device import DTYPES, numpy_dtype
-from .utils._random import local_generator
+from .utils._random import local_generator, torch_random_scope
 
 
 class _UnsupervisedEstimator(NeuralEstimator):
@@ -176,9 +177,17 @@ class NeuralGenerator(_UnsupervisedEstimator):
         """``n_samples`` new samples on the device (the network's ``generate``).
 
         Every draw comes from ``generator``, the call's own seeded
-        ``torch.Generator``.
+        ``torch.Generator``.  A network of your own whose ``generate``
+        takes no ``generator`` draws from torch's global generator, seeded
+        from it for the call (reproducible, unless other threads draw
+        meanwhile).
         """
-        return self.net_.module_.generate(n_samples, generator=generator)
+        generate = self.net_.module_.generate
+        if _takes_keyword(generate, "generator"):
+            return generate(n_samples, generator=generator)
+        seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
+        with torch_random_scope(seed, self.device_):
+            return generate(n_samples)
 
     @validate_params(
         {
@@ -331,3 +340,12 @@ def squared_mmd(reference, samples):
         return (block.sum() - np.trace(block)) / max(size * (size - 1), 1)
 
     return float(within(k_reference) + within(k_samples) - 2 * k_cross.mean())
+
+
+def _takes_keyword(function, name):
+    """Whether ``function`` accepts the keyword argument ``name`` (or any keyword)."""
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == name or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
