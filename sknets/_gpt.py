@@ -361,6 +361,13 @@ _GENERATE_CONSTRAINTS = {
 }
 
 
+def sample_from_start(network, n_samples, max_len, generator):
+    """``n_samples`` rows of up to ``max_len`` ids drawn from the start token (not returned)."""
+    start = torch.full((n_samples, 1), BOUNDARY_ID, device=next(network.parameters()).device)
+    ids = network.generate(start, max_len, stop_id=BOUNDARY_ID, generator=generator)
+    return ids[:, 1:]
+
+
 class GPTGenerator(NeuralGenerator):
     __doc__ = f"""Generative pre-trained transformer: a character-level language model.
 
@@ -445,11 +452,7 @@ class GPTGenerator(NeuralGenerator):
         return None, 1.0
 
     def _sample_tensor(self, n_samples, *, generator):
-        start = torch.full((n_samples, 1), BOUNDARY_ID, device=self.device_)
-        generated = self.module_.generate(
-            start, self.max_len_, stop_id=BOUNDARY_ID, generator=generator
-        )
-        return generated[:, 1:]
+        return sample_from_start(self.module_, n_samples, self.max_len_, generator)
 
     def sample(self, n_samples=1, random_state=None):
         """Draw new texts (or rows of token ids) from the start token.

@@ -379,15 +379,7 @@ class RBMTransformer(_ContrastiveDivergenceMixin, NeuralTransformer):
             Binary visible values after one step.
         """
         X, _ = self._validated_input(X)
-        generator = local_generator(random_state, self.device_)
-
-        def gibbs(rows):
-            return self.module_.gibbs(rows, generator=generator)
-
-        # The batch cost is measured (once) on the unseeded step, so that
-        # no probe draws from the call's generator; both share the name.
-        self._forward_cost(X, self.module_.gibbs)
-        return _to_numpy(self._forward_network(X, gibbs))
+        return _to_numpy(seeded_gibbs_step(self, X, random_state))
 
     def score_samples(self, X):
         """Pseudo-log-likelihood of each row, as scikit-learn's BernoulliRBM computes it.
@@ -583,3 +575,16 @@ class DBNClassifier(_DeepBeliefMixin, NeuralClassifier):
             "n_pretrain_epochs": 2,
             "max_iter": 100,
         }
+
+
+def seeded_gibbs_step(estimator, X, random_state):
+    """One Gibbs step over X (validated), drawing from a generator of the call's own."""
+    generator = local_generator(random_state, estimator.device_)
+
+    def gibbs(rows):
+        return estimator.module_.gibbs(rows, generator=generator)
+
+    # The batch cost is measured (once) on the unseeded step, so that no
+    # probe draws from the call's generator; both share the name.
+    estimator._forward_cost(X, estimator.module_.gibbs)
+    return estimator._forward_network(X, gibbs)
