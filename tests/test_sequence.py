@@ -326,13 +326,37 @@ def test_char_level_text_into_a_transformer():
 @pytest.mark.parametrize(
     "cls, advice",
     [
-        (LSTMClassifier, "pad each series at its end with NaN"),
-        (TransformerClassifier, "pad each series at its end with NaN"),
+        (LSTMClassifier, "pass a list of arrays, one \\(channels, length\\)"),
+        (TransformerClassifier, "pass a list of arrays, one \\(channels, length\\)"),
         (CNNClassifier, "taken by the RNN, LSTM, GRU and transformer estimators"),
     ],
 )
 def test_ragged_series_get_a_message_that_says_how_to_pass_them(cls, advice, training_spy):
-    ragged = [[[1.0, 2.0, 3.0]], [[1.0, 2.0]]]
+    # Channels of unequal lengths within a series: no padding can mean that.
+    ragged = [[[1.0, 2.0, 3.0], [1.0]], [[1.0, 2.0], [3.0, 4.0]]]
+    if cls is CNNClassifier:
+        ragged = [[[1.0, 2.0, 3.0]], [[1.0, 2.0]]]  # a convolution takes one length
     with pytest.raises(ValueError, match=f"samples of different shapes.*{advice}"):
         cls(max_iter=1).fit(ragged, [0, 1])
     assert training_spy.calls == 0
+
+
+def test_a_list_of_unequal_series_is_taken_as_the_nan_padded_array():
+    # aeon's layout for unequal lengths: one (channels, length) array per series.
+    rng = np.random.RandomState(0)
+    series = [rng.normal(size=(2, length)) for length in rng.randint(4, 12, size=20)]
+    labels = np.arange(20) % 2
+    padded = np.full((20, 2, max(s.shape[1] for s in series)), np.nan)
+    for index, one in enumerate(series):
+        padded[index, :, : one.shape[1]] = one
+    from_list = _fit_quietly(_small(LSTMClassifier, max_iter=3), series, labels)
+    from_array = _fit_quietly(_small(LSTMClassifier, max_iter=3), padded, labels)
+    np.testing.assert_array_equal(from_list.predict_proba(series), from_array.predict_proba(padded))
+    # Predict pads a list to the fitted length; 1-D series are univariate.
+    univariate = _fit_quietly(_small(LSTMClassifier, max_iter=1), [s[0] for s in series], labels)
+    assert univariate.input_shape_ == (1, padded.shape[2])
+    assert univariate.predict([series[0][0][:3]]).shape == (1,)
+    with pytest.raises(ValueError, match="at most 11 steps; series 0 has 30"):
+        from_list.predict([rng.normal(size=(2, 30))])
+    with pytest.raises(ValueError, match="different numbers of channels"):
+        from_list.predict([rng.normal(size=(2, 5)), rng.normal(size=(3, 5))])

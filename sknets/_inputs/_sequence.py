@@ -74,10 +74,58 @@ class PaddedSeriesInput(SeriesInput):
     # that is all padding is: one step of zeros (see SequenceInput).
     allows_empty = True
     ragged_advice = (
-        "pad each series at its end with NaN in every channel to the longest length "
-        "(np.full((n, channels, longest), np.nan), then copy each in); the padding "
-        "steps are masked"
+        "pass a list of arrays, one (channels, length) or (length,) array per series "
+        "(aeon's layout), or pad each series at its end with NaN in every channel to the "
+        "longest length; the padding steps are masked"
     )
+
+    def validate(self, X, y=None, *, reset, dtype, y_numeric=False):
+        length = None if reset else self.estimator.input_shape_[-1]
+        return super().validate(
+            self._padded(X, length), y, reset=reset, dtype=dtype, y_numeric=y_numeric
+        )
+
+    def validate_predict(self, X, *, dtype):
+        return super().validate_predict(
+            self._padded(X, self.estimator.input_shape_[-1]), dtype=dtype
+        )
+
+    def _padded(self, X, length):
+        """A list of series of unequal lengths as one array, padded at the end with NaN.
+
+        Each series is ``(channels, length)`` or ``(length,)`` (aeon's
+        unequal-length collections); they are padded to the longest, or to
+        the ``length`` seen in fit.  Anything else is returned as it is.
+        """
+        if not isinstance(X, list | tuple) or not X:
+            return X
+        try:
+            series = [np.asarray(one, dtype=np.float64) for one in X]
+        except (TypeError, ValueError):
+            return X  # not numbers: validation says so
+        if any(one.ndim not in (1, 2) for one in series):
+            return X
+        series = [one[None] if one.ndim == 1 else one for one in series]
+        channels = sorted({one.shape[0] for one in series})
+        lengths = [one.shape[1] for one in series]
+        if len(channels) > 1:
+            raise ValueError(
+                f"{self.name} got series with different numbers of channels ({channels}); "
+                "every series needs the same channels, only its length may differ."
+            )
+        if length is None and len(set(lengths)) == 1:
+            return X
+        longest = max(lengths) if length is None else length
+        if max(lengths) > longest:
+            raise ValueError(
+                f"{self.name} was fitted on series of at most {longest} steps; series "
+                f"{lengths.index(max(lengths))} has {max(lengths)}. Fit on the longest "
+                "series expected (padding the shorter ones costs nothing: it is masked)."
+            )
+        padded = np.full((len(series), channels[0], longest), np.nan)
+        for index, one in enumerate(series):
+            padded[index, :, : one.shape[1]] = one
+        return padded
 
     def _check_values(self, X):
         """Refuse NaN that are not trailing padding, and infinite values."""
