@@ -476,8 +476,15 @@ class TableInput(TabularInput):
     def _encoded(self, X, *, reset, dtype):
         encoding = self.estimator.table_encoding_
         if encoding.passthrough and not _is_frame(X):
-            array = check_array(X, dtype=None, ensure_all_finite=False, estimator=self.estimator)
-            if array.dtype.kind in "fiub" and not np.isnan(array.astype(float)).any():
+            # A numeric array is looked at once (one-row predictions are
+            # latency-bound); anything else is checked first.
+            numeric = isinstance(X, np.ndarray) and X.dtype.kind in "fiub"
+            array = (
+                X
+                if numeric
+                else check_array(X, dtype=None, ensure_all_finite=False, estimator=self.estimator)
+            )
+            if array.dtype.kind in "iub" or (array.dtype.kind == "f" and not np.isnan(array).any()):
                 # Numeric rows as today's TabularInput takes them.
                 return validate_data(self.estimator, X, reset=reset, dtype=dtype)
         X = self._checked_table(X)
