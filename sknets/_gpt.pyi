@@ -37,7 +37,7 @@ class GPTGenerator(NeuralGenerator):
         ] = "cosine",
         learning_rate_init: _Float = 0.001,
         power_t: _Float = 0.5,
-        max_iter: _Int = 10,
+        max_iter: _Int = 40,
         shuffle: _Bool = True,
         random_state: _Int | np.random.RandomState | None = None,
         tol: _Float = 0.0001,
