@@ -1,7 +1,5 @@
 """Bring your own network: any ``torch.nn.Module`` as a scikit-learn estimator."""
 
-import inspect
-
 import torch
 from sklearn.utils._param_validation import InvalidParameterError
 from torch import nn
@@ -15,6 +13,7 @@ from ._params import (
     Param,
     attributes_doc,
 )
+from ._vocabulary import takes_keyword
 from .base import NeuralClassifier, NeuralRegressor
 from .networks import MLP
 
@@ -59,13 +58,7 @@ _MODULE_ATTRIBUTE = {"module_": ("torch.nn.Module", "The trained network.")}
 
 def check_takes_categories(estimator, category_sizes):
     """Refuse, before training, a module that would read category codes as numbers."""
-    try:
-        parameters = inspect.signature(estimator.module).parameters.values()
-    except (TypeError, ValueError):
-        return  # no signature to read: the call itself will tell
-    if any(
-        p.name == "category_sizes" or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters
-    ):
+    if takes_keyword(estimator.module, "category_sizes") is not False:
         return
     encoding = estimator.table_encoding_
     columns = encoding.labels[encoding.is_categorical]

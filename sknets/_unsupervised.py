@@ -3,7 +3,6 @@
 Documented, imported and pickled as :mod:`sknets.base`.
 """
 
-import inspect
 from numbers import Integral
 
 import numpy as np
@@ -15,6 +14,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._batches import StructuredRows, _to_numpy, n_rows, primary_output, tree_map
 from ._estimator import NeuralEstimator, _stochastic_solver
+from ._vocabulary import takes_keyword
 from .utils._device import DTYPES, numpy_dtype
 from .utils._random import local_generator, torch_random_scope
 
@@ -183,7 +183,7 @@ class NeuralGenerator(_UnsupervisedEstimator):
         meanwhile).
         """
         generate = self.net_.module_.generate
-        if _takes_keyword(generate, "generator"):
+        if takes_keyword(generate, "generator"):
             return generate(n_samples, generator=generator)
         seed = int(torch.randint(0, 2**31 - 1, (1,), generator=generator))
         with torch_random_scope(seed, self.device_):
@@ -340,12 +340,3 @@ def squared_mmd(reference, samples):
         return (block.sum() - np.trace(block)) / max(size * (size - 1), 1)
 
     return float(within(k_reference) + within(k_samples) - 2 * k_cross.mean())
-
-
-def _takes_keyword(function, name):
-    """Whether ``function`` accepts the keyword argument ``name`` (or any keyword)."""
-    try:
-        parameters = inspect.signature(function).parameters.values()
-    except (TypeError, ValueError):
-        return False
-    return any(p.name == name or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)

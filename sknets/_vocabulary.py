@@ -432,6 +432,18 @@ def network_arguments(network_class, estimator, spec, **given):
     return arguments
 
 
+def takes_keyword(function, name):
+    """Whether ``function`` accepts the keyword argument ``name`` (or any keyword).
+
+    None when its signature cannot be read (a builtin): the call itself tells.
+    """
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return None
+    return any(p.name == name or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
+
+
 def build_network(network_class, estimator, spec, **given):
     """``network_class`` built from the estimator's parameters and the data's sizes.
 

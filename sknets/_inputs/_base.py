@@ -155,16 +155,20 @@ def _non_numeric_columns(X):
     return [column for column, dtype in zip(X.columns, dtypes, strict=True) if _holds_text(dtype)]
 
 
+def _not_numbers_message(name, detail):
+    return (
+        f"{name} takes numeric rows, but X holds values that are not numbers ({detail}). "
+        f"{TABLE_ESTIMATORS} take a table with categorical columns and encode them "
+        f"inside; for {name}, encode them first (e.g. a OneHotEncoder in a "
+        "ColumnTransformer before it)."
+    )
+
+
 def _numeric_rows_message(error, name):
     """scikit-learn's error on strings or NaN in X, said for an estimator of numeric rows."""
     text = str(error)
     if "could not convert" in text or "Unable to convert" in text or "Cannot cast" in text:
-        return (
-            f"{name} takes numeric rows, but X holds values that are not numbers ({text}). "
-            f"{TABLE_ESTIMATORS} take a table with categorical columns and encode them "
-            f"inside; for {name}, encode them first (e.g. a OneHotEncoder in a "
-            "ColumnTransformer before it)."
-        )
+        return _not_numbers_message(name, text)
     if "contains NaN" in text:
         return (
             f"{name} takes complete rows, but X contains NaN (missing values). "
@@ -195,9 +199,7 @@ class TabularInput(InputAdapter):
         columns = _non_numeric_columns(X)
         if columns:
             shown = ", ".join(repr(column) for column in columns[:5])
-            raise ValueError(
-                _numeric_rows_message(ValueError(f"could not convert column(s) {shown}"), self.name)
-            )
+            raise ValueError(_not_numbers_message(self.name, f"text in column(s) {shown}"))
         try:
             yield
         except ValueError as error:

@@ -291,10 +291,14 @@ class VariationalAutoencoder(Codec):
         """
         draws = self.eval_draws
         codes = torch.randn(
-            n_samples, self.n_components, generator=generator, device=draws.device
-        ).to(draws.dtype)
+            n_samples,
+            self.n_components,
+            generator=generator,
+            device=draws.device,
+            dtype=draws.dtype,
+        )
         mean = self.decode(codes)
         if self.likelihood == "bernoulli":
             return mean
-        noise = torch.randn(mean.shape, generator=generator, device=mean.device).to(mean.dtype)
+        noise = torch.randn(mean.shape, generator=generator, device=mean.device, dtype=mean.dtype)
         return mean + torch.exp(0.5 * self._log_var()) * noise

@@ -284,7 +284,7 @@ class GaussianDiffusion(nn.Module):
             ) * X
             X = mean
             if step:
-                noise = torch.randn(X.shape, generator=generator, device=X.device).to(X.dtype)
+                noise = torch.randn(X.shape, generator=generator, device=X.device, dtype=X.dtype)
                 X = mean + self.posterior_variance[step].sqrt() * noise
         return X
 

@@ -53,10 +53,13 @@ class _GeneratorBase(nn.Module):
         Drawn from ``generator`` (a ``torch.Generator``; None: torch's global one).
         """
         reference = next(self.parameters())
-        noise = torch.randn(
-            n_samples, self.n_components, generator=generator, device=reference.device
+        return torch.randn(
+            n_samples,
+            self.n_components,
+            generator=generator,
+            device=reference.device,
+            dtype=reference.dtype,
         )
-        return noise.to(reference.dtype)
 
     def random_labels(self, n_samples, class_weights=None, *, generator=None):
         """Class indices drawn by ``class_weights`` (uniform without), or None unconditioned."""
