@@ -161,7 +161,9 @@ def recalibrate_batch_norm(module, batches, forward=None):
     the training net passes its ``infer``, which also takes dicts and graphs.
     """
     forward = module if forward is None else forward
-    norms = weighted_batch_norms(module)
+    # A fine-tuned backbone's frozen norms keep their checkpoint's statistics.
+    frozen = {id(norm) for norm in getattr(module, "frozen_batch_norms", list)()}
+    norms = [norm for norm in weighted_batch_norms(module) if id(norm) not in frozen]
     if not norms:
         return
     was_training = module.training

@@ -13,6 +13,7 @@ from numbers import Integral, Real
 
 from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
 
+from ._finetune import AUGMENT_PARAM, PRETRAINED_PARAMS, FineTuningMixin, build_image_network
 from ._inputs import ImageInput, ImageOrSeriesInput, SeriesInput
 from ._mlp import ACTIVATION_TYPE_DOC
 from ._params import (
@@ -199,8 +200,8 @@ _CNN_PARAMS = (
 )
 
 
-class _CNNMixin:
-    _params = _CNN_PARAMS
+class _CNNMixin(FineTuningMixin):
+    _params = (*_CNN_PARAMS, AUGMENT_PARAM)
     _input = ImageOrSeriesInput
 
     def _validate_params(self):
@@ -321,7 +322,7 @@ class CNNRegressor(_CNNMixin, NeuralRegressor):
 
 
 # --------------------------------------------------------------------- LeNet
-class LeNetClassifier(NeuralClassifier):
+class LeNetClassifier(FineTuningMixin, NeuralClassifier):
     __doc__ = f"""LeNet-5 classifier on PyTorch.
 
     LeCun et al.'s LeNet-5 (:class:`sknets.networks.LeNet5`): two
@@ -356,7 +357,11 @@ class LeNetClassifier(NeuralClassifier):
     (1, 8, 8)
     """
 
-    _params = (_activation_param("tanh", ' (LeNet-5 used ``"tanh"``)'), INPUT_SHAPE_PARAM)
+    _params = (
+        _activation_param("tanh", ' (LeNet-5 used ``"tanh"``)'),
+        INPUT_SHAPE_PARAM,
+        AUGMENT_PARAM,
+    )
     _input = ImageInput
 
     def _build_module(self, spec):
@@ -407,7 +412,7 @@ _VGG_PARAMS = (
 )
 
 
-class VGGClassifier(NeuralClassifier):
+class VGGClassifier(FineTuningMixin, NeuralClassifier):
     __doc__ = f"""VGG classifier on PyTorch.
 
     Simonyan and Zisserman's VGG (:class:`sknets.networks.VGG`): stages of
@@ -446,7 +451,7 @@ class VGGClassifier(NeuralClassifier):
     2
     """
 
-    _params = _VGG_PARAMS
+    _params = (*_VGG_PARAMS, AUGMENT_PARAM, *PRETRAINED_PARAMS)
     _input = ImageInput
 
     def _validate_params(self):
@@ -454,7 +459,7 @@ class VGGClassifier(NeuralClassifier):
         _check_one_per_stage(self, "n_blocks")
 
     def _build_module(self, spec):
-        return build_network(VGG, self, spec)
+        return build_image_network(VGG, self, spec)
 
     @classmethod
     def _get_test_params(cls):
@@ -528,8 +533,8 @@ def _network_defaults(network_class):
     }
 
 
-class _ResNetMixin:
-    _params = _RESNET_PARAMS
+class _ResNetMixin(FineTuningMixin):
+    _params = (*_RESNET_PARAMS, AUGMENT_PARAM, *PRETRAINED_PARAMS)
     _input = ImageOrSeriesInput
 
     def _validate_params(self):
@@ -557,7 +562,9 @@ class _ResNetMixin:
             )
         if network is TimeSeriesResNet and self.kernel_size is None:
             given["kernel_size"] = defaults["kernel_size"]
-        return build_network(network, self, spec, **given)
+        if network is TimeSeriesResNet:
+            return build_network(network, self, spec, **given)
+        return build_image_network(network, self, spec, **given)
 
     @classmethod
     def _get_test_params(cls):
@@ -725,7 +732,7 @@ _MOBILENET_PARAMS = (
 )
 
 
-class MobileNetClassifier(NeuralClassifier):
+class MobileNetClassifier(FineTuningMixin, NeuralClassifier):
     __doc__ = f"""MobileNetV2 classifier on PyTorch.
 
     Sandler et al.'s MobileNetV2 (:class:`sknets.networks.MobileNetV2`):
@@ -760,11 +767,11 @@ class MobileNetClassifier(NeuralClassifier):
     (3,)
     """
 
-    _params = _MOBILENET_PARAMS
+    _params = (*_MOBILENET_PARAMS, AUGMENT_PARAM, *PRETRAINED_PARAMS)
     _input = ImageInput
 
     def _build_module(self, spec):
-        return build_network(MobileNetV2, self, spec)
+        return build_image_network(MobileNetV2, self, spec)
 
     @classmethod
     def _get_test_params(cls):

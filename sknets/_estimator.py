@@ -167,6 +167,9 @@ class NeuralEstimator(PeerSpellingsMixin, BaseEstimator, ABC):
             )
         return None, None
 
+    def _check_training_data(self, X):
+        """Refuse training data (validated, in the network's layout) the network cannot take."""
+
     def _after_fit(self, X):
         """Set the kind's fitted attributes that need the (validated) training data."""
 
@@ -367,6 +370,8 @@ class NeuralEstimator(PeerSpellingsMixin, BaseEstimator, ABC):
         if continuing:
             # A new seed per continued call, so epochs do not repeat their shuffles.
             seed = (seed + 7919 * self.n_iter_) % np.iinfo(np.int32).max
+        # What the network's own preparation (a checkpoint's) takes, before any work.
+        self._check_training_data(X)
         with torch_random_scope(seed, device):
             if continuing:
                 net = self.net_

@@ -21,6 +21,7 @@ from skorch.history import History
 from ._batches import tree_map
 from ._compression import compressed_state, rebuild_compressed
 from ._inputs import DataSpec
+from .networks import weights_not_loaded
 
 
 class SavedFrame:
@@ -190,7 +191,8 @@ def rebuild_net(estimator, state, optimizer_classes):
     settings = state["settings"]
     # Building draws initial weights that the saved ones replace: from a
     # forked generator, so loading leaves the caller's random state alone.
-    with torch.random.fork_rng(devices=[]):
+    # The trained weights replace a checkpoint's too, which need not be here.
+    with torch.random.fork_rng(devices=[]), weights_not_loaded():
         net = estimator._make_net(
             DataSpec(**state["data_spec"]), device, dtype, settings["batch_size"], 1.0
         )

@@ -124,9 +124,25 @@ class NeuralNetCore(NeuralNet):
     # fitted attribute reads them.
     carried_attributes = ()
 
-    def __init__(self, *args, shuffle=True, modules=None, optimizers=None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        shuffle=True,
+        modules=None,
+        optimizers=None,
+        augment=None,
+        n_frozen_epochs=0,
+        backbone_lr_scale=1.0,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.shuffle = shuffle
+        # Fine-tuning (sknets._augment, sknets.networks.PreparedNetwork): a
+        # function applied to the training batches' X, the epochs a
+        # backbone is frozen for, and its rate relative to the head's.
+        self.augment = augment
+        self.n_frozen_epochs = n_frozen_epochs
+        self.backbone_lr_scale = backbone_lr_scale
         self.batch_generator = None
         # A FairnessPenalty, applied to batches that carry sensitive groups.
         self.fairness = None
@@ -230,10 +246,41 @@ class NeuralNetCore(NeuralNet):
                     for params, decay in ((decayed, weight_decay), (not_decayed, 0.0))
                     if params
                 ]
+            if not (isinstance(optimizer, type) and issubclass(optimizer, LBFGS)):
+                groups = self._backbone_groups(groups, kwargs["lr"])
             for group in groups:
-                group["initial_lr"] = kwargs["lr"]
+                group.setdefault("initial_lr", kwargs["lr"])
             setattr(self, name + "_", self._fused_or_plain(optimizer, groups, kwargs))
         return self
+
+    def _backbone_groups(self, groups, lr):
+        """Each group split in two, the backbone's part at ``backbone_lr_scale`` times ``lr``.
+
+        Only for a network with a backbone (``backbone_parameters()``) and a
+        scale other than 1 (L-BFGS, which takes a single group and one rate,
+        is not asked).
+        """
+        backbone_parameters = getattr(self.module_, "backbone_parameters", None)
+        if backbone_parameters is None or self.backbone_lr_scale == 1:
+            return groups
+        backbone = {id(p) for p in backbone_parameters()}
+        split = []
+        for group in groups:
+            for in_backbone, scale in ((False, 1.0), (True, self.backbone_lr_scale)):
+                params = [p for p in group["params"] if (id(p) in backbone) == in_backbone]
+                if params:
+                    split.append(
+                        {**group, "params": params, "lr": lr * scale, "initial_lr": lr * scale}
+                    )
+        return split
+
+    def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        super().on_epoch_begin(net, dataset_train, dataset_valid, **kwargs)
+        # The backbone trains from epoch n_frozen_epochs + 1, counted over
+        # warm starts and partial_fit calls (the history's rows).
+        set_frozen = getattr(self.module_, "set_backbone_frozen", None)
+        if set_frozen is not None:
+            set_frozen(len(self.history) <= self.n_frozen_epochs)
 
     def _no_weight_decay_ids(self):
         """Ids of the parameters a network's ``no_weight_decay()`` names (timm's hook).
@@ -358,6 +405,8 @@ class NeuralNetCore(NeuralNet):
     def train_step_single(self, batch, **fit_params):
         self._set_training(True)
         Xi, yi, weight = batch
+        if self.augment is not None:
+            Xi = self.augment(Xi)
         # Batch norms weigh their batch statistics as the loss weighs the rows.
         norms = () if weight is None else weighted_batch_norms(self.module_)
         with batch_sample_weights(norms, weight):

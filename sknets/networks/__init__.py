@@ -21,6 +21,14 @@ from ._gnn import GNN_LAYERS, GraphNetwork, import_graph_layers
 from ._gpt import CausalSelfAttention, GPTBlock, GPTNetwork
 from ._layers import ACTIVATIONS, HeadedNetwork, TargetScaling, make_activation
 from ._mlp import MLP
+from ._pretrained import (
+    CHECKPOINTS,
+    IMAGENET_MEAN,
+    IMAGENET_STD,
+    PreparedNetwork,
+    load_pretrained,
+    weights_not_loaded,
+)
 from ._rbm import BernoulliRBM, DeepBeliefNetwork
 from ._recommender import INTERACTIONS, CollaborativeFilteringNetwork
 from ._rnn import CELLS, POOLINGS, RecurrentNetwork
@@ -32,6 +40,12 @@ from ._transformer import SinusoidalPositionalEncoding, TransformerEncoderNetwor
 from ._zeroshot import AttributeCompatibilityNetwork
 
 __all__ = [
+    "CHECKPOINTS",
+    "IMAGENET_MEAN",
+    "IMAGENET_STD",
+    "PreparedNetwork",
+    "load_pretrained",
+    "weights_not_loaded",
     "TabM",
     "FeatureTokenizer",
     "FTTransformer",

@@ -281,6 +281,20 @@ class LeNet5(HeadedNetwork):
         return self.dense(self.conv(self._pad(x)))
 
 
+def _vgg_torchvision_name(spatial_dims, filters, n_blocks, hidden, pool_size, batch_norm):
+    """torchvision's name of this VGG (``"vgg16_bn"``), None if torchvision has none."""
+    names = {blocks: name for name, blocks in VGG_N_BLOCKS.items()}
+    if (
+        spatial_dims != 2
+        or filters != (64, 128, 256, 512, 512)
+        or n_blocks not in names
+        or tuple(hidden) != (4096, 4096)
+        or pool_size != 7
+    ):
+        return None
+    return names[n_blocks] + ("_bn" if batch_norm else "")
+
+
 class VGG(HeadedNetwork):
     """VGG network (Simonyan & Zisserman 2015) for series or images.
 
@@ -364,6 +378,9 @@ class VGG(HeadedNetwork):
         self.dense = nn.Sequential(*dense)
         self.head = nn.Linear(width, n_outputs)
         self.num_features = width
+        self.torchvision_name = _vgg_torchvision_name(
+            spatial_dims, filters, n_blocks, hidden_layer_sizes, adaptive_pool_size, batch_norm
+        )
 
     def forward_features(self, x):
         """Output of the last dense layer (or the pooled convolutions), ``(n, num_features)``."""
@@ -498,6 +515,9 @@ class ResNet(HeadedNetwork):
         self.pool = nn.Sequential(classes["adaptive_avg_pool"](1), nn.Flatten())
         self.head = nn.Linear(width, n_outputs)
         self.num_features = width
+        torchvision_blocks = {(2, 2, 2, 2): "resnet18", (3, 4, 6, 3): "resnet34"}
+        standard = spatial_dims == 2 and filters == (64, 128, 256, 512)
+        self.torchvision_name = torchvision_blocks.get(n_blocks) if standard else None
 
     def forward_features(self, x):
         """Globally pooled output of the last stage, ``(n, num_features)``."""
@@ -823,6 +843,12 @@ class MobileNetV2(HeadedNetwork):
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(last, n_outputs)
         self.num_features = last
+        standard = tuple(map(tuple, inverted_residual_setting)) == self.SETTINGS
+        self.torchvision_name = (
+            "mobilenet_v2"
+            if spatial_dims == 2 and standard and width_mult == 1.0 and last_channel == 1280
+            else None
+        )
 
     def forward_features(self, x):
         """Globally pooled output of the last 1 x 1 convolution, ``(n, num_features)``."""
