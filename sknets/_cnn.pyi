@@ -2,12 +2,14 @@
 # Editors and type checkers read this stub instead of the module, whose estimators'
 # __init__ is written at class creation; run the script after changing a parameter.
 
-from collections.abc import Iterable
+import os
+from collections.abc import Callable, Iterable
 from typing import Any, Literal, TypeAlias
 
 import numpy as np
 import torch
 
+from sknets._finetune import FineTuningMixin
 from sknets.base import NeuralClassifier, NeuralRegressor
 
 # numpy's scalars pass the run-time checks too.
@@ -18,7 +20,7 @@ _Float: TypeAlias = float | np.floating[Any] | np.integer[Any]
 # The module's other names (helpers that other modules import) are Any here.
 def __getattr__(name: str) -> Any: ...
 
-class CNNClassifier(NeuralClassifier):
+class CNNClassifier(FineTuningMixin, NeuralClassifier):
     def __init__(
         self,
         *,
@@ -33,6 +35,7 @@ class CNNClassifier(NeuralClassifier):
             "elu", "gelu", "identity", "leaky_relu", "logistic", "relu", "silu", "tanh"
         ] = "relu",
         input_shape: Iterable[_Int] | None = None,
+        augment: Literal["crop", "flip", "flip_crop"] | Callable[..., Any] | None = None,
         solver: Literal["adam", "adamw", "lbfgs", "sgd"] = "adam",
         max_fun: _Int = 15000,
         alpha: _Float = 0.0001,
@@ -72,7 +75,7 @@ class CNNClassifier(NeuralClassifier):
     def set_score_request(self, *, sample_weight: Any = ...) -> Any: ...
     def _build_module(self, spec: Any) -> Any: ...
 
-class CNNRegressor(NeuralRegressor):
+class CNNRegressor(FineTuningMixin, NeuralRegressor):
     def __init__(
         self,
         *,
@@ -87,6 +90,7 @@ class CNNRegressor(NeuralRegressor):
             "elu", "gelu", "identity", "leaky_relu", "logistic", "relu", "silu", "tanh"
         ] = "relu",
         input_shape: Iterable[_Int] | None = None,
+        augment: Literal["crop", "flip", "flip_crop"] | Callable[..., Any] | None = None,
         solver: Literal["adam", "adamw", "lbfgs", "sgd"] = "adam",
         max_fun: _Int = 15000,
         alpha: _Float = 0.0001,
@@ -119,7 +123,7 @@ class CNNRegressor(NeuralRegressor):
     def set_score_request(self, *, sample_weight: Any = ...) -> Any: ...
     def _build_module(self, spec: Any) -> Any: ...
 
-class LeNetClassifier(NeuralClassifier):
+class LeNetClassifier(FineTuningMixin, NeuralClassifier):
     def __init__(
         self,
         *,
@@ -127,6 +131,7 @@ class LeNetClassifier(NeuralClassifier):
             "elu", "gelu", "identity", "leaky_relu", "logistic", "relu", "silu", "tanh"
         ] = "tanh",
         input_shape: Iterable[_Int] | None = None,
+        augment: Literal["crop", "flip", "flip_crop"] | Callable[..., Any] | None = None,
         solver: Literal["adam", "adamw", "lbfgs", "sgd"] = "adam",
         max_fun: _Int = 15000,
         alpha: _Float = 0.0001,
@@ -166,7 +171,7 @@ class LeNetClassifier(NeuralClassifier):
     ) -> Any: ...
     def set_score_request(self, *, sample_weight: Any = ...) -> Any: ...
 
-class VGGClassifier(NeuralClassifier):
+class VGGClassifier(FineTuningMixin, NeuralClassifier):
     def __init__(
         self,
         *,
@@ -177,6 +182,12 @@ class VGGClassifier(NeuralClassifier):
         batch_norm: _Bool = True,
         adaptive_pool_size: _Int = 1,
         input_shape: Iterable[_Int] | None = None,
+        augment: Literal["crop", "flip", "flip_crop"] | Callable[..., Any] | None = None,
+        weights: Any = None,
+        resize: _Int | Iterable[_Int] | None = None,
+        n_frozen_epochs: _Int = 1,
+        backbone_learning_rate: _Float | None = None,
+        freeze_batch_norm: _Bool = False,
         solver: Literal["adam", "adamw", "lbfgs", "sgd"] = "adam",
         max_fun: _Int = 15000,
         alpha: _Float = 0.0001,
@@ -216,7 +227,7 @@ class VGGClassifier(NeuralClassifier):
     ) -> Any: ...
     def set_score_request(self, *, sample_weight: Any = ...) -> Any: ...
 
-class ResNetClassifier(NeuralClassifier):
+class ResNetClassifier(FineTuningMixin, NeuralClassifier):
     def __init__(
         self,
         *,
@@ -225,6 +236,12 @@ class ResNetClassifier(NeuralClassifier):
         kernel_size: Iterable[_Int] | None = None,
         small_input: _Bool = True,
         input_shape: Iterable[_Int] | None = None,
+        augment: Literal["crop", "flip", "flip_crop"] | Callable[..., Any] | None = None,
+        weights: Any = None,
+        resize: _Int | Iterable[_Int] | None = None,
+        n_frozen_epochs: _Int = 1,
+        backbone_learning_rate: _Float | None = None,
+        freeze_batch_norm: _Bool = False,
         solver: Literal["adam", "adamw", "lbfgs", "sgd"] = "adam",
         max_fun: _Int = 15000,
         alpha: _Float = 0.0001,
@@ -264,7 +281,7 @@ class ResNetClassifier(NeuralClassifier):
     def set_score_request(self, *, sample_weight: Any = ...) -> Any: ...
     def _build_module(self, spec: Any) -> Any: ...
 
-class ResNetRegressor(NeuralRegressor):
+class ResNetRegressor(FineTuningMixin, NeuralRegressor):
     def __init__(
         self,
         *,
@@ -273,6 +290,12 @@ class ResNetRegressor(NeuralRegressor):
         kernel_size: Iterable[_Int] | None = None,
         small_input: _Bool = True,
         input_shape: Iterable[_Int] | None = None,
+        augment: Literal["crop", "flip", "flip_crop"] | Callable[..., Any] | None = None,
+        weights: Any = None,
+        resize: _Int | Iterable[_Int] | None = None,
+        n_frozen_epochs: _Int = 1,
+        backbone_learning_rate: _Float | None = None,
+        freeze_batch_norm: _Bool = False,
         solver: Literal["adam", "adamw", "lbfgs", "sgd"] = "adam",
         max_fun: _Int = 15000,
         alpha: _Float = 0.0001,
@@ -305,7 +328,7 @@ class ResNetRegressor(NeuralRegressor):
     def set_score_request(self, *, sample_weight: Any = ...) -> Any: ...
     def _build_module(self, spec: Any) -> Any: ...
 
-class MobileNetClassifier(NeuralClassifier):
+class MobileNetClassifier(FineTuningMixin, NeuralClassifier):
     def __init__(
         self,
         *,
@@ -315,6 +338,12 @@ class MobileNetClassifier(NeuralClassifier):
         inverted_residual_setting: Iterable[Iterable[_Int]] | None = None,
         last_channel: _Int = 1280,
         input_shape: Iterable[_Int] | None = None,
+        augment: Literal["crop", "flip", "flip_crop"] | Callable[..., Any] | None = None,
+        weights: Any = None,
+        resize: _Int | Iterable[_Int] | None = None,
+        n_frozen_epochs: _Int = 1,
+        backbone_learning_rate: _Float | None = None,
+        freeze_batch_norm: _Bool = False,
         solver: Literal["adam", "adamw", "lbfgs", "sgd"] = "adam",
         max_fun: _Int = 15000,
         alpha: _Float = 0.0001,

@@ -85,14 +85,16 @@ PRETRAINED_PARAMS = (
     ),
     Param(
         "n_frozen_epochs",
-        3,
+        1,
         "int",
         """
         With ``weights``: epochs at the start of training in which only the
-        head learns, the rest (the backbone) frozen and in evaluation mode,
-        before the whole network is fine-tuned (linear probing, then fine-tuning: Kumar et al.,
-        2022). Counted over warm starts and ``partial_fit`` calls. Without
-        ``weights`` there is no backbone to freeze and it has no effect.""",
+        new head learns, the rest (the backbone) frozen and in evaluation
+        mode, so that the head's first, random gradients do not reach the
+        checkpoint's weights (linear probing, then fine-tuning: Kumar et
+        al., 2022). Counted over warm starts and ``partial_fit`` calls.
+        Without ``weights`` there is no backbone to freeze and it has no
+        effect.""",
         [Interval(Integral, 0, None, closed="left")],
         applies_to=("images",),
     ),
@@ -104,22 +106,28 @@ PRETRAINED_PARAMS = (
         With ``weights``: the learning rate of the backbone once it is
         unfrozen (the head keeps ``learning_rate_init``), scaled by any
         ``learning_rate`` schedule as the head's is. A lower rate than the
-        head's keeps what the checkpoint learned (Howard & Ruder, 2018).
-        None: a tenth of ``learning_rate_init``.""",
+        head's keeps more of what the checkpoint learned (discriminative
+        fine-tuning, Howard & Ruder, 2018), the usual advice for an ImageNet
+        checkpoint and photos like ImageNet's; the benchmark of the
+        fine-tuning page measures what it costs on a short training. None:
+        the head's rate, ``learning_rate_init``.""",
         [None, Interval(Real, 0, None, closed="neither")],
         applies_to=("images",),
     ),
     Param(
         "freeze_batch_norm",
-        True,
+        False,
         "bool",
         """
         With ``weights``: the backbone's batch norms normalise with the
         checkpoint's running statistics throughout training and never
-        update them (Keras' fine-tuning guide; a few hundred images give
-        noisy batch statistics). False: they are trained as in a network
-        from scratch, and recomputed on the training set at the end of
-        ``fit``.""",
+        update them (Keras' fine-tuning guide, against the noise of small
+        batches). False: they normalise with each batch's statistics in
+        training, as in a network trained from scratch, and their running
+        statistics are recomputed on the whole training set at the end of
+        ``fit`` (exactly, not as a running average), which adapts them to
+        the new images (Li et al., 2016's AdaBN); the benchmark of the
+        fine-tuning page measures both.""",
         ["boolean"],
         applies_to=("images",),
     ),
@@ -158,7 +166,12 @@ def build_image_network(network_class, estimator, spec, **given):
         network = build_network(network_class, estimator, spec, **given)
         if resize is None:
             return network
-        return PreparedNetwork(network, in_channels=spec.in_channels, resize=resize)
+        return PreparedNetwork(
+            network=network,
+            in_channels=spec.in_channels,
+            resize=resize,
+            input_size=spec.sample_shape[1:],
+        )
     state_dict = None
     if getattr(spec, "checkpoint", None) is None:
         spec.checkpoint, state_dict = _checkpoint(weights)
@@ -170,9 +183,10 @@ def build_image_network(network_class, estimator, spec, **given):
         normalisation = {}
     load_pretrained(network, weights if state_dict is None else state_dict)
     return PreparedNetwork(
-        network,
+        network=network,
         in_channels=spec.in_channels,
         resize=resize,
+        input_size=spec.sample_shape[1:],
         freeze_batch_norm=estimator.freeze_batch_norm,
         **normalisation,
     )
@@ -196,7 +210,7 @@ class FineTuningMixin:
         kwargs = {**super()._net_kwargs(), "augment": make_augmentation(self.augment)}
         if getattr(self, "weights", None) is not None:
             rate = self.backbone_learning_rate
-            rate = self.learning_rate_init / 10 if rate is None else rate
+            rate = self.learning_rate_init if rate is None else rate
             kwargs["n_frozen_epochs"] = self.n_frozen_epochs
             kwargs["backbone_lr_scale"] = rate / self.learning_rate_init
         return kwargs

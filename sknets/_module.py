@@ -1,12 +1,14 @@
 """Bring your own network: any ``torch.nn.Module`` as a scikit-learn estimator."""
 
+import numpy as np
 import torch
 from sklearn.utils._param_validation import InvalidParameterError
 from torch import nn
 
-from ._inputs import TableInput
+from ._inputs import ImageOrSeriesInput, TableInput
 from ._params import (
     CLASSIFIER_ATTRIBUTES,
+    INPUT_SHAPE_PARAM,
     REGRESSOR_ATTRIBUTES,
     TABLE_ATTRIBUTES,
     TABLE_PARAMS,
@@ -56,6 +58,27 @@ _MODULE_PARAMS = (
 _MODULE_ATTRIBUTE = {"module_": ("torch.nn.Module", "The trained network.")}
 
 
+def module_input(estimator):
+    """Images or series for arrays of 3 or 4 dimensions or ``input_shape``, else a table."""
+    if getattr(estimator, "_reads_arrays", False):
+        return ImageOrSeriesInput(estimator)
+    return TableInput(estimator)
+
+
+module_input.data_kinds = ("tabular", "images", "series")
+
+
+def reads_arrays(estimator, X):
+    """Whether ``X`` is images or series: an array-like of 3 or 4 dimensions, or ``input_shape``."""
+    if estimator.input_shape is not None:
+        return True
+    shape = getattr(X, "shape", None)
+    if shape is None and isinstance(X, list | tuple) and len(X):
+        shape = np.shape(X[0])
+        shape = None if shape is None else (len(X), *shape)
+    return shape is not None and len(shape) >= 3
+
+
 def check_takes_categories(estimator, category_sizes):
     """Refuse, before training, a module that would read category codes as numbers."""
     if takes_keyword(estimator.module, "category_sizes") is not False:
@@ -77,8 +100,11 @@ def check_takes_categories(estimator, category_sizes):
 class _ModuleMixin:
     """Builds the user's module from the data's sizes."""
 
-    _params = (*_MODULE_PARAMS, *TABLE_PARAMS)
-    _input = TableInput
+    _params = (*_MODULE_PARAMS, *TABLE_PARAMS, INPUT_SHAPE_PARAM)
+    _input = staticmethod(module_input)
+
+    def _resolve_input_kind(self, X):
+        self._reads_arrays = reads_arrays(self, X)
 
     def _validate_params(self):
         super()._validate_params()
@@ -98,7 +124,13 @@ class _ModuleMixin:
                 f"**module_params). Pass module={type(self.module).__name__} and its other "
                 "arguments in module_params."
             )
-        reserved = {"n_features", "n_outputs", "category_sizes"} & set(self.module_params or {})
+        reserved = {
+            "n_features",
+            "in_channels",
+            "spatial_dims",
+            "n_outputs",
+            "category_sizes",
+        } & set(self.module_params or {})
         if reserved:
             raise InvalidParameterError(
                 f"The 'module_params' parameter of {name} must not set {sorted(reserved)}: "
@@ -106,7 +138,12 @@ class _ModuleMixin:
             )
 
     def _build_module(self, spec):
-        sizes = {"n_features": spec.n_features, "n_outputs": spec.n_outputs}
+        if getattr(self, "_reads_arrays", False):
+            sizes = {"in_channels": spec.in_channels, "n_outputs": spec.n_outputs}
+            if takes_keyword(self.module, "spatial_dims"):
+                sizes["spatial_dims"] = spec.spatial_dims
+        else:
+            sizes = {"n_features": spec.n_features, "n_outputs": spec.n_outputs}
         category_sizes = getattr(spec, "category_sizes", None)
         if category_sizes:
             check_takes_categories(self, category_sizes)
@@ -130,7 +167,7 @@ class _ModuleMixin:
         network.eval()  # two rows of zeros must not move batch-norm statistics
         try:
             with torch.no_grad():
-                output = network(torch.zeros(2, spec.n_features))
+                output = network(torch.zeros(2, *spec.sample_shape))
         finally:
             network.train(training)
         if isinstance(output, tuple | list):
@@ -141,7 +178,7 @@ class _ModuleMixin:
         if shape != (2, spec.n_outputs):
             raise ValueError(
                 f"{type(self).__name__}: the module returned outputs of shape {shape} for a "
-                f"batch of 2 rows, but the targets need (2, {spec.n_outputs}): one column per "
+                f"batch of 2 samples, but the targets need (2, {spec.n_outputs}): one column per "
                 "output unit (n_outputs_). Size the last layer with the n_outputs argument "
                 "the module is called with."
             )

@@ -2,7 +2,7 @@
 # Editors and type checkers read this stub instead of the module, whose estimators'
 # __init__ is written at class creation; run the script after changing a parameter.
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Literal, TypeAlias
 
 import numpy as np
@@ -27,6 +27,7 @@ class ModuleClassifier(NeuralClassifier):
         categorical_features: Any = "from_dtype",
         numeric_transform: Literal["auto", "quantile", "standard"] | None = "auto",
         min_frequency: _Int | _Float = 5,
+        input_shape: Iterable[_Int] | None = None,
         solver: Literal["adam", "adamw", "lbfgs", "sgd"] = "adam",
         max_fun: _Int = 15000,
         alpha: _Float = 0.0001,
@@ -75,6 +76,7 @@ class ModuleRegressor(NeuralRegressor):
         categorical_features: Any = "from_dtype",
         numeric_transform: Literal["auto", "quantile", "standard"] | None = "auto",
         min_frequency: _Int | _Float = 5,
+        input_shape: Iterable[_Int] | None = None,
         solver: Literal["adam", "adamw", "lbfgs", "sgd"] = "adam",
         max_fun: _Int = 15000,
         alpha: _Float = 0.0001,

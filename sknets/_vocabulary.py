@@ -161,6 +161,21 @@ TERMS = {
         "embedding of each numeric feature before the first layer (periodic or none)",
         "Gorishniy et al. 2022, as TabM uses it",
     ),
+    # ---- images: pretrained weights, fine-tuning, augmentation
+    "weights": Term(
+        "checkpoint to start from (a published name, a file, None)", "torchvision's builders"
+    ),
+    "resize": Term("height and width images are resized to inside the network", "torchvision"),
+    "n_frozen_epochs": Term(
+        "first epochs in which a pretrained backbone is frozen", "fastai's freeze_epochs"
+    ),
+    "backbone_learning_rate": Term(
+        "learning rate of a pretrained backbone once unfrozen", "discriminative fine-tuning"
+    ),
+    "freeze_batch_norm": Term(
+        "keep a pretrained backbone's batch-norm statistics", "Keras' fine-tuning guide"
+    ),
+    "augment": Term("random changes to the training images", "Keras' augmentation layers"),
     # ---- sequences and text
     "n_heads": Term(
         "attention heads (default: the reference paper's)", "PyTorch's nn.MultiheadAttention"
@@ -267,6 +282,10 @@ PEER_SPELLINGS = {
     "hidden_units": ("hidden_layer_sizes", "TensorFlow's estimators"),
     "k": ("n_members", "the tabm package"),
     "n_estimators": ("n_members", "scikit-learn's ensembles"),
+    "pretrained": ("weights", "torchvision before 0.13"),
+    "freeze_epochs": ("n_frozen_epochs", "fastai"),
+    "augmentation": ("augment", "sknets before 0.1.0"),
+    "transforms": ("augment", "torchvision's datasets"),
     "d_block": ("hidden_layer_sizes", "the tabm package"),
     "num_embeddings": ("numeric_embedding", "the tabm package"),
 }
@@ -297,6 +316,10 @@ STRUCTURAL_ARGUMENTS = {
     "time_embedding_dim": "width of a denoiser's time-step embedding",
     "query_features": "width of an attention query",
     "attention_size": "width of an attention layer",
+    "network": "the network a PreparedNetwork puts its input preparation in front of",
+    "input_size": "height and width of the images a network will be given",
+    "mean": "per-channel mean a checkpoint's inputs are normalised with",
+    "std": "per-channel standard deviation a checkpoint's inputs are normalised with",
     "output_link": "output activation on whose scale an ensemble's members are averaged",
     "task_sizes": "outputs of each task's softmax",
 }

@@ -6,6 +6,7 @@ from sklearn.base import clone
 
 from sknets import CNNClassifier, LSTMClassifier, MLPClassifier, MLPRegressor
 from sknets._params import collect_parameters
+from sknets.networks import ConvNet
 
 #: Rows of each small example of a kind of data.
 N_ROWS = 24
@@ -79,4 +80,7 @@ def small_for_kind(cls, params, kind):
         p.name for p in collect_parameters(cls) if p.applies_to and kind not in p.applies_to
     }
     settings = {k: v for k, v in cls._get_test_params().items() if k not in elsewhere}
+    if cls.__name__.startswith("Module") and kind in ("images", "series"):
+        settings["module"] = ConvNet
+        settings["module_params"] = {"filters": (4,), "hidden_layer_sizes": (8,)}
     return cls(**settings).set_params(max_iter=2, device="cpu", **params)

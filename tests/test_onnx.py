@@ -67,6 +67,7 @@ _NUMERIC_AS_GIVEN = {"numeric_transform": None}
         (sknets.CNNClassifier, IMAGE, "multiclass_int"),
         (sknets.LeNetClassifier, IMAGE, "binary_str"),
         (sknets.ResNetClassifier, IMAGE, "multiclass_str"),
+        (sknets.ResNetClassifier, {**IMAGE, "resize": 12}, "binary_str"),
         (sknets.VGGClassifier, IMAGE, "binary_int"),
         (sknets.MobileNetClassifier, IMAGE, "multiclass_int"),
         (sknets.FCNClassifier, {}, "multiclass_int"),

@@ -2,13 +2,11 @@
 
 import os
 import pickle
-import warnings
 
 import numpy as np
 import pytest
 import torch
 from _pretrained_reference import ARCHITECTURES, reference_input, reference_state_dict
-from sklearn.exceptions import ConvergenceWarning
 
 from sknets import (
     CNNClassifier,
@@ -17,8 +15,8 @@ from sknets import (
     ResNetClassifier,
     ResNetRegressor,
     VGGClassifier,
+    networks,
 )
-from sknets import networks
 from sknets.networks import IMAGENET_MEAN, IMAGENET_STD, PreparedNetwork, load_pretrained
 
 REFERENCE = os.path.join(os.path.dirname(__file__), "data", "torchvision_reference.npz")
@@ -102,15 +100,20 @@ def checkpoint(tmp_path):
 
 
 def _backbone_state(network):
-    return {
-        key: value.clone() for key, value in network.state_dict().items() if "head" not in key
-    }
+    return {key: value.clone() for key, value in network.state_dict().items() if "head" not in key}
 
 
 def test_frozen_epochs_train_only_the_head(checkpoint):
     path, source = checkpoint
     X, y = _images()
-    clf = ResNetClassifier(weights=path, n_frozen_epochs=2, max_iter=2, **_SMALL).fit(X, y)
+    clf = ResNetClassifier(
+        weights=path,
+        n_frozen_epochs=2,
+        backbone_learning_rate=1e-4,
+        freeze_batch_norm=True,
+        max_iter=2,
+        **_SMALL,
+    ).fit(X, y)
     assert isinstance(clf.module_, PreparedNetwork)
     before = _backbone_state(source)
     after = {k.removeprefix("network."): v for k, v in _backbone_state(clf.module_).items()}
@@ -124,7 +127,7 @@ def test_frozen_epochs_train_only_the_head(checkpoint):
     after = {k.removeprefix("network."): v for k, v in _backbone_state(clf.module_).items()}
     changed = [key for key in before if not torch.equal(before[key], after[key])]
     assert any(key.endswith("weight") for key in changed)
-    assert not any("running" in key for key in changed)  # freeze_batch_norm=True
+    assert not any("running" in key for key in changed)
     rates = sorted({group["lr"] for group in clf.net_.optimizer_.param_groups})
     assert rates == pytest.approx([1e-4, 1e-3])
 
@@ -133,12 +136,14 @@ def test_batch_norm_statistics_update_when_not_frozen(checkpoint):
     path, source = checkpoint
     X, y = _images()
     clf = ResNetClassifier(
-        weights=path, n_frozen_epochs=0, freeze_batch_norm=False, backbone_learning_rate=1e-3,
-        max_iter=1, **_SMALL,
+        weights=path,
+        n_frozen_epochs=0,
+        freeze_batch_norm=False,
+        backbone_learning_rate=1e-3,
+        max_iter=1,
+        **_SMALL,
     ).fit(X, y)
-    assert not torch.equal(
-        clf.module_.network.stem[1].running_mean, source.stem[1].running_mean
-    )
+    assert not torch.equal(clf.module_.network.stem[1].running_mean, source.stem[1].running_mean)
     assert {group["lr"] for group in clf.net_.optimizer_.param_groups} == {1e-3}
 
 
@@ -162,16 +167,26 @@ def test_imagenet_checkpoint_prepares_grey_pixels(tmp_path):
     torch.save(state_dict, path)
     X, y = _images(n=12, size=20)
     clf = ResNetClassifier(
-        weights=path, resize=32, small_input=False, max_iter=1, n_frozen_epochs=1,
-        random_state=0, device="cpu",
+        weights=path,
+        resize=32,
+        small_input=False,
+        max_iter=1,
+        n_frozen_epochs=1,
+        random_state=0,
+        device="cpu",
     ).fit(X, y)
     assert clf._data_spec["checkpoint"] == "imagenet"
     backbone = _load_with_head(_sknets_network("resnet18"), state_dict)
     expected_input = torch.nn.functional.interpolate(
-        torch.from_numpy(X[:2]).expand(-1, 3, -1, -1), size=(32, 32), mode="bilinear",
+        torch.from_numpy(X[:2]).expand(-1, 3, -1, -1),
+        size=(32, 32),
+        mode="bilinear",
         antialias=True,
     )
-    mean, std = torch.tensor(IMAGENET_MEAN)[:, None, None], torch.tensor(IMAGENET_STD)[:, None, None]
+    mean, std = (
+        torch.tensor(IMAGENET_MEAN)[:, None, None],
+        torch.tensor(IMAGENET_STD)[:, None, None],
+    )
     with torch.no_grad():
         expected = backbone.forward_features((expected_input - mean) / std)
         got = clf.module_.eval().forward_features(torch.from_numpy(X[:2]))
@@ -222,8 +237,9 @@ def test_wrong_architecture_checkpoint_names_the_tensor(tmp_path):
         LeNetClassifier(),
         VGGClassifier(filters=(4, 8), n_blocks=(1, 1), hidden_layer_sizes=(8,)),
         ResNetRegressor(filters=(4,), n_blocks=1),
-        MobileNetClassifier(width_mult=0.25, inverted_residual_setting=((6, 8, 1, 2),),
-                            last_channel=16),
+        MobileNetClassifier(
+            width_mult=0.25, inverted_residual_setting=((6, 8, 1, 2),), last_channel=16
+        ),
     ],
     ids=lambda e: type(e).__name__,
 )
@@ -261,8 +277,15 @@ def test_augment_callable_runs_per_image_and_only_in_training():
         return image + 0.01 * torch.randn_like(image)
 
     X, y = _images(n=24, size=8)
-    clf = CNNClassifier(filters=(4,), hidden_layer_sizes=(8,), augment=jitter, max_iter=2,
-                        batch_size=8, random_state=0, device="cpu").fit(X, y)
+    clf = CNNClassifier(
+        filters=(4,),
+        hidden_layer_sizes=(8,),
+        augment=jitter,
+        max_iter=2,
+        batch_size=8,
+        random_state=0,
+        device="cpu",
+    ).fit(X, y)
     assert len(seen) == 2 * 24 and seen[0] == (1, 8, 8)
     seen.clear()
     clf.predict(X)
@@ -275,3 +298,58 @@ def test_augment_refused_on_series():
     X = np.random.RandomState(0).rand(12, 1, 20).astype(np.float32)
     with pytest.raises(ValueError, match="augment"):
         CNNClassifier(augment="flip", max_iter=1, device="cpu").fit(X, np.arange(12) % 2)
+
+
+# ------------------------------------------------------ your own backbone
+class _TinyConvNet(torch.nn.Module):
+    def __init__(self, in_channels, n_outputs, width=4, spatial_dims=2):
+        super().__init__()
+        conv = torch.nn.Conv2d if spatial_dims == 2 else torch.nn.Conv1d
+        pool = torch.nn.AdaptiveAvgPool2d if spatial_dims == 2 else torch.nn.AdaptiveAvgPool1d
+        self.layers = torch.nn.Sequential(
+            conv(in_channels, width, 3, padding=1),
+            torch.nn.ReLU(),
+            pool(1),
+            torch.nn.Flatten(),
+            torch.nn.Linear(width, n_outputs),
+        )
+
+    def forward(self, x):
+        return self.layers(x)
+
+
+def test_module_estimators_take_images_and_series():
+    from sknets import ModuleClassifier, ModuleRegressor
+
+    X, y = _images(n=30, channels=3, size=8)
+    clf = ModuleClassifier(
+        _TinyConvNet, max_iter=60, learning_rate_init=0.01, random_state=0, device="cpu"
+    ).fit(X, y)
+    assert clf.input_shape_ == (3, 8, 8)
+    assert clf.score(X, y) > 0.55  # chance: 0.33
+    with pytest.raises(ValueError, match="shape"):
+        clf.predict(X[:, :2])
+    loaded = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
+    series = np.random.RandomState(0).rand(20, 2, 15).astype(np.float32)
+    # spatial_dims reaches a module that takes it: 1 for series.
+    reg = ModuleRegressor(_TinyConvNet, max_iter=2, device="cpu").fit(
+        series, series.mean(axis=(1, 2))
+    )
+    assert isinstance(reg.module_.layers[0], torch.nn.Conv1d)
+    assert reg.predict(series).shape == (20,)
+    # Rows with input_shape are reshaped to images, as the convolutional estimators do.
+    rows = ModuleClassifier(_TinyConvNet, input_shape=(3, 8, 8), max_iter=2, device="cpu").fit(
+        X.reshape(30, -1), y
+    )
+    assert rows.module_.layers[0].in_channels == 3
+
+
+@pytest.mark.parametrize("n_in, n_out", [(20, 32), (50, 32), (7, 7), (224, 64)])
+def test_resize_matrices_are_torchs_antialiased_resizing(n_in, n_out):
+    x = torch.rand(2, 3, n_in, n_in + 3)
+    rows, cols = networks.resize_matrix(n_in, n_out), networks.resize_matrix(n_in + 3, n_out)
+    expected = torch.nn.functional.interpolate(
+        x, size=(n_out, n_out), mode="bilinear", antialias=True
+    )
+    torch.testing.assert_close(rows @ x @ cols.T, expected, rtol=1e-5, atol=1e-5)

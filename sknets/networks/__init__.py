@@ -27,6 +27,7 @@ from ._pretrained import (
     IMAGENET_STD,
     PreparedNetwork,
     load_pretrained,
+    resize_matrix,
     weights_not_loaded,
 )
 from ._rbm import BernoulliRBM, DeepBeliefNetwork
@@ -45,6 +46,7 @@ __all__ = [
     "IMAGENET_STD",
     "PreparedNetwork",
     "load_pretrained",
+    "resize_matrix",
     "weights_not_loaded",
     "TabM",
     "FeatureTokenizer",

@@ -32,6 +32,7 @@ __all__ = [
     "IMAGENET_STD",
     "PreparedNetwork",
     "load_pretrained",
+    "resize_matrix",
     "weights_not_loaded",
 ]
 
@@ -259,6 +260,20 @@ def _image_size(resize):
     return tuple(int(size) for size in resize)
 
 
+def resize_matrix(n_in, n_out):
+    """The ``(n_out, n_in)`` matrix of torch's antialiased bilinear resizing along one axis.
+
+    That resizing is linear and separable, so an image ``x`` resized is
+    ``rows @ x @ cols.T``: two matrix products, which ONNX exports (torch's
+    antialiased kernel has no ONNX form). Each column is the resizing of
+    one unit vector: the columns of the identity, as one image whose other
+    axis keeps its size.
+    """
+    basis = torch.eye(n_in, dtype=torch.float64)[None, None]
+    resized = F.interpolate(basis, size=(n_out, n_in), mode="bilinear", antialias=True)
+    return resized[0, 0].float().contiguous()
+
+
 class PreparedNetwork(HeadedNetwork):
     """A network behind the input preparation a checkpoint expects, and a freezable backbone.
 
@@ -280,6 +295,10 @@ class PreparedNetwork(HeadedNetwork):
     resize : int, (int, int) or None, default=None
         Height and width the images are resized to (an int: square); None
         keeps their size.
+    input_size : (int, int) or None, default=None
+        Height and width of the images the network will be given, when
+        known: their resizing is then two matrix products (see
+        :func:`resize_matrix`), the same as torch's but exportable to ONNX.
     mean, std : sequence of float or None, default=None
         Per-channel normalisation of the (repeated) input, as torchvision's
         ``Normalize``; None leaves the values as they are.
@@ -291,19 +310,36 @@ class PreparedNetwork(HeadedNetwork):
     --------
     >>> import torch
     >>> from sknets.networks import PreparedNetwork, ResNet, IMAGENET_MEAN, IMAGENET_STD
-    >>> net = PreparedNetwork(ResNet(in_channels=3, n_outputs=4, filters=(8, 16)),
+    >>> net = PreparedNetwork(network=ResNet(in_channels=3, n_outputs=4, filters=(8, 16)),
     ...                       in_channels=1, resize=32, mean=IMAGENET_MEAN, std=IMAGENET_STD)
     >>> net(torch.rand(2, 1, 28, 28)).shape
     torch.Size([2, 4])
     """
 
     def __init__(
-        self, network, *, in_channels, resize=None, mean=None, std=None, freeze_batch_norm=False
+        self,
+        *,
+        network,
+        in_channels,
+        resize=None,
+        input_size=None,
+        mean=None,
+        std=None,
+        freeze_batch_norm=False,
     ):
         super().__init__()
         self.network = network
         self.in_channels = in_channels
         self.resize = _image_size(resize)
+        self.input_size = None if input_size is None else tuple(int(s) for s in input_size)
+        if self.resize is not None and self.input_size is not None:
+            rows, cols = (
+                resize_matrix(n, m) for n, m in zip(self.input_size, self.resize, strict=True)
+            )
+            self.register_buffer("resize_rows", rows, persistent=False)
+            self.register_buffer("resize_cols", cols, persistent=False)
+        else:
+            self.resize_rows = self.resize_cols = None
         self.freeze_batch_norm = freeze_batch_norm
         self.backbone_frozen = False
         if mean is not None:
@@ -320,7 +356,10 @@ class PreparedNetwork(HeadedNetwork):
         if self.mean is not None and x.shape[1] == 1 and self.mean.shape[1] == 3:
             x = x.expand(-1, 3, -1, -1)
         if self.resize is not None and tuple(x.shape[-2:]) != self.resize:
-            x = F.interpolate(x, size=self.resize, mode="bilinear", antialias=True)
+            if self.resize_rows is not None and tuple(x.shape[-2:]) == self.input_size:
+                x = self.resize_rows @ x @ self.resize_cols.T
+            else:
+                x = F.interpolate(x, size=self.resize, mode="bilinear", antialias=True)
         if self.mean is not None:
             x = (x - self.mean) / self.std
         return x
