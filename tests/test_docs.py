@@ -118,6 +118,18 @@ def test_your_data_page_runs_as_written(tmp_path, monkeypatch):
     assert recommended.shape == (1, 3) and not rated & set(recommended[0])
 
 
+def test_finetuning_page_runs_as_written(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    namespace = _run_page("finetuning.rst")
+    X, labels, rest = namespace["X"], namespace["labels"], namespace["rest"]
+    assert X.shape == (1797, 1, 8, 8) and 0 <= X.min() and X.max() <= 1
+    tuned, scratch = namespace["tuned"], namespace["scratch"]
+    assert tuned.module_.head.out_features == 5
+    assert tuned.score(X[rest], labels[rest]) > 0.8
+    assert scratch.score(X[rest], labels[rest]) > 0.6
+    assert namespace["augmented"].n_iter_ == 30
+
+
 def test_training_time_page_runs_as_written(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     namespace = _run_page("training_time.rst")

@@ -37,6 +37,15 @@ _RUNS = {
         ],
     ),
     "quickstart.py": ([], ["cross-validated accuracy:", "held-out accuracy:"]),
+    "fine_tune_digits.py": (
+        ["--max-iter", "2"],
+        [
+            "trained on digits 0-4 (901 images)",
+            "from the digits 0-4 checkpoint: 50 training images, accuracy on 846 others",
+            "from scratch: 50 training images",
+            "ModuleClassifier(",
+        ],
+    ),
     "fairness_planted_bias.py": (
         ["--max-iter", "5"],
         [

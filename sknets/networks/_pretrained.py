@@ -71,7 +71,19 @@ _SKIP_LOADING = contextvars.ContextVar("sknets_skip_checkpoint_loading", default
 
 @contextlib.contextmanager
 def weights_not_loaded():
-    """Within this block :func:`load_pretrained` leaves networks as they are."""
+    """Within this block :func:`load_pretrained` leaves networks as they are.
+
+    What loading a saved estimator does: its trained weights replace the
+    checkpoint's, so the checkpoint need not be at hand.
+
+    Examples
+    --------
+    >>> from sknets.networks import ResNet, load_pretrained, weights_not_loaded
+    >>> net = ResNet(in_channels=3, n_outputs=2, filters=(8,), n_blocks=1)
+    >>> with weights_not_loaded():
+    ...     load_pretrained(net, "no/such/file.pt") is net
+    True
+    """
     token = _SKIP_LOADING.set(True)
     try:
         yield
@@ -268,6 +280,17 @@ def resize_matrix(n_in, n_out):
     antialiased kernel has no ONNX form). Each column is the resizing of
     one unit vector: the columns of the identity, as one image whose other
     axis keeps its size.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from torch.nn import functional as F
+    >>> from sknets.networks import resize_matrix
+    >>> x = torch.rand(1, 3, 50, 40)
+    >>> resized = resize_matrix(50, 32) @ x @ resize_matrix(40, 24).T
+    >>> expected = F.interpolate(x, size=(32, 24), mode="bilinear", antialias=True)
+    >>> torch.allclose(resized, expected, atol=1e-5)
+    True
     """
     basis = torch.eye(n_in, dtype=torch.float64)[None, None]
     resized = F.interpolate(basis, size=(n_out, n_in), mode="bilinear", antialias=True)
@@ -310,8 +333,9 @@ class PreparedNetwork(HeadedNetwork):
     --------
     >>> import torch
     >>> from sknets.networks import PreparedNetwork, ResNet, IMAGENET_MEAN, IMAGENET_STD
-    >>> net = PreparedNetwork(network=ResNet(in_channels=3, n_outputs=4, filters=(8, 16)),
-    ...                       in_channels=1, resize=32, mean=IMAGENET_MEAN, std=IMAGENET_STD)
+    >>> resnet = ResNet(in_channels=3, n_outputs=4, filters=(8, 16), n_blocks=1)
+    >>> net = PreparedNetwork(network=resnet, in_channels=1, resize=32,
+    ...                       mean=IMAGENET_MEAN, std=IMAGENET_STD)
     >>> net(torch.rand(2, 1, 28, 28)).shape
     torch.Size([2, 4])
     """
