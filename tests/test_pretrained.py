@@ -353,3 +353,36 @@ def test_resize_matrices_are_torchs_antialiased_resizing(n_in, n_out):
         x, size=(n_out, n_out), mode="bilinear", antialias=True
     )
     torch.testing.assert_close(rows @ x @ cols.T, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_warm_start_counts_frozen_epochs_on(checkpoint):
+    path, source = checkpoint
+    X, y = _images()
+    clf = ResNetClassifier(weights=path, n_frozen_epochs=2, max_iter=1, warm_start=True, **_SMALL)
+    clf.fit(X, y)
+    clf.fit(X, y)  # epoch 2: still frozen
+    frozen = _backbone_state(clf.module_.network)
+    assert all(torch.equal(frozen[k], v) for k, v in _backbone_state(source).items())
+    clf.fit(X, y)  # epoch 3: the backbone trains
+    assert clf.n_iter_ == 3
+    trained = _backbone_state(clf.module_.network)
+    assert not all(torch.equal(frozen[k], v) for k, v in trained.items())
+
+
+def test_torchvision_weights_enum_is_read_through_get_state_dict():
+    state_dict, _, _ = _reference("resnet18")
+
+    class FakeWeightsEnum:  # what torchvision's ResNet18_Weights.DEFAULT offers
+        def get_state_dict(self, progress=True):
+            return state_dict
+
+    X, y = _images(n=12, size=16)
+    clf = ResNetClassifier(
+        weights=FakeWeightsEnum(),
+        small_input=False,
+        n_frozen_epochs=1,
+        max_iter=1,
+        random_state=0,
+        device="cpu",
+    ).fit(X, y)
+    assert torch.equal(clf.module_.network.stem[0].weight, state_dict["conv1.weight"])
