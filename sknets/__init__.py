@@ -20,6 +20,7 @@ from ._fusion import FusionClassifier, FusionRegressor
 from ._gan import GANGenerator
 from ._gnn import GNNClassifier, GNNRegressor
 from ._gpt import GPTGenerator
+from ._inception import InceptionTimeClassifier, InceptionTimeRegressor, LITETimeClassifier
 from ._mlp import MLPClassifier, MLPRegressor
 from ._module import ModuleClassifier, ModuleRegressor
 from ._rbm import DBNClassifier, DBNTransformer, RBMTransformer
@@ -66,6 +67,9 @@ __all__ = [
     "CNNRegressor",
     "CollaborativeFilteringRegressor",
     "FCNClassifier",
+    "InceptionTimeClassifier",
+    "InceptionTimeRegressor",
+    "LITETimeClassifier",
     "FTTransformerClassifier",
     "FTTransformerRegressor",
     "GPTGenerator",

@@ -100,7 +100,11 @@ TERMS = {
     ),
     # ---- depth
     "n_layers": Term(
-        "stacked layers of one kind (recurrent, encoder, decoder)", "PyTorch's num_layers"
+        "stacked layers of one kind (recurrent, encoder, decoder, Inception modules)",
+        "PyTorch's num_layers",
+    ),
+    "bottleneck_size": Term(
+        "channels of the 1x1 convolution in front of an Inception module", "InceptionTime"
     ),
     "n_blocks": Term(
         "blocks in each convolution stage (residual blocks, VGG's convolutions)",

@@ -19,6 +19,13 @@ from ._fusion import COMBINATIONS, FusionNetwork
 from ._gan import DCGANDiscriminator, DCGANGenerator, MLPDiscriminator, MLPGenerator
 from ._gnn import GNN_LAYERS, GraphNetwork, import_graph_layers
 from ._gpt import CausalSelfAttention, GPTBlock, GPTNetwork
+from ._inception import (
+    InceptionNetwork,
+    InceptionTime,
+    LITENetwork,
+    LITETime,
+    hand_crafted_filters,
+)
 from ._layers import ACTIVATIONS, HeadedNetwork, TargetScaling, make_activation
 from ._mlp import MLP
 from ._pretrained import (
@@ -93,6 +100,11 @@ __all__ = [
     "masked_mean",
     "sequence_mask",
     "FCN",
+    "InceptionNetwork",
+    "InceptionTime",
+    "LITENetwork",
+    "LITETime",
+    "hand_crafted_filters",
     "HeadedNetwork",
     "TargetScaling",
     "MLP",
