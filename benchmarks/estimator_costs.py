@@ -132,11 +132,21 @@ def digits(rows, regression=False):
     return _data("digits ({rows} images, standardised)", X, target, rows, note)
 
 
-def gunpoint(rows):
+def gunpoint(rows, regression=False):
     """UCR GunPoint's training split (the ucr parts of sequence_quality.py and cnn_quality.py)."""
     data = np.load(ROOT / "data" / "ucr" / "GunPoint.npz")
     name = "UCR GunPoint ({rows} series of 150 steps)"
-    return _data(name, data["X_train"], data["y_train"], rows)
+    y = data["y_train"]
+    if regression:
+        # A numeric target the series determine: each series' mean.
+        return _data(
+            name,
+            data["X_train"],
+            data["X_train"].mean(axis=(1, 2)),
+            rows,
+            "target: the series' mean",
+        )
+    return _data(name, data["X_train"], y, rows)
 
 
 def seasonal(rows):
@@ -244,6 +254,9 @@ CASES = {
     "DBNTransformer": Case(binary_digits, note="top RBM's epochs; lower RBMs not counted"),
     "DiffusionGenerator": Case(ring),
     "FCNClassifier": Case(gunpoint),
+    "InceptionTimeClassifier": Case(gunpoint),
+    "InceptionTimeRegressor": Case(functools.partial(gunpoint, regression=True)),
+    "LITETimeClassifier": Case(gunpoint),
     "FTTransformerClassifier": Case(digits),
     "FTTransformerRegressor": Case(functools.partial(digits, regression=True)),
     "FusionClassifier": Case(tokens_and_digits, params={"branches": _fusion_branches()}),

@@ -600,8 +600,6 @@ _TABULAR_ONLY = (
     "TabMRegressor",
     "FTTransformerClassifier",
     "FTTransformerRegressor",
-    "ModuleClassifier",
-    "ModuleRegressor",
     "DBNClassifier",
     "DBNTransformer",
     "RBMTransformer",
@@ -621,7 +619,10 @@ _RECURRENT = (
     "TransformerClassifier",
     "TransformerRegressor",
 )
-_SERIES = (*_IMAGE_OR_SERIES, "FCNClassifier", *_RECURRENT, "Seq2SeqRegressor")
+_ENSEMBLES = ("InceptionTimeClassifier", "InceptionTimeRegressor", "LITETimeClassifier")
+_SERIES = (*_IMAGE_OR_SERIES, "FCNClassifier", *_ENSEMBLES, *_RECURRENT, "Seq2SeqRegressor")
+# Your own module: rows, or images and series of 3 or 4 dimensions (2-D rows are a table).
+_MODULE = ("ModuleClassifier", "ModuleRegressor")
 
 #: The panels of the input-shape diagram, in reading order (left to right,
 #: then down); the graph panel spans both columns.
@@ -638,7 +639,7 @@ PANELS = (
         "images",
         "Images, channels first",
         "(n_samples, channels, height, width)",
-        (*_IMAGE_OR_SERIES, *_IMAGE_ONLY),
+        (*_IMAGE_OR_SERIES, *_IMAGE_ONLY, *_MODULE),
         _draw_images,
     ),
     Panel("grey_images", "Grey images", "(n_samples, height, width)", _IMAGE_ONLY, _draw_grayscale),
@@ -646,14 +647,14 @@ PANELS = (
         "flat_images",
         "Flattened images, reshaped",
         "(n_samples, C * H * W), input_shape=(C, H, W)",
-        (*_IMAGE_OR_SERIES, *_IMAGE_ONLY),
+        (*_IMAGE_OR_SERIES, *_IMAGE_ONLY, *_MODULE),
         _draw_flat_images,
     ),
     Panel(
         "series",
         "Series, channels first",
         "(n_samples, n_channels, n_timepoints)",
-        _SERIES,
+        (*_SERIES, *_MODULE),
         _draw_series,
     ),
     Panel(

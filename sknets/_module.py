@@ -58,10 +58,16 @@ _MODULE_PARAMS = (
 _MODULE_ATTRIBUTE = {"module_": ("torch.nn.Module", "The trained network.")}
 
 
+class ModuleArrayInput(ImageOrSeriesInput):
+    """Images or series for a user's module: 2-D arrays never reach it (they are tables)."""
+
+    univariate_rows = False
+
+
 def module_input(estimator):
     """Images or series for arrays of 3 or 4 dimensions or ``input_shape``, else a table."""
-    if getattr(estimator, "_reads_arrays", False):
-        return ImageOrSeriesInput(estimator)
+    if getattr(estimator, "_reads_arrays", estimator.input_shape is not None):
+        return ModuleArrayInput(estimator)
     return TableInput(estimator)
 
 

@@ -222,7 +222,9 @@ def _layouts_taken(cls):
         if adapter.kind == "images":
             taken.add("grey_images")
         if adapter.kind in ("any", "series"):
-            taken |= {"series", "univariate"}
+            taken.add("series")
+            if adapter.univariate_rows:
+                taken.add("univariate")
         if isinstance(adapter, PaddedSeriesInput):
             taken.add("unequal")
     if "vocab_size" in cls().get_params() and isinstance(

@@ -45,6 +45,9 @@ class ImageOrSeriesInput(InputAdapter):
     kind = "any"
     data_kinds = ("images", "series")
     three_d_array = True
+    # Whether a 2-D array without input_shape is read (as univariate series
+    # or one-row images); not by a module's input, for which it is a table.
+    univariate_rows = True
 
     def _input_shape(self):
         value = self.estimator.input_shape
