@@ -2,7 +2,6 @@
 # Editors and type checkers read this stub instead of the module, whose estimators'
 # __init__ is written at class creation; run the script after changing a parameter.
 
-import os
 from collections.abc import Callable, Iterable
 from typing import Any, Literal, TypeAlias
 

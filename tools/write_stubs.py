@@ -364,9 +364,13 @@ class ModuleStub:
     def annotation(self, constraints):
         """The union of the types that ``constraints`` accept, or Any."""
         members = []
+        # What the constraints import is kept only if the union is written.
+        imports = {module: set(names) for module, names in self.imports.items()}
+        plain_imports = set(self.plain_imports)
         for constraint in constraints or ():
             accepted = self.accepted(constraint)
             if accepted is None:
+                self.imports, self.plain_imports = imports, plain_imports
                 return ("Any",)
             members += [member for member in accepted if member not in members]
         if not members:
