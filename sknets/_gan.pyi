@@ -25,6 +25,7 @@ class GANGenerator(NeuralGenerator):
         n_components: _Int = 100,
         hidden_layer_sizes: _Int | Iterable[_Int] = (256, 256),
         filters: _Int | Iterable[_Int] = (64, 128),
+        pack_size: _Int = 1,
         input_shape: Iterable[_Int] | None = None,
         solver: Literal["adam", "adamw", "lbfgs", "sgd"] = "adam",
         max_fun: _Int = 15000,

@@ -180,6 +180,9 @@ TERMS = {
         "keep a pretrained backbone's batch-norm statistics", "Keras' fine-tuning guide"
     ),
     "augment": Term("random changes to the training images", "Keras' augmentation layers"),
+    "pack_size": Term(
+        "samples a GAN's discriminator judges together", "PacGAN (Lin et al. 2018)'s packing"
+    ),
     # ---- sequences and text
     "n_heads": Term(
         "attention heads (default: the reference paper's)", "PyTorch's nn.MultiheadAttention"

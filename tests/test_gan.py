@@ -189,3 +189,51 @@ def test_pickle_and_pipeline():
     pipeline = make_pipeline(StandardScaler(), GANGenerator(**SMALL, max_iter=2)).fit(X)
     samples = pipeline[0].inverse_transform(pipeline[-1].sample(3, random_state=0))
     assert samples.shape == (3, 2)
+
+
+def test_packed_discriminator_judges_pack_size_rows_side_by_side():
+    rng = np.random.default_rng(0)
+    angles = rng.integers(0, 4, 400) * np.pi / 2
+    X = np.c_[np.cos(angles), np.sin(angles)] + 0.05 * rng.normal(size=(400, 2))
+    gan = GANGenerator(
+        hidden_layer_sizes=(32, 32),
+        pack_size=3,
+        batch_size=31,
+        max_iter=3,
+        random_state=0,
+        device="cpu",
+    ).fit(X)
+    assert gan.net_.discriminator_.layers[0].in_features == 3 * 2
+    assert gan.sample(7, random_state=0).shape == (7, 2)
+    again = GANGenerator(
+        hidden_layer_sizes=(32, 32),
+        pack_size=3,
+        batch_size=31,
+        max_iter=3,
+        random_state=0,
+        device="cpu",
+    ).fit(X)
+    np.testing.assert_array_equal(again.sample(7, random_state=0), gan.sample(7, random_state=0))
+    # Sample weights are averaged over each pack; a weight of zero on every row
+    # of one half changes the fit.
+    weights = np.r_[np.ones(200), np.zeros(200)]
+    weighted = GANGenerator(
+        hidden_layer_sizes=(32, 32),
+        pack_size=3,
+        batch_size=31,
+        max_iter=3,
+        random_state=0,
+        device="cpu",
+    ).fit(X, sample_weight=weights)
+    assert not np.array_equal(weighted.sample(7, random_state=0), gan.sample(7, random_state=0))
+
+
+def test_pack_size_is_refused_with_labels_and_on_images():
+    X = np.random.default_rng(0).normal(size=(40, 2))
+    with pytest.raises(ValueError, match="pack_size=2 packs rows of different classes"):
+        GANGenerator(pack_size=2, max_iter=1, device="cpu").fit(X, np.arange(40) % 2)
+    images = np.random.default_rng(0).random((20, 1, 8, 8))
+    with pytest.raises(ValueError, match="pack_size"):
+        GANGenerator(pack_size=2, input_shape=(1, 8, 8), max_iter=1, device="cpu").fit(
+            images.reshape(20, -1)
+        )
