@@ -340,20 +340,44 @@ def ucr_batch_size(model_name, n_train):
     return max(1, int(min(n_train / 10, UCR_BATCH_CAP[model_name])))
 
 
-def _ucr_run(dataset, model_name, seed, max_iter):
+def _fit_on_ucr(dataset, model_name, seed, make_model):
+    """One seed of one model on one set, one thread: ``(dataset, model, seed, *scores)``."""
     _quiet()
     torch.set_num_threads(1)
     data = np.load(ROOT / "data" / "ucr" / f"{dataset}.npz")
-    model = UCR_MODELS[model_name](
-        batch_size=ucr_batch_size(model_name, len(data["X_train"])),
-        learning_rate="plateau",
-        n_iter_no_change=50,
-        max_iter=max_iter or UCR_EPOCHS[model_name],
-        random_state=seed,
-        device="cpu",
-    )
+    model = make_model(len(data["X_train"]))
     scores = fit_and_score_ucr(model, data, f"{dataset} {model_name} seed {seed}")
     return dataset, model_name, seed, *scores
+
+
+def _seed_summary(results, dataset, model_name):
+    """The runs' accuracies (mean, sd), worst seed, mean epochs and fit time, as cells."""
+    runs = [r for r in results if r[0] == dataset and r[1] == model_name]
+    accuracies = [r[3] for r in runs]
+    mean = statistics.fmean(accuracies)
+    sd = statistics.stdev(accuracies) if len(accuracies) > 1 else 0.0
+    return mean, {
+        "accuracy": f"{mean:.1f} ({sd:.1f})",
+        "worst": f"{min(accuracies):.1f}",
+        "epochs": f"{statistics.fmean(r[4] for r in runs):.0f}",
+        "fit": f"{statistics.fmean(r[5] for r in runs):.0f}",
+    }
+
+
+def _ucr_run(dataset, model_name, seed, max_iter):
+    return _fit_on_ucr(
+        dataset,
+        model_name,
+        seed,
+        lambda n_train: UCR_MODELS[model_name](
+            batch_size=ucr_batch_size(model_name, n_train),
+            learning_rate="plateau",
+            n_iter_no_change=50,
+            max_iter=max_iter or UCR_EPOCHS[model_name],
+            random_state=seed,
+            device="cpu",
+        ),
+    )
 
 
 def run_ucr(args):
@@ -364,20 +388,17 @@ def run_ucr(args):
     rows, verdicts = [], []
     for dataset in UCR_DATASETS:
         for model_name in UCR_MODELS:
-            runs = [r for r in results if r[0] == dataset and r[1] == model_name]
-            accuracies = [r[3] for r in runs]
-            mean = statistics.fmean(accuracies)
-            sd = statistics.stdev(accuracies) if len(accuracies) > 1 else 0.0
+            mean, cells = _seed_summary(results, dataset, model_name)
             published = PUBLISHED.get((dataset, model_name))
             rows.append(
                 [
                     dataset,
                     model_name,
-                    f"{mean:.1f} ({sd:.1f})",
-                    f"{min(accuracies):.1f}",
+                    cells["accuracy"],
+                    cells["worst"],
                     "-" if published is None else f"{published:.1f}",
-                    f"{statistics.fmean(r[4] for r in runs):.0f}",
-                    f"{statistics.fmean(r[5] for r in runs):.0f}",
+                    cells["epochs"],
+                    cells["fit"],
                 ]
             )
             target = UCR_TARGETS[dataset]
@@ -426,14 +447,11 @@ PUBLISHED_ENSEMBLES = {("BasicMotions", "InceptionTime"): 100.0}
 
 
 def _ensemble_run(dataset, model_name, seed, max_iter):
-    _quiet()
-    torch.set_num_threads(1)
-    data = np.load(ROOT / "data" / "ucr" / f"{dataset}.npz")
-    model = ENSEMBLES[model_name](random_state=seed, device="cpu")
-    if max_iter:
-        model.set_params(max_iter=max_iter)
-    scores = fit_and_score_ucr(model, data, f"{dataset} {model_name} seed {seed}")
-    return dataset, model_name, seed, *scores
+    def make_model(n_train):
+        model = ENSEMBLES[model_name](random_state=seed, device="cpu")
+        return model.set_params(max_iter=max_iter) if max_iter else model
+
+    return _fit_on_ucr(dataset, model_name, seed, make_model)
 
 
 def run_ensembles(args):
@@ -444,23 +462,21 @@ def run_ensembles(args):
     rows = []
     for dataset in UCR_DATASETS:
         for model_name in ENSEMBLES:
-            runs = [r for r in results if r[0] == dataset and r[1] == model_name]
-            accuracies = [r[3] for r in runs]
-            sd = statistics.stdev(accuracies) if len(accuracies) > 1 else 0.0
+            _, cells = _seed_summary(results, dataset, model_name)
             published = PUBLISHED_ENSEMBLES.get((dataset, model_name))
             rows.append(
                 [
                     dataset,
                     model_name,
-                    f"{statistics.fmean(accuracies):.1f} ({sd:.1f})",
-                    f"{min(accuracies):.1f}",
+                    cells["accuracy"],
+                    cells["worst"],
                     "-" if published is None else f"{published:.1f}",
                     " / ".join(
                         f"{PUBLISHED[(dataset, m)]:.1f}" if (dataset, m) in PUBLISHED else "-"
                         for m in ("FCN", "ResNet")
                     ),
-                    f"{statistics.fmean(r[4] for r in runs):.0f}",
-                    f"{statistics.fmean(r[5] for r in runs):.0f}",
+                    cells["epochs"],
+                    cells["fit"],
                 ]
             )
     epochs = f"{args.ucr_max_iter} epochs" if args.ucr_max_iter else "1,500 epochs (the defaults)"
@@ -493,7 +509,8 @@ def run_ensembles(args):
 
 
 # ------------------------------------------------------------ Fashion-MNIST
-def load_fashion_mnist(directory):
+def load_fashion_mnist(directory, standardize=True):
+    """Fashion-MNIST's official split: pixels in [0, 1], then (by default) standardised."""
     directory = Path(directory)
 
     def read(name, offset):
@@ -513,6 +530,8 @@ def load_fashion_mnist(directory):
     # Pixels to [0, 1], then the training set's mean and standard deviation.
     X_train = X_train.astype(np.float32) / 255
     X_test = X_test.astype(np.float32) / 255
+    if not standardize:
+        return X_train, y_train, X_test, y_test
     mean, std = X_train.mean(), X_train.std()
     return (X_train - mean) / std, y_train, (X_test - mean) / std, y_test
 

@@ -63,15 +63,6 @@ CONTENDERS = (
 )
 
 
-def pixels(directory):
-    """Fashion-MNIST as pixels in [0, 1] (the loader of cnn_quality standardises them)."""
-    X_train, y_train, X_test, y_test = load_fashion_mnist(directory)
-    # Undo the standardisation: the pretrained path reads pixels in [0, 1].
-    low = X_train.min()
-    scale = 1.0 / (X_train.max() - low)
-    return (X_train - low) * scale, y_train, np.clip((X_test - low) * scale, 0, 1), y_test
-
-
 def done_keys(path):
     if not path.exists():
         return {}
@@ -277,7 +268,7 @@ def main(argv=None):
         torch.set_num_threads(args.threads)
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     if not args.report_only:
-        data = pixels(args.fashion_dir)
+        data = load_fashion_mnist(args.fashion_dir, standardize=False)  # pixels in [0, 1]
         runners = {"transfer": run_transfer, "augment": run_augment}
         for part in args.parts:
             runners[part](args, data, args.results)

@@ -233,7 +233,8 @@ class NeuralNetCore(NeuralNet):
             exempt = self._no_weight_decay_ids()
             decayed = [p for _, p in named_parameters if p.ndim > 1 and id(p) not in exempt]
             not_decayed = [p for _, p in named_parameters if p.ndim <= 1 or id(p) in exempt]
-            if isinstance(optimizer, type) and issubclass(optimizer, LBFGS):
+            full_batch = isinstance(optimizer, type) and issubclass(optimizer, LBFGS)
+            if full_batch:
                 # L-BFGS takes one group; it adds the penalty to its objective itself.
                 groups = [{"params": decayed + not_decayed, "weight_decay": weight_decay}]
             elif weight_decay == 0:
@@ -246,7 +247,7 @@ class NeuralNetCore(NeuralNet):
                     for params, decay in ((decayed, weight_decay), (not_decayed, 0.0))
                     if params
                 ]
-            if not (isinstance(optimizer, type) and issubclass(optimizer, LBFGS)):
+            if not full_batch:
                 groups = self._backbone_groups(groups, kwargs["lr"])
             for group in groups:
                 group.setdefault("initial_lr", kwargs["lr"])

@@ -191,40 +191,30 @@ def test_pickle_and_pipeline():
     assert samples.shape == (3, 2)
 
 
+def _packed_gan():
+    return GANGenerator(
+        hidden_layer_sizes=(32, 32),
+        pack_size=3,
+        batch_size=31,
+        max_iter=3,
+        random_state=0,
+        device="cpu",
+    )
+
+
 def test_packed_discriminator_judges_pack_size_rows_side_by_side():
     rng = np.random.default_rng(0)
     angles = rng.integers(0, 4, 400) * np.pi / 2
     X = np.c_[np.cos(angles), np.sin(angles)] + 0.05 * rng.normal(size=(400, 2))
-    gan = GANGenerator(
-        hidden_layer_sizes=(32, 32),
-        pack_size=3,
-        batch_size=31,
-        max_iter=3,
-        random_state=0,
-        device="cpu",
-    ).fit(X)
+    gan = _packed_gan().fit(X)
     assert gan.net_.discriminator_.layers[0].in_features == 3 * 2
     assert gan.sample(7, random_state=0).shape == (7, 2)
-    again = GANGenerator(
-        hidden_layer_sizes=(32, 32),
-        pack_size=3,
-        batch_size=31,
-        max_iter=3,
-        random_state=0,
-        device="cpu",
-    ).fit(X)
+    again = _packed_gan().fit(X)
     np.testing.assert_array_equal(again.sample(7, random_state=0), gan.sample(7, random_state=0))
     # Sample weights are averaged over each pack; a weight of zero on every row
     # of one half changes the fit.
     weights = np.r_[np.ones(200), np.zeros(200)]
-    weighted = GANGenerator(
-        hidden_layer_sizes=(32, 32),
-        pack_size=3,
-        batch_size=31,
-        max_iter=3,
-        random_state=0,
-        device="cpu",
-    ).fit(X, sample_weight=weights)
+    weighted = _packed_gan().fit(X, sample_weight=weights)
     assert not np.array_equal(weighted.sample(7, random_state=0), gan.sample(7, random_state=0))
 
 

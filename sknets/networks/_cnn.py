@@ -81,22 +81,25 @@ def _per_stage(value, filters, name):
     return value
 
 
-def _same_conv(layers, in_channels, out_channels, kernel_size, bias=True):
+def _same_conv(layers, in_channels, out_channels, kernel_size, bias=True, *, dilation=1, groups=1):
     """A stride-1 convolution whose output has the size of its input.
 
     Odd kernels use symmetric padding. Even kernels need one more zero on the
     right than on the left (Keras' 'same', which the time-series papers use);
     ``padding="same"`` would do that too but warns on every call, so the
     asymmetric padding is an explicit ZeroPad layer in front of the conv.
+    A dilated kernel spans ``dilation * (kernel_size - 1) + 1`` steps.
     """
     conv = layers["conv"]
-    if kernel_size % 2 == 1:
-        return conv(in_channels, out_channels, kernel_size, padding=kernel_size // 2, bias=bias)
-    left, right = (kernel_size - 1) // 2, kernel_size // 2
+    total = dilation * (kernel_size - 1)
+    arguments = {"dilation": dilation, "groups": groups, "bias": bias}
+    if total % 2 == 0:
+        return conv(in_channels, out_channels, kernel_size, padding=total // 2, **arguments)
+    left, right = total // 2, total - total // 2
     pad = (left, right) * (2 if layers["conv"] is nn.Conv2d else 1)
     return nn.Sequential(
         layers["zero_pad"](pad),
-        conv(in_channels, out_channels, kernel_size, padding=0, bias=bias),
+        conv(in_channels, out_channels, kernel_size, padding=0, **arguments),
     )
 
 

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from ._cnn import _layers, _same_conv
 from ._tabm import average_members
 
 __all__ = ["InceptionNetwork", "InceptionTime", "LITENetwork", "LITETime", "hand_crafted_filters"]
@@ -20,15 +21,9 @@ __all__ = ["InceptionNetwork", "InceptionTime", "LITENetwork", "LITETime", "hand
 
 def same_conv1d(in_channels, out_channels, kernel_size, *, dilation=1, groups=1, bias=False):
     """A stride-1 Conv1d whose output is as long as its input (Keras' ``"same"``)."""
-    total = dilation * (kernel_size - 1)
-    left, right = total // 2, total - total // 2
-    conv = nn.Conv1d(
-        in_channels, out_channels, kernel_size, dilation=dilation, groups=groups, bias=bias
+    return _same_conv(
+        _layers(1), in_channels, out_channels, kernel_size, bias, dilation=dilation, groups=groups
     )
-    if left == right:
-        conv.padding = (left,)
-        return conv
-    return nn.Sequential(nn.ConstantPad1d((left, right), 0.0), conv)
 
 
 class InceptionModule(nn.Module):
@@ -149,10 +144,11 @@ def hand_crafted_filters(kernel_sizes=(2, 4, 8, 16, 32, 64)):
     [2, 4, 2, 4, 6]
     """
     filters = []
-    for sign in (-1, 1):  # increasing detectors flip the even taps, decreasing the odd ones
+    # Increase detectors are -1 on their even taps, decrease detectors on their odd ones.
+    for flipped_parity in (0, 1):
         for size in kernel_sizes:
             taps = np.ones(size)
-            taps[(np.arange(size) % 2 == 0) if sign < 0 else (np.arange(size) % 2 > 0)] = -1
+            taps[np.arange(size) % 2 == flipped_parity] = -1
             filters.append(taps)
     for size in kernel_sizes[1:]:
         taps = np.zeros(size + size // 2)

@@ -239,7 +239,8 @@ def load_pretrained(network, weights):
     else:
         # torchvision's layout: the same tensors in the same order, the
         # head (its last Linear layer's weight and bias) last.
-        theirs = list(_fold_convolution_biases(state_dict))[:-2]
+        state_dict = _fold_convolution_biases(state_dict)
+        theirs = list(state_dict)[:-2]
         ours = [key for key in own if key not in head]
         if len(theirs) != len(ours):
             raise ValueError(
@@ -247,7 +248,6 @@ def load_pretrained(network, weights):
                 f"{type(network).__name__} {len(ours)}: it is of another architecture."
             )
         pairs = list(zip(theirs, ours, strict=True))
-        state_dict = _fold_convolution_biases(state_dict)
     loaded = {}
     for their_key, our_key in pairs:
         tensor = state_dict[their_key]
